@@ -1,0 +1,182 @@
+"""HDBSCAN clusters and the per-cluster table.
+
+Each cluster's real share is tested against the overall real share (two-sided exact binomial
+test, Holm-corrected over the clusters), and gets a status:
+
+- ``real_only``: a mode only the real data covers (the synthetic side misses it);
+- ``synthetic_only``: a mode only the synthetic data covers (invented by the generator);
+- ``shared``: both sides are there (possibly skewed: see ``skew``);
+- ``noise``: HDBSCAN's noise points (cluster -1), a group of their own, never hidden.
+
+Keywords are class-based TF-IDF (BERTopic's c-TF-IDF): a word's frequency in the cluster,
+weighted by how rare it is across clusters.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .config import ClusterConfig
+
+
+class Clusterer(Protocol):
+    def fit_predict(self, X: np.ndarray) -> np.ndarray: ...
+
+
+def resolve_min_cluster_size(config: ClusterConfig, n_rows: int) -> tuple[int, int]:
+    """The (min_cluster_size, min_samples) actually used for n_rows rows."""
+    size = config.min_cluster_size or max(10, round(n_rows / 100))
+    size = max(2, min(size, max(n_rows, 2)))
+    samples = config.min_samples or min(size, 10)
+    return size, samples
+
+
+def cluster_points(coords: np.ndarray, config: ClusterConfig,
+                   clusterer: Clusterer | None = None) -> np.ndarray:
+    """Cluster labels (-1 = noise), shape (n,). Clusters are renumbered by size, largest = 0."""
+    n = coords.shape[0]
+    if clusterer is None:
+        size, samples = resolve_min_cluster_size(config, n)
+        if n < size:
+            return np.full(n, -1, np.int64)
+        import hdbscan
+
+        clusterer = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=samples,
+                                    core_dist_n_jobs=1)
+    labels = np.asarray(clusterer.fit_predict(coords), dtype=np.int64)
+    # Deterministic, readable numbering: by size descending, then by first row.
+    ids = [c for c in np.unique(labels) if c >= 0]
+    ids.sort(key=lambda c: (-(labels == c).sum(), int(np.argmax(labels == c))))
+    remap = {old: new for new, old in enumerate(ids)}
+    return np.array([remap.get(c, -1) for c in labels], np.int64)
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (controls the family-wise error rate)."""
+    p = np.asarray(p_values, float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def ctfidf_keywords(texts_by_cluster: dict[int, list[str]], n_keywords: int) -> dict[int, list[str]]:
+    """Top class-based TF-IDF words per cluster (BERTopic's formula: tf * log(1 + A / f))."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    ids = list(texts_by_cluster)
+    docs = [" ".join(texts_by_cluster[c]) for c in ids]
+    if not docs:
+        return {}
+    vectorizer = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b",
+                                 lowercase=True)
+    try:
+        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+    except ValueError:  # only stop words
+        return {c: [] for c in ids}
+    words = vectorizer.get_feature_names_out()
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    avg_words = counts.sum() / len(ids)
+    idf = np.log1p(avg_words / np.maximum(counts.sum(axis=0), 1))
+    score = tf * idf
+    out = {}
+    for row, c in enumerate(ids):
+        top = np.lexsort((words, -score[row]))[:n_keywords]
+        out[c] = [str(words[j]) for j in top if score[row, j] > 0]
+    return out
+
+
+def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig) -> pd.DataFrame:
+    """One row per cluster (noise included as cluster -1).
+
+    ``frame`` needs columns ``side``, ``text``, ``cluster`` and, when coverage was computed,
+    ``in_other_manifold``; rows align with ``coords`` (the space clustered on), where the
+    typical examples are the rows closest to the cluster's centre.
+    """
+    from scipy.stats import binomtest
+
+    is_real = (frame["side"] == "real").to_numpy()
+    labels = frame["cluster"].to_numpy()
+    overall_real = float(is_real.mean()) if len(is_real) else 0.0
+    has_coverage = "in_other_manifold" in frame
+    covered = frame["in_other_manifold"].to_numpy(bool) if has_coverage else None
+
+    rows = []
+    ids = sorted(set(labels.tolist()), key=lambda c: (c < 0, c))
+    texts_by_cluster = {}
+    for c in ids:
+        members = np.flatnonzero(labels == c)
+        n_real = int(is_real[members].sum())
+        size = len(members)
+        n_syn = size - n_real
+        p = binomtest(n_real, size, overall_real).pvalue if 0 < overall_real < 1 else 1.0
+        centre = coords[members].mean(axis=0)
+        closeness = -((coords[members] - centre) ** 2).sum(axis=1)
+        typical = members[np.lexsort((members, -closeness))][:config.n_typical]
+        texts_by_cluster[c] = frame["text"].iloc[members].tolist()
+        row = {
+            "cluster": int(c), "size": size, "n_real": n_real, "n_synthetic": n_syn,
+            "real_share": n_real / size, "expected_real_share": overall_real,
+            # >1: more real rows than the overall share predicts; <1: fewer.
+            "real_enrichment": (n_real / size) / overall_real if overall_real else np.nan,
+            "p_value": float(p),
+            "typical_examples": frame["text"].iloc[typical].tolist(),
+            "typical_rows": [int(i) for i in typical],
+        }
+        if has_coverage:
+            real_members, syn_members = members[is_real[members]], members[~is_real[members]]
+            row["real_uncovered_share"] = (float((~covered[real_members]).mean())
+                                           if len(real_members) else np.nan)
+            row["synthetic_off_manifold_share"] = (float((~covered[syn_members]).mean())
+                                                   if len(syn_members) else np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    is_noise = table["cluster"] < 0
+    table["p_adjusted"] = 1.0
+    if (~is_noise).any():
+        table.loc[~is_noise, "p_adjusted"] = holm(table.loc[~is_noise, "p_value"].to_numpy())
+    keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords)
+    table["keywords"] = [keywords.get(c, []) for c in table["cluster"]]
+    table["status"], table["status_reason"], table["skew"] = zip(*[
+        _status(r, overall_real, config, has_coverage) for r in table.itertuples()])
+    # Modes only one side covers first, then by significance, then by size.
+    rank = table["status"].map({"real_only": 0, "synthetic_only": 1, "shared": 2, "noise": 3})
+    table = table.assign(_rank=rank).sort_values(["_rank", "p_adjusted", "size"],
+                                                 ascending=[True, True, False], kind="stable")
+    return table.drop(columns="_rank").reset_index(drop=True)
+
+
+def _status(r, overall_real: float, config: ClusterConfig, has_coverage: bool):
+    if r.cluster < 0:
+        return "noise", "HDBSCAN noise: rows in no dense region", ""
+    significant = r.p_adjusted < config.alpha
+    real_ratio = r.real_share / overall_real if overall_real else np.nan
+    syn_ratio = (1 - r.real_share) / (1 - overall_real) if overall_real < 1 else np.nan
+    skew = ""
+    if significant:
+        skew = "more real" if r.real_share > overall_real else "more synthetic"
+    if significant and syn_ratio < config.one_sided_ratio:
+        return ("real_only", f"synthetic rows are {syn_ratio:.0%} of what the overall share "
+                f"predicts (adjusted p = {r.p_adjusted:.2g})", skew)
+    if significant and real_ratio < config.one_sided_ratio:
+        return ("synthetic_only", f"real rows are {real_ratio:.0%} of what the overall share "
+                f"predicts (adjusted p = {r.p_adjusted:.2g})", skew)
+    if has_coverage:
+        # A mode can be one-sided even when a few rows of the other side fell into it: look at
+        # whether those rows actually reach the other side's rows (k-NN coverage).
+        if r.n_real >= 5 and r.real_uncovered_share >= 0.75:
+            return ("real_only", f"{r.real_uncovered_share:.0%} of its real rows have no "
+                    "synthetic row within their k-NN radius", skew)
+        if r.n_synthetic >= 5 and r.synthetic_off_manifold_share >= 0.75:
+            return ("synthetic_only", f"{r.synthetic_off_manifold_share:.0%} of its synthetic "
+                    "rows lie outside the real data's k-NN manifold", skew)
+    return "shared", "both sides are present", skew

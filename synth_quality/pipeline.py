@@ -1,0 +1,238 @@
+"""``audit()``: the stages chained into one :class:`~synth_quality.result.AuditResult`.
+
+Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress``:
+
+1. loading     read and check the inputs (:mod:`synth_quality.io`)
+2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed`)
+3. neighbours  one exact k-NN pass shared by UMAP, outliers, duplicates and coverage
+4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
+5. clustering  HDBSCAN on the 5-d projection
+6. detecting   out-of-fold real-vs-synthetic classifier
+7. scoring     per-row scores, categories, clusters table, summary
+
+Every stage can be replaced by passing an object (``embedder``, ``map_projector``,
+``cluster_projector``, ``clusterer``, ``classifier``); defaults are built from the config.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .cluster import cluster_points, cluster_table, resolve_min_cluster_size
+from .config import AuditConfig
+from .detect import auc_with_ci, out_of_fold_p_synthetic
+from .embed import embed_texts
+from .errors import InputDataError
+from .io import AuditInput, load_inputs
+from .neighbors import build_neighbor_graph, manifold_counts
+from .progress import ProgressCallback, StageTimer, null_progress
+from .project import project
+from .result import AuditResult, cluster_counts
+from .scores import categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores
+from .summarise import by_generator, package_versions, prdc, verdict
+from .text_checks import artifact_report, repetition_scores, surface_features
+
+
+def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
+          embedder=None, map_projector=None, cluster_projector=None, clusterer=None,
+          classifier=None, embeddings: np.ndarray | None = None,
+          progress: ProgressCallback | None = None, **load_kwargs) -> AuditResult:
+    """Audit synthetic text against real text.
+
+    Parameters
+    ----------
+    inputs : AuditInput, optional
+        Already-loaded rows. If None, ``load_kwargs`` go to :func:`synth_quality.io.load_inputs`
+        (``real=``, ``synthetic=``, or ``data=`` with ``source_column=``, ``text_column=``...).
+    config : AuditConfig, optional
+    embeddings : ndarray of shape (n, dim), optional
+        Precomputed unit-length embeddings aligned with ``inputs.frame`` (skips embedding).
+    progress : callable, optional
+        ``progress(stage, done, total)``; see :mod:`synth_quality.progress`.
+
+    Returns
+    -------
+    AuditResult
+    """
+    config = config or AuditConfig()
+    progress = progress or null_progress
+    timings: dict[str, float] = {}
+    collected: list[str] = []
+    t_start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        if inputs is None:
+            with StageTimer(progress, timings, "loading"):
+                inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
+        result = _run(inputs, config, embedder, map_projector, cluster_projector, clusterer,
+                      classifier, embeddings, progress, timings)
+    collected.extend(inputs.warnings)
+    collected.extend(str(w.message) for w in caught
+                     if issubclass(w.category, UserWarning) and "synth_quality" in (w.filename or "")
+                     or str(w.message).startswith("synth-quality:"))
+    result.warnings = list(dict.fromkeys(collected + result.warnings))
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    result.summary["timings"] = timings
+    result.summary["warnings"] = result.warnings
+    return result
+
+
+def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, cluster_projector,
+         clusterer, classifier, embeddings, progress, timings) -> AuditResult:
+    frame = inputs.frame.reset_index(drop=True)
+    side = frame["side"].to_numpy()
+    n_real = int((side == "real").sum())
+    if not (side[:n_real] == "real").all():
+        raise InputDataError("internal: rows must be ordered real first, then synthetic")
+    for name, count in (("real", n_real), ("synthetic", len(frame) - n_real)):
+        if count < config.detect.n_folds:
+            raise InputDataError(f"the {name} side has {count} rows; at least "
+                                 f"{config.detect.n_folds} are needed for {config.detect.n_folds}-fold "
+                                 "cross-validation")
+    texts = frame["text"].astype(str).tolist()
+    is_syn = side == "synthetic"
+    seed = config.random_state
+    notes: list[str] = []
+
+    t0 = time.perf_counter()
+    if embeddings is None:
+        X, embed_info = embed_texts(texts, config.embed, embedder=embedder, progress=progress)
+    else:
+        X = np.asarray(embeddings, np.float32)
+        if X.shape[0] != len(frame):
+            raise InputDataError(f"embeddings have {X.shape[0]} rows but the data has {len(frame)}")
+        embed_info = {"model": "precomputed", "n_texts": len(frame), "n_embedded": 0,
+                      "n_from_cache": 0}
+    timings["embedding"] = round(time.perf_counter() - t0, 3)
+
+    k_graph = max(config.score.k_neighbors, config.project.n_neighbors - 1)
+    with StageTimer(progress, timings, "neighbours"):
+        graph = build_neighbor_graph(X, n_real, k_graph, config.score.manifold_k)
+        manifold = manifold_counts(X, n_real, graph.own_radius)
+
+    with StageTimer(progress, timings, "projecting (map)", "projecting_map"):
+        xy = project(X, graph, 2, config.project.n_neighbors, config.project.map_min_dist, seed,
+                     map_projector)
+    with StageTimer(progress, timings, "projecting (clusters)", "projecting_clusters"):
+        coords = project(X, graph, config.project.cluster_components, config.project.n_neighbors,
+                         0.0, seed, cluster_projector)
+    with StageTimer(progress, timings, "clustering"):
+        labels = cluster_points(coords, config.cluster, clusterer)
+
+    t0 = time.perf_counter()
+    p_syn = out_of_fold_p_synthetic(X, is_syn, config.detect.n_folds, config.detect.C, seed,
+                                    classifier, progress)
+    timings["detecting"] = round(time.perf_counter() - t0, 3)
+
+    with StageTimer(progress, timings, "scoring"):
+        rows = _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
+        clusters = cluster_table(rows, coords, config.cluster)
+        summary = _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config,
+                           len(frame))
+    if summary["n_clusters"] == 0:
+        notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
+                     "smaller min_cluster_size")
+    return AuditResult(rows, clusters, summary, coords, config, notes)
+
+
+def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config) -> pd.DataFrame:
+    side = frame["side"].to_numpy()
+    is_syn = side == "synthetic"
+    rows = pd.DataFrame({"side": side, "row": frame["row"].to_numpy(np.int64), "text": texts})
+    for optional in ("generator", "label"):
+        if optional in frame:
+            rows[optional] = frame[optional].to_numpy(object)
+    rows["x"], rows["y"] = xy[:, 0], xy[:, 1]
+    rows["cluster"] = labels
+    rows["p_synthetic"] = p_syn
+    # Cleanlab's self-confidence, inverted: how much the classifier doubts the row's own side.
+    rows["label_issue_score"] = np.where(is_syn, 1.0 - p_syn, p_syn)
+
+    knn_distance, outlier_score, is_outlier = outlier_scores(
+        graph, config.score.k_neighbors, config.score.outlier_fence)
+    rows["outlier_score"], rows["is_outlier"] = outlier_score, is_outlier
+    rows["knn_distance"] = knn_distance
+
+    groups = near_duplicate_groups(graph, texts, config.score.near_duplicate_similarity)
+    rows["near_duplicate_group"] = pd.array(np.where(groups >= 0, groups, 0), dtype="Int64")
+    rows.loc[groups < 0, "near_duplicate_group"] = pd.NA
+    sizes = pd.Series(groups[groups >= 0]).value_counts()
+    rows["near_duplicate_group_size"] = np.where(groups >= 0, pd.Series(groups).map(sizes).fillna(1), 1).astype(np.int64)
+
+    row_ids = frame["row"].to_numpy(np.int64)
+    other = graph.other_nearest
+    nearest_row = np.where(other >= 0, row_ids[np.clip(other, 0, None)], -1)
+    rows["nearest_real_similarity"] = np.where(is_syn, graph.other_similarity, np.nan)
+    rows["nearest_real_row"] = pd.array(np.where(is_syn, nearest_row, -1), dtype="Int64")
+    rows["nearest_synthetic_similarity"] = np.where(~is_syn, graph.other_similarity, np.nan)
+    rows["nearest_synthetic_row"] = pd.array(np.where(~is_syn, nearest_row, -1), dtype="Int64")
+    rows.loc[~is_syn, "nearest_real_row"] = pd.NA
+    rows.loc[is_syn, "nearest_synthetic_row"] = pd.NA
+    rows["is_copy_of_real"] = is_syn & (graph.other_similarity >= config.score.near_duplicate_similarity)
+
+    score, inside = coverage(graph, n_real, manifold["synthetic_balls_hit"])
+    rows["coverage_score"], rows["in_other_manifold"] = score, inside
+
+    rows["repetition_score"] = repetition_scores(texts)
+    rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
+    features = surface_features(texts)
+    for name in features.columns:
+        rows[name] = features[name].to_numpy()
+
+    category, reason = categorise(side, rows["label_issue_score"].to_numpy(), p_syn, inside,
+                                  is_outlier, config.detect.confident_threshold)
+    rows["category"], rows["reason"] = category, reason
+    return rows
+
+
+def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config, n) -> dict:
+    auc = auc_with_ci(is_syn, p_syn)
+    features = rows[list(surface_features([""]).columns)]
+    groups = rows["generator"].to_numpy(object) if "generator" in rows else None
+    artifacts = artifact_report(features, is_syn, groups=groups)
+    size, samples = resolve_min_cluster_size(config.cluster, n)
+    syn = rows[rows["side"] == "synthetic"]
+    summary = {
+        "n_rows": int(n),
+        "n_real": int((~is_syn).sum()),
+        "n_synthetic": int(is_syn.sum()),
+        "real_share": float((~is_syn).mean()),
+        "prior": (f"{(~is_syn).sum()} real : {is_syn.sum()} synthetic "
+                  f"(1 : {is_syn.sum() / max((~is_syn).sum(), 1):.2f}); the classifier weighs both "
+                  "sides equally, so P(synthetic) = 0.5 means 'cannot tell' whatever this ratio"),
+        "detection_auc": auc["auc"],
+        "detection_auc_ci": [auc["ci_low"], auc["ci_high"]],
+        **dataset_scores(rows),
+        **prdc(rows, manifold, config.score.manifold_k),
+        "categories": {c: int((rows["category"] == c).sum()) for c in
+                       ("unrealistic synthetic", "realistic synthetic", "underrepresented real",
+                        "well-covered real", "outlier")},
+        "n_outliers": int(rows["is_outlier"].sum()),
+        "n_degenerate": int(syn["is_degenerate"].sum()),
+        "n_copies_of_real": int(syn["is_copy_of_real"].sum()),
+        "n_near_duplicate_groups": int(rows["near_duplicate_group"].nunique()),
+        "n_real_uncovered": int((~rows.loc[rows["side"] == "real", "in_other_manifold"]).sum()),
+        "n_synthetic_off_manifold": int((~syn["in_other_manifold"]).sum()),
+        **cluster_counts(clusters),
+        "min_cluster_size_used": size,
+        "min_samples_used": samples,
+        "artifacts": artifacts,
+        "by_generator": by_generator(rows, manifold["synthetic_balls_hit"], config.score.manifold_k),
+        "inputs": {
+            "text_column": inputs.text_column, "label_column": inputs.label_column,
+            "generator_column": inputs.generator_column, "real_value": inputs.real_value,
+            "sources": inputs.sources,
+            "blank_rows": {k: len(v) for k, v in inputs.blank_rows.items()},
+            "blank_row_numbers": {k: list(v)[:50] for k, v in inputs.blank_rows.items()},
+            "duplicate_texts": inputs.duplicate_texts,
+        },
+        "embedding": embed_info,
+        "random_state": config.random_state,
+        "versions": package_versions(),
+    }
+    summary["verdict"] = verdict(summary)
+    return summary

@@ -1,0 +1,138 @@
+"""The one result object that the command line, the dashboard and the tests read.
+
+An :class:`AuditResult` holds three tables and the projection HDBSCAN ran on:
+
+- ``examples``: one row per input row (see the README's column reference);
+- ``clusters``: one row per cluster, noise (-1) included;
+- ``summary``: counts, dataset scores, detection AUC, artifacts, timings, config, versions;
+- ``cluster_coords``: the ``cluster_components``-d UMAP projection (for re-clustering).
+
+``save(dir)`` writes ``examples.parquet``, ``clusters.parquet``, ``summary.json`` and
+``cluster_coords.npy``; ``load(dir)`` reads them back. The object pickles, so Streamlit's
+``st.cache_data`` can copy it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import AuditConfig
+from .errors import InputDataError
+
+OUTPUT_FILES = ("examples.parquet", "clusters.parquet", "summary.json")
+
+
+def _jsonable(value):
+    """Make numpy scalars, arrays and NaN JSON-friendly (NaN -> null)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    return value
+
+
+@dataclass
+class AuditResult:
+    examples: pd.DataFrame
+    clusters: pd.DataFrame
+    summary: dict
+    cluster_coords: np.ndarray | None = None
+    config: AuditConfig = field(default_factory=AuditConfig)
+    warnings: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | Path) -> Path:
+        """Write the result into ``directory`` (created if needed); return its path."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.examples.to_parquet(out / "examples.parquet", index=False)
+        self.clusters.to_parquet(out / "clusters.parquet", index=False)
+        if self.cluster_coords is not None:
+            np.save(out / "cluster_coords.npy", self.cluster_coords)
+        summary = dict(self.summary, warnings=list(self.warnings), config=self.config.to_dict())
+        (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2,
+                                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "AuditResult":
+        """Read a result written by :meth:`save` (or by ``synth-quality audit --out``)."""
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise InputDataError(f"audit folder not found: {folder}")
+        missing = [name for name in OUTPUT_FILES if not (folder / name).is_file()]
+        if missing:
+            raise InputDataError(f"{folder} is not an audit folder: missing {', '.join(missing)}")
+        try:
+            examples = pd.read_parquet(folder / "examples.parquet")
+            clusters = pd.read_parquet(folder / "clusters.parquet")
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except Exception as exc:
+            raise InputDataError(f"could not read the audit in {folder}: {exc}") from exc
+        for col in ("keywords", "typical_examples", "typical_rows"):
+            if col in clusters:
+                clusters[col] = clusters[col].map(lambda v: list(v) if v is not None else [])
+        coords_path = folder / "cluster_coords.npy"
+        coords = np.load(coords_path) if coords_path.is_file() else None
+        config = AuditConfig.from_dict(summary.get("config"))
+        return cls(examples, clusters, summary, coords, config, list(summary.get("warnings", [])))
+
+    # ------------------------------------------------------------------ conveniences
+    @property
+    def n_real(self) -> int:
+        return int((self.examples["side"] == "real").sum())
+
+    @property
+    def n_synthetic(self) -> int:
+        return int((self.examples["side"] == "synthetic").sum())
+
+    def recluster(self, min_cluster_size: int, min_samples: int | None = None) -> "AuditResult":
+        """The same audit with HDBSCAN re-run at another minimum cluster size.
+
+        Only ``cluster`` in ``examples``, the cluster table and the cluster counts in
+        ``summary`` change; it takes well under a second (no embedding, no UMAP).
+        """
+        from .cluster import cluster_points, cluster_table
+
+        if self.cluster_coords is None:
+            raise InputDataError("this audit has no saved projection (cluster_coords.npy) to re-cluster")
+        config = self.config.replace(cluster={"min_cluster_size": int(min_cluster_size),
+                                              "min_samples": min_samples})
+        labels = cluster_points(self.cluster_coords, config.cluster)
+        examples = self.examples.copy()
+        examples["cluster"] = labels
+        clusters = cluster_table(examples, self.cluster_coords, config.cluster)
+        summary = dict(self.summary)
+        summary.update(cluster_counts(clusters))
+        return AuditResult(examples, clusters, summary, self.cluster_coords, config,
+                           list(self.warnings))
+
+
+def cluster_counts(clusters: pd.DataFrame) -> dict:
+    """The cluster figures the summary carries."""
+    if clusters.empty:
+        return {"n_clusters": 0, "n_clusters_real_only": 0, "n_clusters_synthetic_only": 0,
+                "noise_share": 1.0}
+    real = clusters["cluster"] >= 0
+    noise = clusters.loc[~real, "size"].sum()
+    return {
+        "n_clusters": int(real.sum()),
+        "n_clusters_real_only": int((clusters["status"] == "real_only").sum()),
+        "n_clusters_synthetic_only": int((clusters["status"] == "synthetic_only").sum()),
+        "noise_share": float(noise / clusters["size"].sum()),
+    }

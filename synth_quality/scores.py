@@ -1,0 +1,176 @@
+"""Per-row scores built on the neighbour graph, the categories, and the dataset scores.
+
+Directions (also in the README's column reference):
+
+- ``label_issue_score``: low = the classifier is sure of the row's own side (bad for both
+  sides: an unrealistic synthetic row, an underrepresented real row); 0.5 = can't tell.
+- ``outlier_score``: high = isolated (far from its nearest rows).
+- ``coverage_score``: high = the other side reaches this row; 0.5 is the manifold boundary.
+- ``repetition_score``: high = degenerate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .neighbors import NeighborGraph
+
+CATEGORIES = ("unrealistic synthetic", "realistic synthetic", "underrepresented real",
+              "well-covered real", "outlier")
+
+
+def outlier_scores(graph: NeighborGraph, k: int, fence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean cosine distance to the k nearest rows, its quantile, and Tukey's outlier flag.
+
+    Returns
+    -------
+    knn_distance : ndarray (n,), in [0, 2]; high = isolated
+    outlier_score : ndarray (n,), in [0, 1]; the share of rows less isolated than this one
+    is_outlier : bool ndarray (n,); knn_distance > Q3 + fence * IQR
+    """
+    from scipy.stats import rankdata
+
+    k = min(k, graph.knn_similarities.shape[1])
+    if k == 0:
+        n = graph.knn_similarities.shape[0]
+        return np.zeros(n), np.zeros(n), np.zeros(n, bool)
+    dist = 1.0 - graph.knn_similarities[:, :k].astype(np.float64).mean(axis=1)
+    score = (rankdata(dist, method="average") - 1) / max(len(dist) - 1, 1)
+    q1, q3 = np.percentile(dist, [25, 75])
+    return dist, score, dist > q3 + fence * (q3 - q1)
+
+
+def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: float) -> np.ndarray:
+    """Group ids of near-duplicate rows (-1 = none); ids numbered by first row.
+
+    Two rows join when their cosine similarity is at least ``threshold`` (among each row's k
+    nearest) or their texts are identical after trimming and lowercasing. Groups are the
+    connected components, so a chain of near-copies forms one group.
+    """
+    n = len(texts)
+    parent = np.arange(n)
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    rows, cols = np.nonzero(graph.knn_similarities >= threshold)
+    for a, b in zip(rows.tolist(), graph.knn_indices[rows, cols].tolist()):
+        union(a, b)
+    first_seen: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        key = " ".join(text.lower().split())
+        if key in first_seen:
+            union(first_seen[key], i)
+        else:
+            first_seen[key] = i
+    roots = np.array([find(i) for i in range(n)])
+    sizes = np.bincount(roots, minlength=n)
+    groups = np.full(n, -1, np.int64)
+    next_id = 0
+    root_to_id: dict[int, int] = {}
+    for i in range(n):
+        r = roots[i]
+        if sizes[r] > 1:
+            if r not in root_to_id:
+                root_to_id[r] = next_id
+                next_id += 1
+            groups[i] = root_to_id[r]
+    return groups
+
+
+def coverage(graph: NeighborGraph, n_real: int, balls_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row ``coverage_score`` and ``in_other_manifold``.
+
+    Both use the real rows' k-NN radii as the scale, so the real data is the reference:
+
+    - real row r: ``coverage_score = rad(r) / (rad(r) + d(r, s*))`` with s* its nearest
+      synthetic row; covered (Naeem et al.'s coverage) when d(r, s*) <= rad(r);
+    - synthetic row s: ``coverage_score = rad(r*) / (rad(r*) + d(s, r*))`` with r* its nearest
+      real row; inside the real manifold (precision) when some real k-NN ball contains it.
+
+    d is cosine distance and rad the distance to the k-th nearest real row. 1 = an exact copy on
+    the other side, 0.5 = on the boundary of the neighbourhood, towards 0 = nothing near.
+    """
+    n = graph.own_radius.shape[0]
+    real_radius = 1.0 - graph.own_radius[:n_real].astype(np.float64)
+    d_other = np.clip(1.0 - graph.other_similarity.astype(np.float64), 0.0, None)
+    scale = np.empty(n)
+    scale[:n_real] = real_radius
+    nearest_real = graph.other_nearest[n_real:]
+    scale[n_real:] = real_radius[nearest_real] if n_real else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(scale + d_other > 0, scale / (scale + d_other), 1.0)
+    inside = np.empty(n, bool)
+    inside[:n_real] = d_other[:n_real] <= real_radius
+    inside[n_real:] = balls_hit > 0
+    return np.nan_to_num(score, nan=0.0), inside
+
+
+def categorise(side: np.ndarray, label_issue: np.ndarray, p_synthetic: np.ndarray,
+               in_other_manifold: np.ndarray, is_outlier: np.ndarray,
+               threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """The case study's categories, with a short reason per row.
+
+    Precedence: the classifier's confident call first, then the k-NN manifold (which catches
+    one-sided groups the classifier misses), then the outlier flag.
+    """
+    category = np.empty(len(side), dtype=object)
+    reason = np.empty(len(side), dtype=object)
+    for i, s in enumerate(side):
+        confident = label_issue[i] < threshold
+        if s == "synthetic":
+            if confident:
+                category[i] = "unrealistic synthetic"
+                reason[i] = f"classifier: P(synthetic) = {p_synthetic[i]:.2f}"
+            elif not in_other_manifold[i]:
+                category[i] = "unrealistic synthetic"
+                reason[i] = "coverage: outside every real row's k-NN ball"
+            elif is_outlier[i]:
+                category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
+            else:
+                category[i], reason[i] = "realistic synthetic", "passes as real"
+        else:
+            if confident:
+                category[i] = "underrepresented real"
+                reason[i] = f"classifier: P(real) = {1 - p_synthetic[i]:.2f}"
+            elif not in_other_manifold[i]:
+                category[i] = "underrepresented real"
+                reason[i] = "coverage: no synthetic row within its k-NN radius"
+            elif is_outlier[i]:
+                category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
+            else:
+                category[i], reason[i] = "well-covered real", "imitated by the synthetic side"
+    return category, reason
+
+
+def dataset_scores(rows: pd.DataFrame) -> dict:
+    """Cleanlab Studio's four dataset scores, each in [0, 1], high = bad.
+
+    - unrealistic = 1 - mean label_issue_score of synthetic rows (0.5 = indistinguishable);
+    - unrepresentative = 1 - mean label_issue_score of real rows (0.5 = indistinguishable);
+    - unvaried = share of synthetic rows in near-duplicate groups with no real row;
+    - unoriginal = share of synthetic rows in near-duplicate groups that contain a real row.
+    """
+    syn = rows["side"] == "synthetic"
+    real = ~syn
+    group = rows["near_duplicate_group"]
+    groups_with_real = set(group[real & group.notna()].astype(int))
+    syn_groups = group[syn]
+    in_group = syn_groups.notna()
+    with_real = syn_groups[in_group].astype(int).isin(groups_with_real)
+    n_syn = max(int(syn.sum()), 1)
+    return {
+        "unrealistic": float(1 - rows.loc[syn, "label_issue_score"].mean()) if syn.any() else np.nan,
+        "unrepresentative": float(1 - rows.loc[real, "label_issue_score"].mean()) if real.any() else np.nan,
+        "unvaried": float((~with_real).sum() / n_syn),
+        "unoriginal": float(with_real.sum() / n_syn),
+    }

@@ -1,0 +1,107 @@
+"""The dataset-level summary and the verdict in words."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+
+from .detect import auc_with_ci
+from .scores import dataset_scores
+
+_PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
+             "scikit-learn", "numpy", "pandas")
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def prdc(rows: pd.DataFrame, manifold: dict, k: int) -> dict:
+    """Precision, recall, density and coverage of synthetic against real (Naeem et al. 2020).
+
+    precision: share of synthetic rows inside the real manifold (high = realistic);
+    recall: share of real rows inside the synthetic manifold (high = diverse enough);
+    density: mean number of real k-NN balls holding a synthetic row, divided by k (about 1 when
+    the synthetic rows sit where real rows are dense; above 1 = crowded onto real modes);
+    coverage: share of real rows with a synthetic row inside their own k-NN ball.
+    """
+    syn = (rows["side"] == "synthetic").to_numpy()
+    hits = manifold["synthetic_balls_hit"]
+    real_cov = rows.loc[~syn, "in_other_manifold"].to_numpy(bool)
+    return {
+        "precision": float((hits > 0).mean()) if len(hits) else np.nan,
+        "recall": float(manifold["real_in_synthetic_manifold"].mean()) if (~syn).any() else np.nan,
+        "density": float(hits.mean() / k) if len(hits) else np.nan,
+        "coverage": float(real_cov.mean()) if len(real_cov) else np.nan,
+    }
+
+
+def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
+    """Per generator: counts, detection AUC against all real rows, dataset scores, precision."""
+    if "generator" not in rows or rows.loc[rows["side"] == "synthetic", "generator"].nunique() < 1:
+        return {}
+    real = rows[rows["side"] == "real"]
+    syn_index = np.flatnonzero((rows["side"] == "synthetic").to_numpy())
+    hits_by_row = pd.Series(hits, index=rows.index[syn_index])
+    out = {}
+    for name, part in rows[rows["side"] == "synthetic"].groupby("generator", sort=True, dropna=False):
+        key = "(none)" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+        both = pd.concat([real, part])
+        auc = auc_with_ci((both["side"] == "synthetic").to_numpy(), both["p_synthetic"].to_numpy())
+        scores = dataset_scores(both)
+        h = hits_by_row.loc[part.index].to_numpy()
+        out[key] = {
+            "n_synthetic": int(len(part)),
+            "detection_auc": auc["auc"], "detection_auc_ci": [auc["ci_low"], auc["ci_high"]],
+            "unrealistic": scores["unrealistic"], "unvaried": scores["unvaried"],
+            "unoriginal": scores["unoriginal"],
+            "precision": float((h > 0).mean()), "density": float(h.mean() / k),
+            "n_degenerate": int(part["is_degenerate"].sum()),
+            "n_copies_of_real": int(part["is_copy_of_real"].sum()),
+        }
+    return out
+
+
+def verdict(summary: dict) -> str:
+    """A few sentences a stakeholder can read, built only from measured figures."""
+    auc = summary.get("detection_auc")
+    lo, hi = summary.get("detection_auc_ci") or [None, None]
+    parts = []
+    if auc is None or not np.isfinite(auc):
+        parts.append("The detector could not be evaluated.")
+    elif auc >= 0.9:
+        parts.append(f"The synthetic rows are easy to tell from the real ones: a simple classifier "
+                     f"separates them with AUC {auc:.2f} (95% CI {lo:.2f}-{hi:.2f}; 0.5 would mean "
+                     "indistinguishable).")
+    elif auc >= 0.7:
+        parts.append(f"The synthetic rows are often distinguishable from the real ones (detection "
+                     f"AUC {auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}; 0.5 would mean indistinguishable).")
+    else:
+        parts.append(f"The synthetic rows are hard to tell from the real ones (detection AUC "
+                     f"{auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}; 0.5 means indistinguishable).")
+    surface = [a for a in summary.get("artifacts", []) if a.get("separates")]
+    if surface:
+        parts.append("Part of that is surface style, not meaning: " + " ".join(
+            a["sentence"] for a in surface[:2]))
+    cov = summary.get("coverage")
+    if cov is not None and np.isfinite(cov):
+        parts.append(f"{cov:.0%} of real rows have a synthetic row nearby (coverage); "
+                     f"{summary.get('n_clusters_real_only', 0)} cluster(s) of real text have "
+                     "no synthetic counterpart.")
+    unvaried, unoriginal = summary.get("unvaried"), summary.get("unoriginal")
+    if unvaried is not None:
+        parts.append(f"{unvaried:.0%} of synthetic rows are near-copies of other synthetic rows "
+                     f"and {unoriginal:.0%} are near-copies of real rows.")
+    if summary.get("n_degenerate"):
+        parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
+                     "or stutters).")
+    return " ".join(parts)

@@ -1,0 +1,282 @@
+"""Cheap text-level checks: degenerate repetition and surface artefacts.
+
+Two questions that need no embedding model:
+
+- Is a text degenerate? :func:`repetition_score` measures repetition loops and stutters, the
+  typical failure of a sampler stuck at a low temperature or a high repetition of a prompt.
+- Can the sides be told apart by a trivial surface feature? :func:`artifact_report` gives the
+  AUC of each feature of :data:`SURFACE_FEATURES` alone. A high AUC on casing or tokenisation
+  means a classifier (or a human) can spot the synthetic rows without reading them, so any
+  "detectability" result is about formatting, not content.
+
+All functions are pure and use only numpy, pandas and scikit-learn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+# A word is letters/digits, optionally joined by inner apostrophes ("it's", "don't"); every
+# other non-space character is its own token. "_" counts as punctuation, not as a letter.
+_TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]|_")
+# Pre-tokenised corpora (Penn Treebank style, e.g. SST) split "it 's" and "do n't"; glue them
+# back so the same sentence tokenises the same way whatever its source.
+_PTB_CLITIC_RE = re.compile(r"(?<=\w) '(s|re|ve|ll|d|m)\b")
+_PTB_NOT_RE = re.compile(r"(?<=\w) n't\b")
+
+_SPAN = 4  # shortest repeated span counted as a loop; shorter repeats are ordinary language
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a text into lowercase word and punctuation tokens.
+
+    Parameters
+    ----------
+    text : str
+        Any text, raw ("It's a mess.") or pre-tokenised ("it 's a mess .").
+
+    Returns
+    -------
+    list of str
+        Words (letters/digits with inner apostrophes kept, as in "it's" or "don't") and each
+        punctuation mark as its own token. Curly apostrophes become straight ones and
+        Penn-Treebank splits ("it 's", "do n't") are joined back, so "It's a mess." and
+        "it 's a mess ." both give ``["it's", "a", "mess", "."]``.
+    """
+    text = str(text).lower().replace("\u2019", "'")
+    text = _PTB_NOT_RE.sub("n't", _PTB_CLITIC_RE.sub(r"'\1", text))
+    return _TOKEN_RE.findall(text)
+
+
+def _is_word(token: str) -> bool:
+    return token[0].isalnum()
+
+
+def repetition_score(text: str) -> float:
+    """Share of tokens that are repeated, in [0, 1]; high means degenerate.
+
+    A token (from :func:`tokenize`) is "repeated" when either
+
+    - it is a stutter: a word token equal to the previous token, itself a word
+      ("epic epic epic" has 2 stuttered tokens), or
+    - it lies inside a span of >= 4 tokens that already appeared earlier in the text (a loop:
+      "it's a mess . it's a mess . it's a mess ." has 8 repeated tokens out of 12). Technically,
+      every 4-gram occurrence whose 4-gram started at an earlier position (overlapping or not)
+      marks its 4 tokens.
+
+    Texts with fewer than 4 tokens score 0 unless they stutter.
+
+    Parameters
+    ----------
+    text : str
+        The text to score.
+
+    Returns
+    -------
+    float
+        Repeated tokens divided by all tokens; 0.0 for an empty text.
+
+    Examples
+    --------
+    >>> round(repetition_score("it's a mess . it's a mess . it's a mess ."), 3)
+    0.667
+    >>> round(repetition_score("an epic of epic epic epic epic"), 3)
+    0.429
+    """
+    tokens = tokenize(text)
+    n = len(tokens)
+    if n == 0:
+        return 0.0
+    repeated = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        if tokens[i] == tokens[i - 1] and _is_word(tokens[i]):
+            repeated[i] = True
+    # One pass with a set of seen 4-grams keeps this O(n); a later occurrence marks its span.
+    seen: set[tuple[str, ...]] = set()
+    for i in range(n - _SPAN + 1):
+        gram = tuple(tokens[i:i + _SPAN])
+        if gram in seen:
+            repeated[i:i + _SPAN] = True
+        else:
+            seen.add(gram)
+    return float(repeated.mean())
+
+
+def repetition_scores(texts: Iterable[str]) -> np.ndarray:
+    """Apply :func:`repetition_score` to each text.
+
+    Parameters
+    ----------
+    texts : iterable of str
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array, one score per text.
+    """
+    return np.fromiter((repetition_score(t) for t in texts), dtype=np.float64)
+
+
+_HTML_ENTITY_RE = re.compile(r"&#?\w+;")
+_SPACE_PUNCT_RE = re.compile(r" [,.!?;:)]")
+
+
+def _mean_word_length(text: str) -> float:
+    words = [t for t in tokenize(text) if t.replace("'", "").isalpha()]
+    return float(np.mean([len(w) for w in words])) if words else 0.0
+
+
+#: name -> (description for humans, function text -> float). Order is the report order.
+SURFACE_FEATURES: "OrderedDict[str, tuple[str, Callable[[str], float]]]" = OrderedDict([
+    ("has_uppercase", ("contains a capital letter",
+                       lambda t: float(any(c.isupper() for c in t)))),
+    ("has_html_entity", ("contains an HTML entity",
+                         lambda t: float(bool(_HTML_ENTITY_RE.search(t))))),
+    ("space_before_punctuation", ("is tokenised (space before punctuation)",
+                                  lambda t: float(bool(_SPACE_PUNCT_RE.search(t))))),
+    ("n_words", ("length in words", lambda t: float(sum(map(_is_word, tokenize(t)))))),
+    ("mean_word_length", ("mean word length", _mean_word_length)),
+    ("has_non_ascii", ("contains non-ASCII characters",
+                       lambda t: float(any(ord(c) > 127 for c in t)))),
+])
+
+# Short names that open the report sentence of binary features ("Casing alone separates ...").
+_LABELS = {
+    "has_uppercase": "Casing",
+    "has_html_entity": "HTML entities",
+    "space_before_punctuation": "Tokenisation",
+    "has_non_ascii": "Non-ASCII characters",
+}
+
+
+def surface_features(texts: Iterable[str]) -> pd.DataFrame:
+    """Compute every feature of :data:`SURFACE_FEATURES` for each text.
+
+    Parameters
+    ----------
+    texts : iterable of str
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per text, one float column per feature, in :data:`SURFACE_FEATURES` order.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    return pd.DataFrame({name: np.array([fn(t) for t in texts], dtype=np.float64)
+                         for name, (_, fn) in SURFACE_FEATURES.items()},
+                        columns=list(SURFACE_FEATURES))
+
+
+def _auc(real: np.ndarray, synthetic: np.ndarray) -> float:
+    y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
+    x = np.r_[real, synthetic]
+    if np.all(x == x[0]):
+        return 0.5  # a constant score ranks nothing; roc_auc_score agrees, but say it plainly
+    return float(roc_auc_score(y, x))
+
+
+def _plural(description: str) -> str:
+    # "contains a capital letter" -> "contain a capital letter" (subject is "rows").
+    for singular, plural in (("contains ", "contain "), ("is ", "are "), ("has ", "have ")):
+        if description.startswith(singular):
+            return plural + description[len(singular):]
+    return description
+
+
+def _sentence(name: str, description: str, binary: bool, separation: float, separates: bool,
+              real_mean: float, synthetic_mean: float) -> str:
+    label = _LABELS.get(name, description[:1].upper() + description[1:]) if binary \
+        else description[:1].upper() + description[1:]
+    verb = "alone separates" if separates else "does not separate"
+    head = f"{label} {verb} the sides (AUC {separation:.2f}): "
+    if binary:
+        return (head + f"{real_mean:.0%} of real rows {_plural(description)}, "
+                f"{synthetic_mean:.0%} of synthetic rows do.")
+    return head + f"real mean {real_mean:.1f}, synthetic mean {synthetic_mean:.1f}."
+
+
+def artifact_report(features: pd.DataFrame, is_synthetic: np.ndarray,
+                    groups: np.ndarray | None = None,
+                    auc_threshold: float = 0.75) -> list[dict]:
+    """How well each surface feature alone tells synthetic rows from real ones.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per text, one numeric column per feature (e.g. from :func:`surface_features`).
+        Descriptions come from :data:`SURFACE_FEATURES`; other columns use their name.
+    is_synthetic : numpy.ndarray
+        Boolean per row; synthetic rows are the positive class.
+    groups : numpy.ndarray, optional
+        A group per row (e.g. generator name; None or "" for real rows). Each distinct group
+        among synthetic rows is also scored against all real rows, under ``"by_group"``.
+    auc_threshold : float, default 0.75
+        A feature "separates" the sides when ``max(auc, 1 - auc) >= auc_threshold``.
+
+    Returns
+    -------
+    list of dict
+        One dict per feature, sorted by separation (descending), with keys ``feature``,
+        ``description``, ``auc`` (roc_auc_score of the raw value, ties count half),
+        ``separation``, ``direction`` ("higher on synthetic" / "higher on real"),
+        ``real_mean``, ``synthetic_mean`` (a share for 0/1 features), ``separates``,
+        ``sentence`` (the AUC it quotes is the separation) and, with ``groups``, ``by_group``.
+        Empty when either side has no rows. Missing feature values are ignored.
+    """
+    is_synthetic = np.asarray(is_synthetic, dtype=bool)
+    if len(is_synthetic) != len(features):
+        raise ValueError(f"is_synthetic has {len(is_synthetic)} rows, features {len(features)}")
+    if is_synthetic.all() or not is_synthetic.any():
+        return []
+    group_names: list = []
+    if groups is not None:
+        groups = np.asarray(groups, dtype=object)
+        group_names = sorted({g for g in groups[is_synthetic] if g is not None and g != ""},
+                             key=str)
+
+    report = []
+    for name in features.columns:
+        values = pd.to_numeric(features[name], errors="coerce").to_numpy(dtype=np.float64)
+        ok = ~np.isnan(values)
+        real, synth = values[ok & ~is_synthetic], values[ok & is_synthetic]
+        if len(real) == 0 or len(synth) == 0:
+            continue  # nothing to compare for this feature
+        description = SURFACE_FEATURES[name][0] if name in SURFACE_FEATURES else str(name)
+        binary = bool(np.isin(values[ok], (0.0, 1.0)).all())
+        auc = _auc(real, synth)
+        separation = max(auc, 1.0 - auc)
+        separates = bool(separation >= auc_threshold)
+        entry = {
+            "feature": name,
+            "description": description,
+            "auc": auc,
+            "separation": separation,
+            "direction": "higher on synthetic" if auc >= 0.5 else "higher on real",
+            "real_mean": float(real.mean()),
+            "synthetic_mean": float(synth.mean()),
+            "separates": separates,
+            "sentence": _sentence(name, description, binary, separation, separates,
+                                  float(real.mean()), float(synth.mean())),
+        }
+        if groups is not None:
+            by_group = {}
+            for g in group_names:
+                g_vals = values[ok & is_synthetic & (groups == g)]
+                if len(g_vals) == 0:
+                    continue
+                g_auc = _auc(real, g_vals)
+                g_sep = max(g_auc, 1.0 - g_auc)
+                by_group[g] = {"auc": g_auc, "separation": g_sep,
+                               "synthetic_mean": float(g_vals.mean()),
+                               "separates": bool(g_sep >= auc_threshold)}
+            entry["by_group"] = by_group
+        report.append(entry)
+    # Stable sort keeps SURFACE_FEATURES order among ties.
+    report.sort(key=lambda e: -e["separation"])
+    return report
