@@ -1,0 +1,107 @@
+"""Shared fixtures: a fast fake embedder, small planted data, and one audit built per run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data" / "cases"
+REFERENCE_CASE = SHARED_DATA / "rt_seed_case.csv"
+
+
+def pytest_configure(config):
+    # Never write test embeddings into the user's real cache.
+    if not os.environ.get("SYNTH_QUALITY_CACHE_DIR"):
+        os.environ["SYNTH_QUALITY_CACHE_DIR"] = str(REPO / ".cache" / "test-cache")
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors: texts sharing words are close. No model, no download."""
+
+    identity = "test-hashing-embedder"
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+
+    def encode_batch(self, texts):
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int(hashlib.md5(word.encode()).hexdigest(), 16)
+                out[i, h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
+            norm = np.linalg.norm(out[i])
+            out[i] = out[i] / norm if norm else 1.0 / np.sqrt(self.dim)
+        return out
+
+
+@pytest.fixture
+def fake_embedder():
+    return HashingEmbedder()
+
+
+def planted_frames(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Real and synthetic tables with known answers.
+
+    - both sides: reviews about acting / plot (shared modes);
+    - real only: 30 rows about documentaries on glaciers (a mode the generator misses);
+    - synthetic only: 30 rows about blenders (off-topic, a mode real data lacks);
+    - synthetic: 5 verbatim copies of real rows, 4 repetition loops, 6 identical rows.
+    """
+    rng = np.random.default_rng(seed)
+    acting = ["actor", "performance", "cast", "role", "acting", "star", "lead", "character"]
+    plot = ["story", "plot", "twist", "ending", "script", "pacing", "scene", "narrative"]
+    docu = ["documentary", "glacier", "ice", "arctic", "footage", "expedition", "climate", "melt"]
+    blender = ["blender", "kitchen", "smoothie", "motor", "blade", "appliance", "cord", "crush"]
+    fillers = ["good", "bad", "strong", "weak", "fine", "dull", "bright", "odd", "clever", "slow"]
+
+    def sentence(pool, n=5):
+        words = list(rng.choice(pool, size=n, replace=False)) + list(rng.choice(fillers, size=3, replace=False))
+        rng.shuffle(words)
+        return " ".join(words) + " ."
+
+    real = [sentence(acting) for _ in range(45)] + [sentence(plot) for _ in range(45)]
+    real += [sentence(docu) for _ in range(30)]
+    synth = [sentence(acting) for _ in range(60)] + [sentence(plot) for _ in range(60)]
+    synth += [sentence(blender) for _ in range(30)]
+    synth += real[:5]                                   # memorised copies
+    synth += ["what a mess . what a mess . what a mess . what a mess ."] * 1
+    synth += ["the plot the plot the plot the plot the plot the plot .",
+              "an epic of epic epic epic epic epic .", "i loved it i loved it i loved it i loved it ."]
+    synth += ["this movie is great ."] * 6                 # unvaried
+    labels_real = ["pos" if i % 2 else "neg" for i in range(len(real))]
+    labels_syn = ["pos" if i % 2 else "neg" for i in range(len(synth))]
+    gens = ["gen-a" if i % 2 else "gen-b" for i in range(len(synth))]
+    return (pd.DataFrame({"text": real, "sentiment": labels_real}),
+            pd.DataFrame({"text": synth, "sentiment": labels_syn, "generator": gens}))
+
+
+@pytest.fixture(scope="session")
+def planted():
+    return planted_frames()
+
+
+@pytest.fixture(scope="session")
+def planted_audit(planted):
+    """One real-UMAP audit of the planted tables with the fake embedder, built once per run."""
+    from synth_quality import AuditConfig, audit
+
+    real, synth = planted
+    config = AuditConfig.from_dict({"embed": {"use_cache": False},
+                                    "cluster": {"min_cluster_size": 10}})
+    return audit(real=real, synthetic=synth, label_column="sentiment",
+                 generator_column="generator", config=config, embedder=HashingEmbedder())
+
+
+@pytest.fixture
+def reference_case():
+    if not REFERENCE_CASE.is_file():
+        pytest.skip(f"shared reference data not found at {REFERENCE_CASE} (it sits beside the repo "
+                    "in ../shared/data; see README)")
+    return REFERENCE_CASE

@@ -1,0 +1,125 @@
+"""Each stage on tiny data: neighbours, detector AUC, clusters, scores, config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from synth_quality.cluster import cluster_table, ctfidf_keywords, holm
+from synth_quality.config import AuditConfig, ClusterConfig
+from synth_quality.detect import auc_with_ci, out_of_fold_p_synthetic
+from synth_quality.errors import ConfigError
+from synth_quality.neighbors import _block_rows, build_neighbor_graph, manifold_counts
+from synth_quality.scores import dataset_scores, near_duplicate_groups, outlier_scores
+
+
+def unit_rows(n, dim=16, seed=0):
+    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_neighbour_graph_matches_brute_force():
+    X, n_real = unit_rows(300), 120
+    g = build_neighbor_graph(X, n_real, k=8, manifold_k=5)
+    S = X @ X.T
+    np.fill_diagonal(S, -np.inf)
+    assert np.array_equal(g.knn_indices, np.argsort(-S, axis=1, kind="stable")[:, :8])
+    assert np.allclose(g.own_radius[:n_real], -np.sort(-S[:n_real, :n_real], axis=1)[:, 4])
+    assert np.allclose(g.own_radius[n_real:], -np.sort(-S[n_real:, n_real:], axis=1)[:, 4])
+    assert np.array_equal(g.other_nearest[:n_real], n_real + S[:n_real, n_real:].argmax(1))
+    counts = manifold_counts(X, n_real, g.own_radius)
+    inside = (S[n_real:, :n_real] >= g.own_radius[None, :n_real]).sum(1)
+    assert np.array_equal(counts["synthetic_balls_hit"], inside)
+
+
+def test_neighbour_blocks_never_hold_an_n_by_n_matrix():
+    assert _block_rows(50_000) * 50_000 * 4 <= 64 * 2**20
+    assert _block_rows(50_000) < 50_000
+
+
+def test_delong_auc_matches_sklearn_and_ci_narrows_with_n():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400).astype(bool)
+    s = rng.normal(size=400) + y
+    out = auc_with_ci(y, s)
+    assert out["auc"] == pytest.approx(roc_auc_score(y, s))
+    big = auc_with_ci(np.tile(y, 10), np.tile(s, 10))
+    assert (big["ci_high"] - big["ci_low"]) < (out["ci_high"] - out["ci_low"]) / 2
+    assert np.isnan(auc_with_ci(np.zeros(5, bool), np.arange(5))["auc"])
+
+
+def test_out_of_fold_probabilities_do_not_memorise():
+    # Random labels on random vectors: in-sample a model memorises them, out-of-fold it cannot.
+    X = unit_rows(400, dim=64, seed=3)
+    y = np.random.default_rng(4).integers(0, 2, 400).astype(bool)
+    p = out_of_fold_p_synthetic(X, y, n_folds=5, C=100.0, random_state=0)
+    assert abs(roc_auc_score(y, p) - 0.5) < 0.1
+
+
+def test_holm_adjustment():
+    assert np.allclose(holm(np.array([0.01, 0.04, 0.03])), [0.03, 0.06, 0.06])
+
+
+def test_ctfidf_prefers_words_specific_to_a_cluster():
+    kw = ctfidf_keywords({0: ["the film film actor", "film actor"], 1: ["the film blender motor"]}, 2)
+    assert kw[1][0] in ("blender", "motor") and "film" not in kw[1]
+
+
+def test_cluster_status_uses_share_test():
+    frame = pd.DataFrame({"side": ["real"] * 40 + ["synthetic"] * 40 + ["real"] * 20,
+                          "text": ["a"] * 100, "cluster": [0] * 80 + [1] * 20})
+    table = cluster_table(frame, np.zeros((100, 2)), ClusterConfig())
+    status = dict(zip(table["cluster"], table["status"]))
+    assert status == {0: "shared", 1: "real_only"}
+
+
+def test_outliers_and_near_duplicates():
+    X = unit_rows(200, dim=8, seed=5)
+    X[10] = X[11]                               # an exact vector copy
+    far = np.zeros(8, np.float32)
+    far[0] = 1.0
+    X = np.vstack([X, np.tile(-X.mean(0) / np.linalg.norm(X.mean(0)), (1, 1))])
+    g = build_neighbor_graph(X, 100, k=10, manifold_k=5)
+    texts = [f"t{i}" for i in range(len(X))]
+    texts[50] = texts[60] = "Same Text"
+    texts[60] = "  same   text "
+    groups = near_duplicate_groups(g, texts, 0.999)
+    assert groups[10] == groups[11] != -1 and groups[50] == groups[60] != -1
+    assert (groups >= 0).sum() == 4
+    dist, score, flag = outlier_scores(g, 10, 1.5)
+    assert score.min() >= 0 and score.max() <= 1
+    assert np.argmax(dist) == np.argmax(score)
+
+
+def test_dataset_scores_by_hand():
+    rows = pd.DataFrame({
+        "side": ["real", "real", "synthetic", "synthetic", "synthetic", "synthetic"],
+        "label_issue_score": [0.5, 0.3, 0.1, 0.2, 0.3, 0.4],
+        "near_duplicate_group": pd.array([0, pd.NA, 0, 1, 1, pd.NA], dtype="Int64"),
+    })
+    s = dataset_scores(rows)
+    assert s["unrealistic"] == pytest.approx(1 - 0.25)
+    assert s["unrepresentative"] == pytest.approx(1 - 0.4)
+    assert s["unvaried"] == pytest.approx(2 / 4)
+    assert s["unoriginal"] == pytest.approx(1 / 4)
+
+
+@pytest.mark.parametrize("settings, match", [
+    ({"cluster": {"min_cluster_size": 1}}, r"cluster\.min_cluster_size \(1\) must be >= 2"),
+    ({"detect": {"n_folds": 1}}, r"detect\.n_folds \(1\) must be between 2 and 20"),
+    ({"score": {"near_duplicate_similarity": 1.5}}, r"near_duplicate_similarity \(1\.5\)"),
+    ({"cluster": {"min_size": 3}}, r"unknown setting\(s\) \['min_size'\] in 'cluster'"),
+    ({"embed": {"batch_size": "64"}}, r"embed\.batch_size must be an integer"),
+    ({"random_state": -1}, r"random_state \(-1\)"),
+])
+def test_config_errors_name_field_value_and_limit(settings, match):
+    with pytest.raises(ConfigError, match=match):
+        AuditConfig.from_dict(settings)
+
+
+def test_config_round_trip_and_replace():
+    cfg = AuditConfig.from_dict({"cluster": {"min_cluster_size": 25}, "random_state": 7})
+    assert AuditConfig.from_dict(cfg.to_dict()) == cfg
+    assert cfg.replace(cluster={"alpha": 0.01}).cluster.min_cluster_size == 25
