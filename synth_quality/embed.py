@@ -140,7 +140,9 @@ class EmbeddingCache:
             except Exception:  # a damaged shard is skipped, its texts re-embedded
                 log.warning("ignoring unreadable embedding cache shard %s", shard)
                 continue
-            for i, key in enumerate(shard_keys.tolist()):
+            # Keys are stored as raw uint8 rows: numpy's fixed-width bytes type would drop a
+            # digest's trailing NUL bytes.
+            for i, key in enumerate(bytes(row) for row in shard_keys):
                 if key in wanted and key not in found:
                     found[key] = vectors[i]
             if len(found) == len(wanted):
@@ -153,7 +155,8 @@ class EmbeddingCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.folder / f".tmp-{uuid.uuid4().hex}.npz"
-            np.savez(tmp, keys=np.array(keys, dtype="S20"), vectors=vectors.astype(np.float32))
+            key_rows = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), -1)
+            np.savez(tmp, keys=key_rows, vectors=vectors.astype(np.float32))
             tmp.rename(self.folder / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.npz")
         except OSError as exc:  # a read-only cache must not stop an audit
             log.warning("could not write the embedding cache in %s: %s", self.folder, exc)

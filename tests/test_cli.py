@@ -1,0 +1,111 @@
+"""The command line end to end: exit codes, one-line errors, outputs on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from synth_quality.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def files(tmp_path, planted):
+    real, synth = planted
+    real.to_csv(tmp_path / "real.csv", index=False)
+    synth.to_csv(tmp_path / "synth.csv", index=False)
+    return tmp_path
+
+
+def one_line_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    # stderr may carry progress lines before the failure; the error itself is one line.
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("Error: ")]
+    assert len(errors) == 1 and result.stderr.rstrip().endswith(errors[0]), result.output
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_missing_file(files):
+    one_line_error(run("audit", "--real", str(files / "nope.csv"), "--synthetic",
+                       str(files / "synth.csv"), "--out", str(files / "o")), "nope.csv", "not found")
+
+
+def test_wrong_text_column(files):
+    one_line_error(run("audit", "--real", str(files / "real.csv"), "--synthetic",
+                       str(files / "synth.csv"), "--text-column", "body", "--out", str(files / "o")),
+                   "'body'", "real.csv", "text")
+
+
+def test_empty_side(files):
+    (files / "empty.csv").write_text("text\n")
+    one_line_error(run("audit", "--real", str(files / "real.csv"), "--synthetic",
+                       str(files / "empty.csv"), "--out", str(files / "o")), "empty.csv")
+
+
+def test_binary_file(files):
+    (files / "blob.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    one_line_error(run("audit", "--real", str(files / "blob.csv"), "--synthetic",
+                       str(files / "synth.csv"), "--out", str(files / "o")), "blob.csv", "binary")
+
+
+def test_side_too_small_for_folds(files):
+    pd.DataFrame({"text": ["one review", "two reviews", "three"]}).to_csv(files / "tiny.csv", index=False)
+    one_line_error(run("audit", "--real", str(files / "tiny.csv"), "--synthetic",
+                       str(files / "synth.csv"), "--out", str(files / "o")), "3 rows", "5")
+
+
+def test_bad_setting(files):
+    one_line_error(run("audit", "--real", str(files / "real.csv"), "--synthetic",
+                       str(files / "synth.csv"), "--min-cluster-size", "1", "--out", str(files / "o")),
+                   "min_cluster_size (1)")
+
+
+def test_nothing_to_audit(files):
+    one_line_error(run("audit", "--out", str(files / "o")), "--real")
+
+
+def test_one_file_mode_needs_to_know_which_value_is_real(files, planted):
+    real, synth = planted
+    mixed = pd.concat([real.assign(src="a"), synth.assign(src="b")])
+    mixed.to_csv(files / "mixed.csv", index=False)
+    one_line_error(run("audit", "--data", str(files / "mixed.csv"), "--source-column", "src",
+                       "--out", str(files / "o")), "--real-value")
+
+
+@pytest.mark.slow
+def test_audit_end_to_end_with_the_real_model(files, tmp_path):
+    """The one run of the real MiniLM model in the fast suite: the CLI writes the three outputs."""
+    before = hashlib.sha256((files / "real.csv").read_bytes()).hexdigest()
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["audit", "--real", str(files / "real.csv"), "--synthetic",
+                                       str(files / "synth.csv"), "--label-column", "sentiment",
+                                       "--generator-column", "generator", "--out", str(out),
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "detection AUC" in result.output
+    examples = pd.read_parquet(out / "examples.parquet")
+    clusters = pd.read_parquet(out / "clusters.parquet")
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(examples) == summary["n_real"] + summary["n_synthetic"] == 285
+    assert clusters["size"].sum() == len(examples)
+    assert summary["embedding"]["model"].startswith("all-MiniLM-L6-v2")
+    assert summary["embedding"]["n_embedded"] == examples["text"].nunique()
+    # With real sentence embeddings the memorised copies are still exact copies of real rows.
+    copies = examples[(examples["side"] == "synthetic") & examples["is_copy_of_real"]]
+    assert set(copies["nearest_real_row"].astype(int)) >= {0, 1, 2, 3, 4}
+    assert hashlib.sha256((files / "real.csv").read_bytes()).hexdigest() == before
+    # A second run embeds nothing new: the cache is keyed by model and text.
+    again = CliRunner().invoke(main, ["audit", "--real", str(files / "real.csv"), "--synthetic",
+                                      str(files / "synth.csv"), "--out", str(tmp_path / "run2"),
+                                      "--cache-dir", str(tmp_path / "cache"), "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "run2" / "summary.json").read_text())["embedding"]["n_embedded"] == 0
