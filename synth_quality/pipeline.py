@@ -98,6 +98,13 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     seed = config.random_state
     notes: list[str] = []
 
+    # Compile UMAP's numba code in another process while this one embeds (once per machine).
+    warmup = None
+    if map_projector is None or cluster_projector is None:
+        from .warmup import start_background_warmup
+
+        warmup = start_background_warmup()
+
     t0 = time.perf_counter()
     if embeddings is None:
         X, embed_info = embed_texts(texts, config.embed, embedder=embedder, progress=progress)
@@ -114,6 +121,9 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
         graph = build_neighbor_graph(X, n_real, k_graph, config.score.manifold_k)
         manifold = manifold_counts(X, n_real, graph.own_radius)
 
+    if warmup is not None:
+        with StageTimer(progress, timings, "compiling UMAP (once per machine)", "compiling"):
+            warmup.wait()
     with StageTimer(progress, timings, "projecting (map)", "projecting_map"):
         xy = project(X, graph, 2, config.project.n_neighbors, config.project.map_min_dist, seed,
                      map_projector)

@@ -40,7 +40,9 @@ def make_umap(n_components: int, n_neighbors: int, min_dist: float, random_state
     With ``random_state`` set UMAP runs single-threaded and is reproducible; with None it uses
     every core and is not.
     """
-    import umap  # imported here: numba start-up is paid only when a projection is needed
+    from .warmup import import_umap
+
+    umap = import_umap()  # cached machine code: numba compiles once per machine
 
     kwargs = dict(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
                   metric="cosine", random_state=random_state, low_memory=True)

@@ -1,0 +1,126 @@
+"""Pay numba's compilation once per machine, and off the critical path.
+
+UMAP compiles its numba functions in every new process: about 20 s for ``import umap`` (the
+NN-descent code of pynndescent, cached on disk by numba only once written) and 10-20 s more on
+the first fit (UMAP's own functions are not marked ``cache=True``, so they were compiled again in
+every process). Two measures:
+
+1. :func:`import_umap` points numba at a persistent cache folder (``NUMBA_CACHE_DIR``, default
+   ``<synth-quality cache>/numba``) and turns on on-disk caching for UMAP's own jitted functions
+   before their first use, so a second process loads machine code instead of compiling it.
+2. :func:`start_background_warmup` compiles everything in a separate process while the audit is
+   busy embedding (or while the dashboard starts), once per machine: a marker file records that
+   the cache is warm for this numba/umap version.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def numba_cache_dir() -> Path:
+    """Where compiled UMAP code is kept: ``$NUMBA_CACHE_DIR``, else ``<cache root>/numba``."""
+    from .embed import default_cache_dir
+
+    return Path(os.environ.get("NUMBA_CACHE_DIR") or default_cache_dir() / "numba")
+
+
+def configure_numba_cache() -> Path:
+    """Set ``NUMBA_CACHE_DIR`` (if unset) before numba is imported; return the folder."""
+    folder = numba_cache_dir()
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = str(folder)
+        except OSError:  # an unwritable cache only costs time
+            pass
+    if "numba" in sys.modules and "NUMBA_CACHE_DIR" in os.environ:
+        from numba.core import config
+
+        config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+    return folder
+
+
+def _enable_caching(module) -> int:
+    from numba.core.registry import CPUDispatcher
+
+    count = 0
+    for obj in list(vars(module).values()):
+        if isinstance(obj, CPUDispatcher) and obj._cache.__class__.__name__ == "NullCache":
+            try:
+                obj.enable_caching()
+                count += 1
+            except Exception:  # e.g. a function numba cannot cache: it just compiles as before
+                pass
+    return count
+
+
+def import_umap():
+    """Import umap with on-disk caching enabled for its jitted functions."""
+    configure_numba_cache()
+    import umap
+    import umap.layouts
+    import umap.spectral
+    import umap.umap_
+    import umap.utils
+
+    for module in (umap.umap_, umap.layouts, umap.spectral, umap.utils):
+        _enable_caching(module)
+    return umap
+
+
+def _marker() -> Path:
+    from importlib import metadata
+
+    versions = "-".join(metadata.version(p) for p in ("numba", "umap-learn", "pynndescent"))
+    return numba_cache_dir() / f"synth-quality-warm-{versions}"
+
+
+def is_warm() -> bool:
+    try:
+        return _marker().is_file()
+    except Exception:
+        return False
+
+
+def warm_up() -> None:
+    """Compile UMAP's code paths the audit uses (tiny fits, 2-d and 5-d) into the cache."""
+    import numpy as np
+
+    from .neighbors import build_neighbor_graph
+    from .project import project
+
+    import_umap()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 16)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    graph = build_neighbor_graph(X, 150, 14, 5)
+    for dims, min_dist in ((2, 0.1), (5, 0.0)):
+        project(X, graph, dims, 15, min_dist, 0)
+    marker = _marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("ok\n")
+
+
+def start_background_warmup() -> subprocess.Popen | None:
+    """Start :func:`warm_up` in a child process unless the cache is already warm.
+
+    Returns the process (``wait()`` on it before the first UMAP fit) or None.
+    """
+    if is_warm():
+        return None
+    configure_numba_cache()
+    env = dict(os.environ)
+    try:
+        return subprocess.Popen([sys.executable, "-c",
+                                 "from synth_quality.warmup import warm_up; warm_up()"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        log.info("could not start the numba warm-up process: %s", exc)
+        return None

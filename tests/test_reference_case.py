@@ -1,0 +1,96 @@
+"""The Rotten Tomatoes reference case from ../shared/data, checked against what it is known to hold.
+
+Known facts (../shared/data/README.md, measured by hand): real vs synthetic detection AUC about
+0.99 (SuperGen 0.999, FewGen 0.969); "contains a capital letter" alone reaches AUC 0.815; every
+real row is lowercase and 35 SuperGen rows hold HTML entities; the least-imitated real rows use
+longer words (5.26 letters for the 100 least imitated, 4.86 overall, 4.20 for the 100 best
+imitated) and are NOT disproportionately terse.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from synth_quality import audit
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def reference_audit(request):
+    from conftest import REFERENCE_CASE
+
+    if not REFERENCE_CASE.is_file():
+        pytest.skip(f"shared reference data not found at {REFERENCE_CASE} (../shared/data beside the repo)")
+    return audit(data=str(REFERENCE_CASE), source_column="real_or_synthetic",
+                 label_column="sentiment", generator_column="generator")
+
+
+def test_counts_and_detection(reference_audit):
+    s = reference_audit.summary
+    assert (s["n_real"], s["n_synthetic"]) == (1000, 8350)
+    assert 0.97 <= s["detection_auc"] <= 1.0
+    lo, hi = s["detection_auc_ci"]
+    assert lo <= s["detection_auc"] <= hi and hi - lo < 0.02
+    gens = s["by_generator"]
+    assert set(gens) == {"supergen", "fewgen"}
+    assert gens["supergen"]["detection_auc"] > gens["fewgen"]["detection_auc"]
+    assert gens["supergen"]["detection_auc"] >= 0.99 and 0.9 <= gens["fewgen"]["detection_auc"] < 0.99
+    assert "1 : 8.35" in s["prior"]
+
+
+def test_casing_alone_separates_the_sides(reference_audit):
+    artifacts = {a["feature"]: a for a in reference_audit.summary["artifacts"]}
+    casing = artifacts["has_uppercase"]
+    assert casing["separates"] and casing["auc"] == pytest.approx(0.815, abs=0.02)
+    # "Every real row is lowercase" holds for ASCII; two Portuguese snippets hold "É" and "Ú".
+    assert casing["real_mean"] <= 0.002
+    assert casing["by_group"]["supergen"]["separation"] > 0.9
+    assert casing["by_group"]["fewgen"]["separation"] < 0.6
+    assert "Casing alone separates" in casing["sentence"]
+    html = artifacts["has_html_entity"]
+    ex = reference_audit.examples
+    assert int(ex.loc[ex["side"] == "synthetic", "has_html_entity"].sum()) == 35
+    assert int(ex.loc[ex["side"] == "real", "has_html_entity"].sum()) == 0
+    assert not html["separates"]  # 35 of 8,350 rows: real, but too rare to separate the sides
+    assert "Casing" in reference_audit.summary["verdict"] or "Tokenisation" in reference_audit.summary["verdict"]
+
+
+def test_least_imitated_real_rows_use_longer_words_not_terse_fragments(reference_audit):
+    real = reference_audit.examples.query("side == 'real'").sort_values("label_issue_score", kind="stable")
+    least, best = real.head(100), real.tail(100)
+    assert least["mean_word_length"].mean() > real["mean_word_length"].mean() + 0.2
+    assert best["mean_word_length"].mean() < real["mean_word_length"].mean() - 0.3
+    # Terse fragments are not over-represented among the least imitated (13% vs 14% measured).
+    terse_least = (least["n_words"] <= 10).mean()
+    terse_all = (real["n_words"] <= 10).mean()
+    assert terse_least < terse_all + 0.08
+    # The least imitated are confidently real: "underrepresented real".
+    assert (least["category"] == "underrepresented real").all()
+
+
+def test_fewgen_repeats_itself_and_nobody_copies_real_rows(reference_audit):
+    ex = reference_audit.examples
+    syn = ex[ex["side"] == "synthetic"]
+    few = syn[syn["generator"] == "fewgen"]
+    exact_repeats = int(few["text"].duplicated().sum())
+    assert exact_repeats > 0
+    in_groups = few[few["text"].duplicated(keep=False)]
+    assert in_groups["near_duplicate_group"].notna().all()
+    assert reference_audit.summary["unvaried"] > 0.05
+    # No synthetic row is a copy of a real critic snippet.
+    assert reference_audit.summary["unoriginal"] < 0.01
+    assert syn["nearest_real_similarity"].max() < 0.99
+
+
+def test_outputs_have_documented_columns(reference_audit, tmp_path):
+    folder = reference_audit.save(tmp_path / "ref")
+    ex = pd.read_parquet(folder / "examples.parquet")
+    for column in ("side", "row", "text", "x", "y", "cluster", "p_synthetic", "label_issue_score",
+                   "outlier_score", "is_outlier", "near_duplicate_group", "nearest_real_similarity",
+                   "repetition_score", "category", "generator", "label"):
+        assert column in ex
+    assert set(ex["category"]) <= {"unrealistic synthetic", "realistic synthetic",
+                                   "underrepresented real", "well-covered real", "outlier"}
+    assert ex.groupby("side")["row"].apply(lambda r: r.is_unique).all()
