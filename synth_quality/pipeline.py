@@ -32,8 +32,9 @@ from .neighbors import build_neighbor_graph, manifold_counts
 from .progress import ProgressCallback, StageTimer, null_progress
 from .project import project
 from .result import AuditResult, cluster_counts
-from .scores import categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores
-from .summarise import by_generator, package_versions, prdc, verdict
+from .scores import (categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores,
+                     uncovered_regions)
+from .summarise import by_generator, package_versions, prdc, region_table, verdict
 from .text_checks import artifact_report, repetition_scores, surface_features
 
 
@@ -186,6 +187,9 @@ def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
 
     score, inside = coverage(graph, n_real, manifold["synthetic_balls_hit"])
     rows["coverage_score"], rows["in_other_manifold"] = score, inside
+    regions = uncovered_regions(graph, side, ~inside)
+    rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
+    rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
     rows["repetition_score"] = repetition_scores(texts)
     rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
@@ -228,6 +232,7 @@ def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config
         "n_real_uncovered": int((~rows.loc[rows["side"] == "real", "in_other_manifold"]).sum()),
         "n_synthetic_off_manifold": int((~syn["in_other_manifold"]).sum()),
         **cluster_counts(clusters),
+        "uncovered_regions": region_table(rows, config.cluster.n_keywords, config.cluster.n_typical),
         "min_cluster_size_used": size,
         "min_samples_used": samples,
         "artifacts": artifacts,

@@ -162,6 +162,9 @@ _REAL = {
             "the script gives the role room to breathe", "the supporting cast keeps pace",
             "every scene crackles", "the ending lands with real force", "the whole thing hums",
             "it's a pleasure to watch an actor this sure of the material",
+            "the director knows to keep the camera close", "the final scene is a knockout",
+            "the comedy and the sadness sit side by side",
+            "the story earns every feeling it asks for",
         ],
         "intro": [
             "shot in grainy , sun-bleached color", "part fable and part shaggy-dog story",
@@ -220,7 +223,12 @@ _REAL = {
             "is the kind of film festivals exist to discover",
             "trades flash for feeling and is better for it",
             "is a bold , unclassifiable pleasure", "is ambitious in all the right ways",
-            "is worth the long wait",
+            "is worth the long wait", "finds poetry in the most ordinary places",
+            "is braver and stranger than its modest premise suggests",
+            "sustains a mood of sly menace from start to finish",
+            "shows a filmmaker in full command of the medium",
+            "has the snap and confidence of a born entertainer",
+            "makes every frame count",
         ],
     },
     "negative": {
@@ -273,7 +281,9 @@ _REAL = {
             "the film around the performance is a shambles", "nobody else fares much better",
             "the plot keeps getting in the way", "the dialogue would sink anyone",
             "the editing does no favors", "the ending makes no sense at all",
-            "the supporting cast is even worse",
+            "the supporting cast is even worse", "the story never gives the role a spine",
+            "the direction leaves everyone stranded", "the running time feels endless",
+            "the last act collapses into silliness",
         ],
         "intro": [
             "handsomely mounted and dramatically inert", "overlong by at least half an hour",
@@ -328,6 +338,10 @@ _REAL = {
             "is as shapeless as it is long", "never justifies its running time",
             "is handsome , hollow and instantly forgettable",
             "is the kind of follow-up that makes you miss the debut",
+            "smothers a decent idea in fussy camerawork",
+            "never decides whether it is a comedy or a sermon",
+            "mistakes bloat for ambition", "runs on borrowed style and little else",
+            "has the energy of a committee meeting", "wastes a premise that deserved better",
         ],
     },
 }
@@ -344,14 +358,14 @@ _ORDINALS = ["second", "third", "fourth", "fifth", "sixth", "long-awaited second
 
 # (template, quota per sentiment); slots named "adj" and "adj2" both draw from "adj".
 _REAL_TEMPLATES = [
-    ("{film} is a {adj} , {adj2} {genre} that {that} .", 26),
-    ("{first} but {second} .", 14),
-    ("{director} {dir} , and {actor} {act} .", 22),
-    ("{actor} is {act_adj} as {role} , and {act_tail} .", 22),
-    ("{intro} , {film} {pred} .", 20),
-    ("{np} -- {dash} .", 22),
-    ("{film} {turn} , but {but} .", 22),
-    ("{director}'s {ordinal} feature {feat} .", 22),
+    ("{film} is a {adj} , {adj2} {genre} that {that} .", 30),
+    ("{first} but {second} .", 10),
+    ("{director} {dir} , and {actor} {act} .", 26),
+    ("{actor} is {act_adj} as {role} , and {act_tail} .", 26),
+    ("{intro} , {film} {pred} .", 22),
+    ("{np} -- {dash} .", 12),
+    ("{film} {turn} , but {but} .", 26),
+    ("{director}'s {ordinal} feature {feat} .", 18),
 ]
 
 # --- the documentary mode (real only) -------------------------------------------------------
@@ -513,6 +527,8 @@ _MIMIC = {
             "and it never overstays its welcome",
             "funny when it needs to be and moving when it counts",
             "with a big heart and a sharp wit", "that stays with you", "told with real care",
+            "with a lovely sense of place", "and the ending is just right",
+            "with real chemistry between the leads", "that rewards a second look",
         ],
         "perf": [
             "wonderful", "career-best", "touching", "fearless", "warm", "beautifully judged",
@@ -522,20 +538,31 @@ _MIMIC = {
             "handles the material with a sure hand", "keeps the story moving at a nice pace",
             "gets terrific work from the whole cast", "finds the humor in every situation",
             "clearly loves these characters", "never lets things get too sentimental",
+            "brings a light touch to heavy material", "trusts the audience to keep up",
+            "makes the small town feel real", "lets the actors breathe",
         ],
         "result": [
             "a real pleasure", "a film worth seeking out", "one of the year's nicest surprises",
             "something special", "a warm and satisfying experience", "a small gem",
+            "a quiet little triumph", "a film that earns its ending", "a treat for grown-ups",
+            "a story told with grace",
         ],
         "excl": [
             "a real charmer", "a genuine delight", "a lovely surprise", "a true original",
             "a crowd-pleaser in the best sense", "a sweet little treasure",
+            "a warm surprise", "a pure pleasure",
         ],
         "praise": [
             "smart , funny and full of heart", "warm , witty and wise",
             "well acted , well written and well worth your time",
             "tender without being sappy", "clever without ever showing off",
-            "light on its feet and big of heart",
+            "light on its feet and big of heart", "sharp , touching and beautifully shot",
+            "a story that feels both fresh and familiar",
+            "the sort of film you want to tell friends about",
+            "small in scale but big in feeling", "funny from the first scene to the last",
+            "full of moments that ring true", "gentle , generous and quietly wise",
+            "a joy from start to finish", "brimming with life and good humor",
+            "as sweet as it is smart",
         ],
         "opening": [
             "despite a slow start", "after a shaky first act", "for all its modest ambitions",
@@ -551,14 +578,28 @@ _MIMIC = {
             "sharp writing and a terrific cast", "strong performances and a clever script",
             "gorgeous photography and a tender story", "a smart script and a lovely score",
             "good jokes and real heart", "fine acting and careful direction",
+            "a witty screenplay and a charming lead", "lovely performances and a gentle touch",
+            "clever plotting and real warmth", "a superb ensemble and crisp editing",
+            "an honest script and natural acting", "bright dialogue and a big heart",
+            "striking visuals and a moving story", "a great soundtrack and a likable cast",
         ],
         "verdict": [
             "easy to recommend", "a pleasure to watch", "well worth seeing", "one to remember",
-            "a quiet delight", "a real treat",
+            "a quiet delight", "a real treat", "a film to treasure", "hard not to love",
+        ],
+        "kind": [
+            "makes you glad you went to the movies", "leaves you smiling all the way home",
+            "you want to watch again right away",
+            "reminds you how good simple storytelling can be",
+            "surprises you in the best way", "earns every laugh and every tear",
+            "feels made with real love", "could win over even a grumpy viewer",
+            "makes a rainy sunday feel special", "you end up quoting for days",
+            "gets better the more you think about it",
+            "proves a simple story can still surprise",
         ],
         "terse": [
             "smart", "funny", "surprisingly moving", "sweet", "touching", "fresh", "lively",
-            "honest", "warm", "charming",
+            "honest", "warm", "charming", "tender", "witty", "bold", "heartfelt",
         ],
     },
     "negative": {
@@ -571,31 +612,45 @@ _MIMIC = {
             "full of cliches and empty talk", "that never gets off the ground",
             "with a story that goes nowhere", "that wastes its talented cast",
             "with jokes that fall flat", "that runs out of steam early",
+            "that drags from start to finish", "with a plot full of holes",
+            "that forgets to be entertaining", "that leaves no impression",
         ],
         "perf": [
             "a mess from start to finish", "too slow to hold your attention",
             "a chore to watch", "dull and predictable", "badly written and poorly paced",
             "far too long for its own good", "never as clever as it thinks",
             "a waste of everyone's time", "stuck in first gear", "short on ideas",
+            "a slog from the first scene", "lost in its own plot", "painfully unfunny",
+            "all noise and no feeling",
         ],
         "mdir": [
             "loses control of the story early on", "can't decide what tone to take",
             "lets every scene drag", "leans too hard on the soundtrack",
             "never finds a reason for this story to exist",
             "fills the screen with pretty images and little else",
+            "smothers the actors in close-ups", "rushes through the important scenes",
+            "piles on one twist too many", "never trusts the audience",
         ],
         "result": [
             "a muddled bore", "a film that goes nowhere", "a forgettable misfire",
             "a long and dreary ride", "a real disappointment", "a missed opportunity",
+            "a messy letdown", "a film nobody will remember", "a frustrating near miss",
+            "a tired slog",
         ],
         "excl": [
             "a big letdown", "a tired retread", "a sorry misfire", "a real slog",
-            "an empty exercise", "a dull affair",
+            "an empty exercise", "a dull affair", "a tiresome mess", "a total dud",
         ],
         "praise": [
             "slow , silly and strangely joyless", "loud , dumb and far too long",
             "all style and no substance", "pretty to look at but hollow inside",
             "earnest but deadly dull", "predictable from the first scene",
+            "a story with nowhere to go", "tired jokes and a paper-thin plot",
+            "the sort of film you forget on the drive home",
+            "big in scale but small in feeling", "dull from the first scene to the last",
+            "full of moments that ring false", "noisy , clumsy and oddly cold",
+            "a bore from start to finish", "lacking in life and good humor",
+            "as silly as it is slow",
         ],
         "opening": [
             "for all its good intentions", "despite a promising premise",
@@ -611,36 +666,52 @@ _MIMIC = {
             "weak writing and a bored cast", "flat performances and a lazy script",
             "dull visuals and a thin story", "a messy script and a droning score",
             "stale jokes and no heart", "stiff acting and sloppy direction",
+            "a clumsy screenplay and a charmless lead",
+            "wooden performances and heavy-handed direction", "sloppy plotting and no warmth",
+            "a bland ensemble and choppy editing", "a silly script and forced acting",
+            "clunky dialogue and a cold heart", "muddy visuals and a confusing story",
+            "a blaring soundtrack and an unlikable cast",
         ],
         "verdict": [
             "hard to sit through", "a real chore", "easy to forget", "a waste of time",
-            "a dull experience", "a big disappointment",
+            "a dull experience", "a big disappointment", "a slog to get through",
+            "best avoided",
+        ],
+        "kind": [
+            "makes you check your watch", "you forget before the credits roll",
+            "wastes a perfectly good evening", "thinks it is much smarter than it is",
+            "tries too hard to be liked", "never gives its actors a chance",
+            "feels made by a committee", "could put an insomniac to sleep",
+            "gives the genre a bad name", "makes ninety minutes feel like three hours",
+            "nobody asked for", "leaves no impression at all",
         ],
         "terse": [
             "dull", "silly", "painfully slow", "tired", "messy", "shallow", "lazy", "loud",
-            "empty", "bland",
+            "empty", "bland", "clumsy", "tedious", "hollow", "stale",
         ],
     },
 }
 
 _MIMIC_TEMPLATES = {
     "positive": [
-        ("{mfilm} is a {adj} little {mgenre} , {tail} .", 27),
-        ("{mactor} gives a {perf} performance in this {adj} {mgenre} .", 27),
+        ("{mfilm} is a {adj} little {mgenre} , {tail} .", 30),
+        ("{mactor} gives a {perf} performance in this {adj} {mgenre} .", 30),
         ("{mdirector} {mdir} , and the result is {result} .", 26),
-        ("{excl} : {praise} .", 26),
-        ("{opening} , {mfilm} {build} .", 26),
-        ("{reason} make this {mgenre} {verdict} .", 26),
-        ("{terse} , {terse2} and {terse3} .", 27),
+        ("{excl} : {praise} .", 16),
+        ("{opening} , {mfilm} {build} .", 28),
+        ("{reason} make this {mgenre} {verdict} .", 20),
+        ("{terse} , {terse2} and {terse3} .", 14),
+        ("{mfilm} is the kind of {mgenre} that {kind} .", 21),
     ],
     "negative": [
-        ("{mfilm} is a {adj} {mgenre} {tail} .", 27),
-        ("{mactor} tries hard , but this {mgenre} is {perf} .", 27),
+        ("{mfilm} is a {adj} {mgenre} {tail} .", 30),
+        ("{mactor} tries hard , but this {mgenre} is {perf} .", 30),
         ("{mdirector} {mdir} , and the result is {result} .", 26),
-        ("{excl} : {praise} .", 26),
-        ("{opening} , {mfilm} {build} .", 26),
-        ("{reason} make this {mgenre} {verdict} .", 26),
-        ("{terse} , {terse2} and {terse3} .", 27),
+        ("{excl} : {praise} .", 16),
+        ("{opening} , {mfilm} {build} .", 28),
+        ("{reason} make this {mgenre} {verdict} .", 20),
+        ("{terse} , {terse2} and {terse3} .", 14),
+        ("{mfilm} is the kind of {mgenre} that {kind} .", 21),
     ],
 }
 
@@ -681,7 +752,7 @@ _G_FILL = {
     "interesting": ["interesting", "exciting", "original", "clever"],
     # negative
     "terrible": ["terrible", "awful", "horrible", "bad", "poor", "weak"],
-    "boring": ["boring", "dull", "slow", "bad", "pointless"],
+    "boring": ["boring", "dull", "slow", "pointless", "forgettable"],
     "wooden": ["wooden", "terrible", "boring", "unconvincing"],
     "predictable": ["predictable", "stupid", "disappointing", "ridiculous"],
     "confusing": ["confusing", "boring", "predictable", "silly"],
@@ -806,7 +877,7 @@ _OFF_HEADS = {
         ("thing", "this rice cooker has never once burned the bottom"),
         ("thing", "the stand mixer kneads stiff bread dough without straining"),
         ("thing", "the slow cooker keeps a stew warm all day without drying it out"),
-        ("thing", "the cast iron pan heats evenly and came seasoned out of the box"),
+        ("thing", "the iron skillet heats evenly and came seasoned out of the box"),
         ("thing", "the dishwasher is whisper quiet and the glasses come out spotless"),
         ("thing", "the cordless vacuum lifts dog hair off the rug on the first pass"),
         ("thing", "these headphones shut out the whole train carriage"),
@@ -859,8 +930,7 @@ _COPY_SWAPS = {
     "film": "movie", "movie": "film", "picture": "film", "script": "screenplay",
     "scene": "sequence", "every": "each", "terrific": "superb", "superb": "terrific",
     "dull": "flat", "story": "tale", "performance": "turn", "funny": "witty",
-    "comedy": "farce", "noir": "thriller", "actors": "players",
-    "cast": "ensemble", "real": "genuine", "never": "rarely",
+    "actors": "players", "real": "genuine", "gorgeous": "lovely", "brisk": "quick",
 }
 
 
@@ -883,49 +953,62 @@ def _slot_list(pools: dict[str, list[str]], name: str) -> list[str]:
 
 
 def _has_loop(text: str) -> bool:
-    """A word repeated three times in a row, or a span of 4+ tokens repeated back to back."""
+    """A word three times in a row (a stutter), or any span of 4 tokens occurring twice."""
     tokens = text.lower().split()
-    for i in range(len(tokens) - 2):
-        if tokens[i] == tokens[i + 1] == tokens[i + 2] and tokens[i].isalpha():
+    if any(a == b == c for a, b, c in zip(tokens, tokens[1:], tokens[2:])):
+        return True
+    spans = list(zip(tokens, tokens[1:], tokens[2:], tokens[3:]))
+    return len(set(spans)) < len(spans)
+
+
+def _too_close(tokens: list[str], rows: list[list[str]], limit: float) -> bool:
+    """Whether a row's words have a difflib ratio >= ``limit`` to those of any of ``rows``."""
+    matcher = difflib.SequenceMatcher(None, b=tokens, autojunk=False)
+    for other in rows:
+        matcher.set_seq1(other)
+        if matcher.quick_ratio() >= limit and matcher.ratio() >= limit:
             return True
-    for size in range(4, len(tokens) // 2 + 1):
-        for i in range(len(tokens) - 2 * size + 1):
-            if tokens[i:i + size] == tokens[i + size:i + 2 * size]:
-                return True
     return False
 
 
 def _fill(rng: random.Random, template: str, pools: dict[str, list[str]], n: int,
-          taken: set[str]) -> list[str]:
+          taken: set[str], max_ratio: float = 0.7) -> list[str]:
     """``n`` distinct rows from one template, spread over the fragments.
 
-    No two rows of a template share two fragments (so rows are not near-copies of each other),
-    no fragment is used much more often than its fair share, and slots drawing from the same
-    pool get different values.
+    No two rows of a template share two fragments or have a word-level difflib ratio of
+    ``max_ratio`` or more (so rows are not near-copies of each other), no fragment is used
+    much more often than its fair share, and slots drawing from the same pool get different
+    values. A random fill that paints itself into a corner starts again (rarely needed: the
+    pools hold well over ``n`` such rows).
     """
     names = list(dict.fromkeys(_SLOT.findall(template)))
     cap = {name: math.ceil(n / len(_slot_list(pools, name))) + 1 for name in names}
-    used: Counter = Counter()
-    pairs: set = set()
-    rows: list[str] = []
-    for _ in range(5000 * n):
-        if len(rows) == n:
-            return rows
-        pick = {name: rng.choice(_slot_list(pools, name)) for name in names}
-        if len(set(pick.values())) < len(pick):
-            continue
-        if any(used[(name, value)] >= cap[name] for name, value in pick.items()):
-            continue
-        combos = [(a, pick[a], b, pick[b]) for a, b in itertools.combinations(names, 2)]
-        if any(combo in pairs for combo in combos):
-            continue
-        text = _articles(template.format(**pick))
-        if text in taken or _has_loop(text):
-            continue
-        taken.add(text)
-        rows.append(text)
-        used.update(pick.items())
-        pairs.update(combos)
+    for _restart in range(5):
+        used: Counter = Counter()
+        pairs: set = set()
+        rows: list[str] = []
+        made: list[list[str]] = []
+        for _ in range(200 * n):
+            pick = {name: rng.choice(_slot_list(pools, name)) for name in names}
+            if len(set(pick.values())) < len(pick):
+                continue
+            if any(used[(name, value)] >= cap[name] for name, value in pick.items()):
+                continue
+            combos = [(a, pick[a], b, pick[b]) for a, b in itertools.combinations(names, 2)]
+            if any(combo in pairs for combo in combos):
+                continue
+            text = _articles(template.format(**pick))
+            tokens = text.split()
+            if (text in taken or text in rows or _has_loop(text)
+                    or _too_close(tokens, made, max_ratio)):
+                continue
+            rows.append(text)
+            made.append(tokens)
+            used.update(pick.items())
+            pairs.update(combos)
+            if len(rows) == n:
+                taken.update(rows)
+                return rows
     raise RuntimeError(f"could not fill {n} rows from template {template!r}")  # a bug
 
 
@@ -999,7 +1082,8 @@ def _mimicbot_rows(rng: random.Random, taken: set[str]) -> list[dict]:
         pools = {"mfilm": _M_FILMS, "mdirector": _M_DIRECTORS, "mactor": _M_ACTORS,
                  "mgenre": _M_GENRES, **_MIMIC[sentiment]}
         for template, quota in _MIMIC_TEMPLATES[sentiment]:
-            for text in _fill(rng, template, pools, quota, taken):
+            # A generator repeats its own patterns more than critics do: a looser limit.
+            for text in _fill(rng, template, pools, quota, taken, max_ratio=0.8):
                 rows.append(_row(text, "synthetic", sentiment, "mimicbot", ""))
     return rows
 
@@ -1041,6 +1125,8 @@ def _copy_rows(rng: random.Random, real: list[dict], taken: set[str]) -> list[di
             taken.add(text)
             rows.append(_row(text, "synthetic", sentiment, "mimicbot", "copy_of_real"))
             made += 1
+        if made < _N_COPY:
+            raise RuntimeError("not enough real rows to copy")  # a bug
     return rows
 
 

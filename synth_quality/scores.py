@@ -174,3 +174,39 @@ def dataset_scores(rows: pd.DataFrame) -> dict:
         "unvaried": float((~with_real).sum() / n_syn),
         "unoriginal": float(with_real.sum() / n_syn),
     }
+
+
+def uncovered_regions(graph: NeighborGraph, side: np.ndarray, uncovered: np.ndarray,
+                      min_size: int = 3) -> np.ndarray:
+    """Group rows the other side does not reach into regions (-1 = none).
+
+    Two uncovered rows of the same side join when one is among the other's k nearest rows;
+    regions are the connected components with at least ``min_size`` rows. This finds one-sided
+    groups wherever they are, including among HDBSCAN's noise points. Ids are numbered by
+    size (largest = 0).
+    """
+    n = len(side)
+    parent = np.arange(n)
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows, cols = np.nonzero(uncovered[graph.knn_indices] & uncovered[:, None])
+    for a, b in zip(rows.tolist(), graph.knn_indices[rows, cols].tolist()):
+        if side[a] == side[b]:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(i) for i in range(n)])
+    labels = np.full(n, -1, np.int64)
+    idx = np.flatnonzero(uncovered)
+    order = np.argsort(roots[idx], kind="stable")
+    groups = np.split(idx[order], np.flatnonzero(np.diff(roots[idx][order])) + 1) if len(idx) else []
+    members = [np.sort(m) for m in groups if len(m) >= min_size]
+    members.sort(key=lambda m: (-len(m), m[0]))
+    for region, m in enumerate(members):
+        labels[m] = region
+    return labels

@@ -71,6 +71,37 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
     return out
 
 
+def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
+                 limit: int = 20) -> list[dict]:
+    """The largest uncovered regions (see :func:`synth_quality.scores.uncovered_regions`).
+
+    Each: ``region``, ``side`` ("real": text the synthetic data never reaches; "synthetic": text
+    outside the real data), ``size``, ``n_noise`` (how many of its rows HDBSCAN left as noise),
+    ``clusters`` (cluster id -> rows), ``keywords`` (c-TF-IDF against every other row) and
+    ``examples``.
+    """
+    from .cluster import ctfidf_keywords
+
+    if "uncovered_region" not in rows or rows["uncovered_region"].isna().all():
+        return []
+    region = rows["uncovered_region"]
+    ids = sorted(int(r) for r in region.dropna().unique())[:limit]
+    texts = {r: rows.loc[region == r, "text"].tolist() for r in ids}
+    texts[-1] = rows.loc[region.isna(), "text"].tolist()  # background for the keywords
+    keywords = ctfidf_keywords(texts, n_keywords)
+    out = []
+    for r in ids:
+        part = rows[region == r]
+        out.append({
+            "region": r, "side": str(part["side"].iloc[0]), "size": int(len(part)),
+            "n_noise": int((part["cluster"] < 0).sum()),
+            "clusters": {str(int(c)): int(k) for c, k in part["cluster"].value_counts().items()},
+            "keywords": keywords.get(r, []),
+            "examples": part.sort_values("coverage_score", kind="stable")["text"].head(n_examples).tolist(),
+        })
+    return out
+
+
 def verdict(summary: dict) -> str:
     """A few sentences a stakeholder can read, built only from measured figures."""
     auc = summary.get("detection_auc")
@@ -97,6 +128,10 @@ def verdict(summary: dict) -> str:
         parts.append(f"{cov:.0%} of real rows have a synthetic row nearby (coverage); "
                      f"{summary.get('n_clusters_real_only', 0)} cluster(s) of real text have "
                      "no synthetic counterpart.")
+    big = [r for r in summary.get("uncovered_regions", []) if r["side"] == "real"][:1]
+    if big and big[0]["size"] >= 5:
+        parts.append(f"The largest group of real rows the synthetic data never reaches has "
+                     f"{big[0]['size']} rows (keywords: {', '.join(big[0]['keywords'][:4])}).")
     unvaried, unoriginal = summary.get("unvaried"), summary.get("unoriginal")
     if unvaried is not None:
         parts.append(f"{unvaried:.0%} of synthetic rows are near-copies of other synthetic rows "
