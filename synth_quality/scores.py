@@ -90,23 +90,28 @@ def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: flo
 def coverage(graph: NeighborGraph, n_real: int, balls_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-row ``coverage_score`` and ``in_other_manifold``.
 
-    Both use the real rows' k-NN radii as the scale, so the real data is the reference:
+    ``coverage_score = rad / (rad + d)``, d being the cosine distance to the nearest row of the
+    other side and rad a real k-NN radius (the real data is the reference):
 
-    - real row r: ``coverage_score = rad(r) / (rad(r) + d(r, s*))`` with s* its nearest
-      synthetic row; covered (Naeem et al.'s coverage) when d(r, s*) <= rad(r);
-    - synthetic row s: ``coverage_score = rad(r*) / (rad(r*) + d(s, r*))`` with r* its nearest
-      real row; inside the real manifold (precision) when some real k-NN ball contains it.
+    - real row r: rad = r's own k-NN radius, so the score is >= 0.5 exactly when a synthetic row
+      lies inside r's neighbourhood (Naeem et al.'s coverage);
+    - synthetic row s: rad = the median real k-NN radius, one scale for all synthetic rows, so
+      they rank purely by distance to the real data. (Using the nearest real row's own radius
+      instead let rows far from everything borrow the wide radius of a sparse real row: on the
+      sample it ranked the planted off-topic rows at AUROC 0.77 instead of 0.99.)
 
-    d is cosine distance and rad the distance to the k-th nearest real row. 1 = an exact copy on
-    the other side, 0.5 = on the boundary of the neighbourhood, towards 0 = nothing near.
+    1 = an exact copy on the other side, 0.5 = the edge of a typical neighbourhood, towards 0 =
+    nothing near. ``in_other_manifold`` is the exact test: a real row is covered when
+    d <= its radius; a synthetic row is inside the real manifold when some real k-NN ball
+    contains it (precision).
     """
     n = graph.own_radius.shape[0]
     real_radius = 1.0 - graph.own_radius[:n_real].astype(np.float64)
     d_other = np.clip(1.0 - graph.other_similarity.astype(np.float64), 0.0, None)
     scale = np.empty(n)
     scale[:n_real] = real_radius
-    nearest_real = graph.other_nearest[n_real:]
-    scale[n_real:] = real_radius[nearest_real] if n_real else np.nan
+    finite = real_radius[np.isfinite(real_radius)]
+    scale[n_real:] = np.median(finite) if len(finite) else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(scale + d_other > 0, scale / (scale + d_other), 1.0)
     inside = np.empty(n, bool)

@@ -105,3 +105,26 @@ def reference_case():
         pytest.skip(f"shared reference data not found at {REFERENCE_CASE} (it sits beside the repo "
                     "in ../shared/data; see README)")
     return REFERENCE_CASE
+
+
+SAMPLE_AUDIT_ENV = "SYNTH_QUALITY_TEST_AUDIT_DIR"
+
+
+@pytest.fixture(scope="session")
+def sample_audit_dir(tmp_path_factory):
+    """The built-in sample audited once per run with the real MiniLM model, saved to a folder.
+
+    Set SYNTH_QUALITY_TEST_AUDIT_DIR to reuse a saved audit of the sample between runs.
+    """
+    given = os.environ.get(SAMPLE_AUDIT_ENV)
+    if given and (Path(given) / "summary.json").is_file():
+        return Path(given)
+    from synth_quality import audit
+    from synth_quality.sample import sample_path
+
+    folder = tmp_path_factory.mktemp("sample-audit")
+    result = audit(data=str(sample_path()), source_column="real_or_synthetic",
+                   label_column="sentiment", generator_column="generator")
+    result.save(folder)
+    os.environ[SAMPLE_AUDIT_ENV] = str(folder)
+    return folder
