@@ -15,13 +15,14 @@ from .config import (AuditConfig, ClusterConfig, DetectConfig, EmbedConfig, Proj
 from .errors import (ConfigError, InputDataError, MissingDependencyError, ModelLoadError,
                      SynthQualityError)
 from .io import AuditInput, load_inputs
+from .lift import LiftConfig, LiftResult, run_lift
 from .pipeline import audit
 from .result import AuditResult
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "audit", "load_inputs", "AuditInput", "AuditResult", "AuditConfig", "EmbedConfig",
+    "audit", "run_lift", "LiftConfig", "LiftResult", "load_inputs", "AuditInput", "AuditResult", "AuditConfig", "EmbedConfig",
     "ProjectConfig", "ClusterConfig", "DetectConfig", "ScoreConfig", "SynthQualityError",
     "InputDataError", "ConfigError", "MissingDependencyError", "ModelLoadError", "__version__",
 ]

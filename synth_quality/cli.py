@@ -210,15 +210,13 @@ def sample(directory):
     click.echo(str(write_sample(directory)))
 
 
-def _register_optional_commands():
-    try:
-        from .lift_cli import lift
-    except ImportError:  # the lift control lives in its own module
-        return
+def _register_lift():
+    from .lift_cli import lift  # its own module: it imports cli's shared options
+
     main.add_command(lift)
 
 
-_register_optional_commands()
+_register_lift()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
