@@ -104,7 +104,8 @@ def main():
               "(default: all-MiniLM-L6-v2, shipped offline).")
 @click.option("--min-cluster-size", type=int, default=None, help="HDBSCAN minimum cluster size (default: 1% of rows, at least 10).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds of the detector (default 5).")
-@click.option("--seed", type=int, default=0, show_default=True, help="random_state for every random stage.")
+@click.option("--seed", type=int, default=None, help="random_state for every random stage "
+              "(default 0, or the --config file's; a null there means unseeded and parallel).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Embedding cache folder (default $SYNTH_QUALITY_CACHE_DIR or ~/.cache/synth-quality).")
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh and write no cache.")
@@ -148,7 +149,8 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
         settings["cluster"]["min_cluster_size"] = min_cluster_size
     if folds is not None:
         settings["detect"]["n_folds"] = folds
-    settings["random_state"] = seed
+    if seed is not None:
+        settings["random_state"] = seed
     config = AuditConfig.from_dict(settings)
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,

@@ -35,6 +35,7 @@ def out_of_fold_p_synthetic(X: np.ndarray, is_synthetic: np.ndarray, n_folds: in
     from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
 
     progress = progress or null_progress
     y = np.asarray(is_synthetic, dtype=int)
@@ -44,13 +45,15 @@ def out_of_fold_p_synthetic(X: np.ndarray, is_synthetic: np.ndarray, n_folds: in
     folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     p = np.empty(len(y))
     progress("detecting", 0, n_folds)
-    for fold, (train, test) in enumerate(folds.split(X, y), start=1):
-        model = clone(base)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*converge.*")
+    # One BLAS thread: for a 384-wide logistic regression the threading overhead costs more than
+    # it gains (0.09 s against 0.74 s per fit measured on 2 busy cores).
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*converge.*")
+        for fold, (train, test) in enumerate(folds.split(X, y), start=1):
+            model = clone(base)
             model.fit(X[train], y[train])
-        p[test] = model.predict_proba(X[test])[:, list(model.classes_).index(1)]
-        progress("detecting", fold, n_folds)
+            p[test] = model.predict_proba(X[test])[:, list(model.classes_).index(1)]
+            progress("detecting", fold, n_folds)
     return p
 
 
