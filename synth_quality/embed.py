@@ -91,6 +91,11 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                # Our own progress reporting covers this; transformers' bar would print
+                # "Loading weights" to stderr on every load, even with --quiet.
+                hf_logging.disable_progress_bar()
 
                 self._st = SentenceTransformer(self._path, device=self.device,
                                                local_files_only=True)
