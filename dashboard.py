@@ -1,0 +1,369 @@
+"""Shared Streamlit glue for the dashboard: ``app.py`` and every page in ``pages/``.
+
+Every page starts with one call::
+
+    from dashboard import init_page
+    audit = init_page("Map")          # -> Audit (or None on the Data page with nothing loaded)
+    audit.result.examples             # the current AuditResult, re-clustered if asked
+
+so any page can be the first one a browser opens (classic ``pages/`` auto-discovery, no
+``st.navigation``; see ../shared/notes/streamlit-browser-testing.md). ``init_page`` sets the
+page config, draws the sidebar (navigation, the current audit, the minimum cluster size) and
+makes sure an audit is loaded:
+
+- ``$SYNTH_QUALITY_AUDIT_DIR`` (set by ``synth-quality app --audit-dir``) opens that folder;
+- otherwise the built-in sample. Its audit is computed once, with a progress bar, and saved
+  under ``<cache root>/audits/sample-<hash of the sample and the config>``; later starts load
+  that folder in well under a second.
+
+Caching: loaded audits, their re-clusterings and the figures are ``st.cache_resource``
+(shared, never copied, treated as read-only); findings and the report are ``st.cache_data``;
+all keyed by the audit's id, so moving between pages or changing a filter recomputes nothing.
+
+Text from the data is only ever shown with ``st.dataframe``, ``st.text`` or ``st.code``, or
+HTML-escaped inside plotly hover labels and the report; never as markdown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from synth_quality import explore
+from synth_quality.errors import SynthQualityError
+
+APP_DIR = Path(__file__).resolve().parent
+AUDIT_DIR_ENV = "SYNTH_QUALITY_AUDIT_DIR"
+HOME = "app.py"
+#: Session-state keys that belong to one audit, dropped when another audit is opened.
+AUDIT_STATE_PREFIXES = ("sq_sel_", "sq_view", "sq_ex_", "sq_prev_", "sq_cluster",
+                        "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_")
+
+#: Sidebar labels and icons of the known pages; other files in pages/ (e.g. 7_Lift.py) get
+#: their label from the file name.
+PAGE_ICONS = {"Overview": ":material/insights:", "Data": ":material/upload_file:",
+              "Map": ":material/scatter_plot:", "Clusters": ":material/bubble_chart:",
+              "Examples": ":material/table_rows:", "Report": ":material/description:",
+              "Lift": ":material/trending_up:"}
+
+
+def page_files() -> list[tuple[str, str]]:
+    """(path relative to app.py, label) for the home page and each page in ``pages/``."""
+    out = [(HOME, "Overview")]
+    for path in sorted((APP_DIR / "pages").glob("*.py"),
+                       key=lambda p: (int(m.group(1)) if (m := re.match(r"(\d+)", p.name))
+                                      else 10_000, p.name)):
+        label = re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ").strip() or path.stem
+        out.append((f"pages/{path.name}", label))
+    return out
+
+
+def page_path(label: str) -> str:
+    """The file of a page by its label ("Examples" -> "pages/4_Examples.py")."""
+    for path, name in page_files():
+        if name == label:
+            return path
+    raise KeyError(f"no page labelled {label!r}")
+
+
+def md_escape(text) -> str:
+    """Escape a short string (a file or column name) for Streamlit markdown labels."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~$:])", r"\\\1", str(text))
+
+
+# --------------------------------------------------------------------------- the current audit
+
+@dataclass
+class Audit:
+    """The audit a page shows.
+
+    result : the AuditResult (re-clustered when the user changed the minimum cluster size)
+    base : the AuditResult as saved
+    folder : the audit folder it was loaded from
+    label : where it came from, in words ("built-in sample", a file name...)
+    key : an id for caches and widget keys; changes with the folder, its contents and the
+        minimum cluster size
+    min_cluster_size : the minimum cluster size in use
+    """
+
+    result: object
+    base: object
+    folder: str
+    label: str
+    key: str
+    min_cluster_size: int
+
+
+@st.cache_resource(show_spinner=False)
+def _locks() -> dict:
+    return {"sample": threading.Lock()}
+
+
+@st.cache_resource(show_spinner="Loading the audit ...", max_entries=8)
+def load_audit(folder: str, stamp: float):
+    """AuditResult.load, once per folder version, shared by every session."""
+    from synth_quality.result import AuditResult
+
+    return AuditResult.load(folder)
+
+
+@st.cache_resource(show_spinner="Re-clustering ...", max_entries=32)
+def recluster(folder: str, stamp: float, min_cluster_size: int):
+    """The audit re-clustered at another minimum cluster size (under a second, cached)."""
+    return load_audit(folder, stamp).recluster(int(min_cluster_size))
+
+
+class StreamlitProgress:
+    """The audit's ``progress(stage, done, total)`` drawn as one bar with the stage and counts."""
+
+    def __init__(self, container):
+        self.tracker = explore.ProgressTracker()
+        self.bar = container.progress(0.0, text="Starting the audit ...")
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        fraction, text = self.tracker.update(stage, done, total)
+        self.bar.progress(fraction, text=text)
+
+
+def run_audit_with_progress(folder, container=None, **audit_kwargs):
+    """Run ``synth_quality.audit`` with a progress bar and save the result into ``folder``."""
+    from synth_quality import audit
+
+    container = container or st.container()
+    progress = StreamlitProgress(container)
+    result = audit(progress=progress, **audit_kwargs)
+    explore.save_atomic(result, folder)
+    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.0f} s")
+    return result
+
+
+@st.cache_resource(show_spinner=False)
+def _sample_dir(cache_root: str) -> str:
+    """Where the sample's audit lives (hashing the sample takes ~0.2 s: once per server)."""
+    return str(explore.sample_audit_dir())
+
+
+def ensure_sample_audit() -> str:
+    """The folder of the sample's audit; computes it (progress bar) if it is not cached yet."""
+    from synth_quality.embed import CACHE_ENV
+
+    folder = Path(_sample_dir(os.environ.get(CACHE_ENV, "")))
+    if explore.is_audit_dir(folder):
+        return str(folder)
+    lock = _locks()["sample"]
+    note = st.empty()
+    if not lock.acquire(blocking=False):
+        note.info("Another browser tab is auditing the built-in sample; waiting for it ...")
+        lock.acquire()
+    try:
+        if not explore.is_audit_dir(folder):
+            note.info("Auditing the built-in sample for the first time: embedding, map, clusters "
+                      "and detector. This takes about a minute; later starts read the saved "
+                      "result from the cache.")
+            result = run_audit_with_progress(folder, **explore.sample_audit_kwargs())
+            note.success(f"Audited the built-in sample in {result.summary['timings']['total']:.0f}"
+                         f" s and saved it in {md_escape(folder)}; the next start reads it from "
+                         "there.")
+    finally:
+        lock.release()
+    return str(folder)
+
+
+def default_source() -> dict:
+    env = os.environ.get(AUDIT_DIR_ENV)
+    if env:
+        return {"kind": "folder", "folder": str(Path(env).expanduser()),
+                "label": f"saved audit {Path(env).name}"}
+    return {"kind": "sample", "label": "built-in sample"}
+
+
+def set_source(kind: str, label: str, folder: str | None = None) -> None:
+    """Make another audit current (the Data page calls this)."""
+    st.session_state["sq_source"] = {"kind": kind, "label": label, "folder": folder}
+    st.session_state.pop("sq_min_cluster_size", None)
+
+
+def _resolve_folder(source: dict) -> str:
+    if source["kind"] == "sample":
+        return ensure_sample_audit()
+    return source["folder"]
+
+
+def current_audit() -> Audit:
+    """Load (or compute) the current audit; raises SynthQualityError if it cannot."""
+    ss = st.session_state
+    source = ss.setdefault("sq_source", default_source())
+    folder = _resolve_folder(source)
+    stamp = explore.folder_stamp(folder)
+    base = load_audit(folder, stamp)
+    default_size = int(base.summary.get("min_cluster_size_used") or 10)
+    if ss.get("sq_audit_folder") != (folder, stamp):
+        # Another audit: selections, flags and views of the previous one do not apply (the
+        # Data page's own widgets stay).
+        for key in [k for k in ss.keys() if str(k).startswith(AUDIT_STATE_PREFIXES)]:
+            del ss[key]
+        ss["sq_flagged"] = set()
+        ss["sq_audit_folder"] = (folder, stamp)
+        ss["sq_min_cluster_size"] = default_size
+    size = int(ss.get("sq_min_cluster_size") or default_size)
+    can_recluster = base.cluster_coords is not None
+    result = recluster(folder, stamp, size) if (size != default_size and can_recluster) else base
+    key = f"{folder}@{stamp:.0f}#{size if size != default_size else 'saved'}"
+    return Audit(result, base, folder, source["label"], key, size)
+
+
+# --------------------------------------------------------------------------- the page frame
+
+def _nav() -> None:
+    """The sidebar's page links (drawn first, so they show while an audit is computed)."""
+    with st.sidebar:
+        st.markdown("### synth-quality")
+        for path, label in page_files():
+            st.page_link(path, label=label, icon=PAGE_ICONS.get(label, ":material/article:"))
+        st.divider()
+
+
+def _audit_box(audit: Audit | None) -> None:
+    """The sidebar's current audit and its minimum cluster size."""
+    ss = st.session_state
+    with st.sidebar:
+        if audit is None:
+            st.caption("No audit loaded.")
+            return
+        s = audit.result.summary
+        st.caption("Current audit")
+        st.text(f"{audit.label}\n{s.get('n_real', 0):,} real · {s.get('n_synthetic', 0):,} "
+                "synthetic rows")
+        can = audit.base.cluster_coords is not None
+        n_rows = int(s.get("n_rows") or len(audit.result.examples))
+
+        def _changed():
+            ss["sq_min_cluster_size"] = int(ss["w_sidebar_mcs"])
+
+        st.number_input(
+            "Minimum cluster size", min_value=2, max_value=max(3, n_rows // 2), step=1,
+            value=int(audit.min_cluster_size), key="w_sidebar_mcs", on_change=_changed,
+            disabled=not can,
+            help="HDBSCAN's smallest cluster. Smaller finds more, smaller modes; larger merges "
+                 "them. Re-clusters the saved projection in under a second (no re-embedding)."
+                 + ("" if can else " This audit folder has no cluster_coords.npy, so it "
+                    "cannot be re-clustered."))
+        saved = int(audit.base.summary.get("min_cluster_size_used") or 0)
+        if audit.min_cluster_size != saved:
+            st.caption(f"Re-clustered: {s.get('n_clusters', 0)} clusters (the saved audit used "
+                       f"{saved}).")
+        st.page_link(page_path("Data"), label="Audit other data", icon=":material/swap_horiz:")
+
+
+def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
+    """First call of every page: page config, sidebar, and the current audit.
+
+    Parameters
+    ----------
+    title : str
+        The page's name, shown in the browser tab.
+    require_audit : bool, default True
+        If the audit cannot be loaded, show the error and stop the page (True), or return
+        None and let the page go on (False; the Data page).
+    """
+    # No page_icon: a material icon as favicon is fetched from fonts.gstatic.com.
+    st.set_page_config(page_title=f"{title} · synth-quality", layout="wide")
+    ss = st.session_state
+    ss.setdefault("sq_flagged", set())
+    _nav()
+    try:
+        audit = current_audit()
+    except SynthQualityError as exc:
+        _audit_box(None)
+        st.error(f"Could not open the audit: {exc}")
+        if require_audit:
+            st.page_link(page_path("Data"), label="Choose other data on the Data page",
+                         icon=":material/upload_file:")
+            st.stop()
+        return None
+    _audit_box(audit)
+    return audit
+
+
+def go_to(label: str) -> None:
+    """Switch to another page by its label."""
+    st.switch_page(page_path(label))
+
+
+# --------------------------------------------------------------------------- cached derived data
+
+# Figures are cache_resource, not cache_data: a chart's identity in Streamlit includes its JSON,
+# and a figure round-tripped through pickle serialises differently from the original; the chart
+# would get a new identity on the rerun after a click and lose its selection.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result):
+    """The map for an audit (``key`` identifies ``_result``); shared, do not modify."""
+    return explore.map_figure(_result.examples, color_by, highlight_cluster=highlight,
+                              height=height)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def cluster_figure(key: str, selected: int | None, _result):
+    return explore.cluster_share_figure(_result.clusters, selected=selected)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def findings(key: str, _result):
+    return explore.findings(_result.examples, _result.clusters, _result.summary)
+
+
+@st.cache_data(show_spinner="Building the report ...", max_entries=8)
+def report_html(key: str, _result) -> str:
+    from synth_quality.report import to_html
+
+    return to_html(_result)
+
+
+def column_config(frame) -> dict:
+    """st.dataframe column settings: tooltips with the meaning and direction of each column."""
+    cfg = {}
+    for col in frame.columns:
+        help_ = explore.COLUMN_HELP.get(col)
+        label = col.replace("_", " ")
+        if col == "text":
+            cfg[col] = st.column_config.TextColumn("text", help=help_, width="large")
+        elif col in ("label_issue_score", "p_synthetic", "outlier_score", "coverage_score",
+                     "repetition_score", "nearest_real_similarity", "real_share",
+                     "expected_real_share"):
+            cfg[col] = st.column_config.NumberColumn(label, help=help_, format="%.3f")
+        elif col in ("p_adjusted", "p_value"):
+            cfg[col] = st.column_config.NumberColumn(label, help="Holm-adjusted binomial test of "
+                                                     "the real share (small = significant)",
+                                                     format="%.2e")
+        elif col in ("cluster", "row", "near_duplicate_group", "nearest_real_row",
+                     "near_duplicate_group_size"):
+            cfg[col] = st.column_config.NumberColumn(label, help=help_, format="%d")
+        elif help_:
+            cfg[col] = st.column_config.Column(label, help=help_)
+    return cfg
+
+
+def show_rows(frame, *, key: str | None = None, height: int | None = None, select: bool = False,
+              columns=explore.SELECTION_COLUMNS):
+    """A compact, read-only table of example rows (plain text cells)."""
+    table = explore.display_table(frame, columns)
+    kwargs = dict(hide_index=True, column_config=column_config(table), width="stretch")
+    if height:
+        kwargs["height"] = height
+    if select:
+        return st.dataframe(table, key=key, on_select="rerun", selection_mode="multi-row",
+                            **kwargs)
+    return st.dataframe(table, key=key, **kwargs)
+
+
+def open_examples(*, view: str | None = None, rows=None, clusters=None, title: str | None = None):
+    """Carry a view, a set of rows or a cluster to the Examples page and go there."""
+    st.session_state["sq_view_pending"] = {"view": view,
+                                           "rows": None if rows is None else [int(r) for r in rows],
+                                           "clusters": clusters, "title": title}
+    go_to("Examples")

@@ -1,0 +1,271 @@
+"""Data: pick the built-in sample, upload files, or open an earlier audit; then run the audit."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import streamlit as st
+
+import dashboard as db
+from synth_quality import explore
+from synth_quality.errors import SynthQualityError
+
+audit = db.init_page("Data", require_audit=False)
+ss = st.session_state
+
+FORMATS = "CSV, TSV, Parquet, JSON Lines or JSON"
+MODES = {"sample": "Built-in sample", "one": "One file with a source column",
+         "two": "Two files: real and synthetic", "folder": "An earlier audit's folder"}
+
+st.title("Data")
+if audit is not None:
+    st.caption(f"Current audit: {db.md_escape(audit.label)} "
+               f"({audit.result.summary.get('n_real', 0):,} real, "
+               f"{audit.result.summary.get('n_synthetic', 0):,} synthetic rows).")
+
+limit_mb = int(st.get_option("server.maxUploadSize"))
+mode = st.radio("What do you want to audit?", list(MODES), format_func=MODES.get,
+                horizontal=True, key="w_data_mode",
+                captions=["about 1,500 rows, audited already", f"{FORMATS}; up to {limit_mb} MB",
+                          f"{FORMATS}; up to {limit_mb} MB each",
+                          "written by synth-quality audit --out"])
+
+
+@st.cache_data(show_spinner="Reading the file ...", max_entries=8)
+def read_upload(digest: str, name: str, _data: bytes):
+    """(frame, None) or (None, one-line error), read with the command line's reader."""
+    from synth_quality.io import read_table
+
+    try:
+        frame, _info = read_table(_data, name=name)
+    except SynthQualityError as exc:
+        return None, str(exc)
+    return frame, None
+
+
+@st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
+def check_inputs(key: str, _kwargs: dict):
+    """(AuditInput, None) or (None, one-line error): the command line's checks."""
+    from synth_quality.io import load_inputs
+
+    try:
+        return load_inputs(**_kwargs), None
+    except SynthQualityError as exc:
+        return None, str(exc)
+
+
+def uploaded(label: str, key: str, help_: str):
+    """A file uploader, its bytes read and checked; the error is shown right under it."""
+    up = st.file_uploader(label, key=key, help=help_)
+    if up is None:
+        return None
+    data = up.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    frame, error = read_upload(digest, up.name, data)
+    if error:
+        st.error(error)
+        return None
+    st.caption(f"{up.name}: {len(frame):,} rows, columns {', '.join(map(str, frame.columns))}")
+    return {"frame": frame, "name": up.name, "digest": digest}
+
+
+def pick(label: str, options: list, guess, key: str, optional: bool = False, help_: str = ""):
+    """A selectbox whose default is the guess; returns (value, placeholder for its error)."""
+    opts = ([None] if optional else []) + list(options)
+    index = opts.index(guess) if guess in opts else 0
+    value = st.selectbox(label, opts, index=index, key=key, help=help_,
+                         format_func=lambda v: "(none)" if v is None else str(v))
+    return value, st.empty()
+
+
+def settings_box():
+    """The few audit settings worth changing here; the rest are the command line's defaults."""
+    from synth_quality.config import AuditConfig
+
+    with st.expander("Audit settings"):
+        c1, c2, c3 = st.columns(3)
+        mcs = c1.number_input("Minimum cluster size (0 = automatic)", 0, 100_000, 0,
+                              key="w_data_mcs", help="HDBSCAN's smallest cluster; automatic = "
+                              "1% of the rows, at least 10. It can also be changed after the "
+                              "audit, in the sidebar.")
+        folds = c2.number_input("Detector folds", 2, 20, 5, key="w_data_folds",
+                                help="Cross-validation folds of the real-vs-synthetic classifier.")
+        seed = c3.number_input("Random seed", 0, 2**31 - 1, 0, key="w_data_seed",
+                               help="One seed for UMAP, the folds and the classifier: the same "
+                                    "seed gives the same audit.")
+    try:
+        return AuditConfig.from_dict({"cluster": {"min_cluster_size": int(mcs) or None},
+                                      "detect": {"n_folds": int(folds)},
+                                      "random_state": int(seed)}), None
+    except SynthQualityError as exc:
+        return None, str(exc)
+
+
+def preview(inputs) -> None:
+    """A few rows per side, as the audit will read them."""
+    frame = inputs.frame
+    cols = [c for c in ("row", "text", "label", "generator") if c in frame]
+    left, right = st.columns(2)
+    for col, side in ((left, "real"), (right, "synthetic")):
+        part = frame[frame["side"] == side]
+        with col:
+            st.markdown(f"**{side.capitalize()} side: {len(part):,} rows** (first 5)")
+            st.dataframe(part[cols].head(5), hide_index=True, width="stretch",
+                         column_config={"text": st.column_config.TextColumn(width="large")})
+    for note in inputs.warnings:
+        st.warning(db.md_escape(note))
+
+
+def run_button(inputs, key_parts: list, label: str) -> None:
+    config, error = settings_box()
+    if error:
+        st.error(error)
+        return
+    folder = explore.upload_audit_dir(key_parts, config=config)
+    cached = explore.is_audit_dir(folder)
+    if st.button("Open the saved audit of these files" if cached else "Run the audit",
+                 type="primary", key="run_audit"):
+        if not cached:
+            try:
+                db.run_audit_with_progress(folder, inputs=inputs, config=config)
+            except SynthQualityError as exc:
+                st.error(f"The audit stopped: {exc}")
+                return
+        db.set_source("folder", label, str(folder))
+        ss["sq_data_done"] = label
+        st.rerun()
+
+
+if ss.get("sq_data_done"):
+    st.success(f"Audit ready: {db.md_escape(ss.pop('sq_data_done'))}. Open the Overview, Map, "
+               "Clusters or Examples page.")
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    c1.page_link(db.HOME, label="Overview", icon=":material/insights:")
+    c2.page_link(db.page_path("Map"), label="Map", icon=":material/scatter_plot:")
+    c3.page_link(db.page_path("Examples"), label="Examples", icon=":material/table_rows:")
+
+upload_help = (f"{FORMATS}; up to {limit_mb} MB per file (the server's limit, "
+               "server.maxUploadSize in .streamlit/config.toml). For larger files use the command "
+               "line: synth-quality audit --real ... --synthetic ... --out runs/x, then open "
+               "that folder here.")
+
+if mode == "sample":
+    st.markdown("The built-in sample: about 400 real movie-review snippets and 1,076 synthetic "
+                "rows from three made-up generators, with planted problems (a documentary mode "
+                "no generator imitates, templated and degenerate rows, copies of real rows, an "
+                "off-topic mode).")
+    is_current = ss.get("sq_source", {}).get("kind") == "sample"
+    if st.button("Use the built-in sample", type="primary", disabled=is_current,
+                 key="use_sample"):
+        db.set_source("sample", "built-in sample")
+        st.rerun()
+    if is_current:
+        st.caption("The built-in sample is the current audit.")
+
+elif mode == "one":
+    st.caption(f"One table holding both sides and a column that says which rows are real. "
+               f"Files up to {limit_mb} MB each.")
+    up = uploaded("Data file", "w_data_file", upload_help)
+    err_file = st.empty()
+    if up is not None:
+        frame = up["frame"]
+        columns = list(frame.columns)
+        c1, c2 = st.columns(2)
+        with c1:
+            source, err_source = pick("Source column", columns,
+                                      explore.guess_source_column(frame), "w_data_source",
+                                      help_="The column that says whether a row is real or "
+                                            "synthetic.")
+            values = explore.source_values(frame, source)[:50] if source is not None else []
+            real_value, err_real = pick("Value meaning real", values,
+                                        explore.guess_real_value(values), "w_data_real_value",
+                                        help_="Rows with this value are the real side; every "
+                                              "other row is synthetic.")
+            text, err_text = pick("Text column", [c for c in columns if c != source],
+                                  explore.guess_text_column(frame, [source]), "w_data_text")
+        with c2:
+            label, err_label = pick("Label column (optional)", columns,
+                                    explore.guess_optional_column(frame, explore.LABEL_NAMES),
+                                    "w_data_label", optional=True,
+                                    help_="A task label such as sentiment.")
+            generator, err_gen = pick("Generator column (optional)", columns,
+                                      explore.guess_optional_column(frame,
+                                                                    explore.GENERATOR_NAMES),
+                                      "w_data_generator", optional=True,
+                                      help_="Which model wrote each synthetic row.")
+        placeholders = {"file": err_file, "source": err_source, "real_value": err_real,
+                        "text": err_text, "label": err_label, "generator": err_gen}
+        kwargs = dict(data=frame, names={"data": up["name"]}, source_column=source,
+                      real_value=real_value, text_column=text, label_column=label,
+                      generator_column=generator)
+        choices = [up["digest"], up["name"], source, real_value, text, label, generator]
+        inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
+        if error:
+            target, message = explore.locate_input_error(error)
+            placeholders.get(target, placeholders["file"]).error(message)
+        else:
+            preview(inputs)
+            run_button(inputs, choices, up["name"])
+
+elif mode == "two":
+    st.caption(f"The real rows in one file, the synthetic rows in another. Files up to "
+               f"{limit_mb} MB each.")
+    c1, c2 = st.columns(2)
+    with c1:
+        real_up = uploaded("Real file", "w_data_real_file", upload_help)
+        err_real_file = st.empty()
+    with c2:
+        syn_up = uploaded("Synthetic file", "w_data_syn_file", upload_help)
+        err_syn_file = st.empty()
+    if real_up is not None and syn_up is not None:
+        rf, sf = real_up["frame"], syn_up["frame"]
+        common = [c for c in rf.columns if c in sf.columns]
+        d1, d2, d3 = st.columns(3)
+        with d1:
+            text, err_text = pick("Text column (in both files)", common or list(rf.columns),
+                                  explore.guess_text_column(rf[common] if common else rf),
+                                  "w_data2_text")
+        with d2:
+            label, err_label = pick("Label column (optional, in both files)", common,
+                                    explore.guess_optional_column(rf, explore.LABEL_NAMES),
+                                    "w_data2_label", optional=True)
+        with d3:
+            generator, err_gen = pick("Generator column (optional, synthetic file)",
+                                      list(sf.columns),
+                                      explore.guess_optional_column(sf, explore.GENERATOR_NAMES),
+                                      "w_data2_generator", optional=True)
+        placeholders = {"real_file": err_real_file, "synthetic_file": err_syn_file,
+                        "file": err_real_file, "text": err_text, "label": err_label,
+                        "generator": err_gen, "source": err_text, "real_value": err_text}
+        kwargs = dict(real=rf, synthetic=sf,
+                      names={"real": real_up["name"], "synthetic": syn_up["name"]},
+                      text_column=text, label_column=label, generator_column=generator)
+        choices = [real_up["digest"], real_up["name"], syn_up["digest"], syn_up["name"], text,
+                   label, generator]
+        inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
+        if error:
+            target, message = explore.locate_input_error(error, two_files=True,
+                                                         real_name=real_up["name"],
+                                                         synthetic_name=syn_up["name"])
+            placeholders.get(target, err_real_file).error(message)
+        else:
+            preview(inputs)
+            run_button(inputs, choices, f"{real_up['name']} + {syn_up['name']}")
+
+else:
+    st.caption("The folder written by `synth-quality audit --out FOLDER` (examples.parquet, "
+               "clusters.parquet, summary.json), on the machine running this dashboard.")
+    path = st.text_input("Audit folder", key="w_data_folder", placeholder="runs/first")
+    err_folder = st.empty()
+    if st.button("Open this audit", type="primary", key="open_folder", disabled=not path):
+        from synth_quality.result import AuditResult
+
+        folder = Path(path).expanduser().resolve()
+        try:
+            AuditResult.load(folder)
+        except SynthQualityError as exc:
+            err_folder.error(str(exc))
+        else:
+            db.set_source("folder", f"saved audit {folder.name}", str(folder))
+            ss["sq_data_done"] = f"saved audit {folder.name}"
+            st.rerun()

@@ -1,0 +1,25 @@
+"""Report: a self-contained HTML report for stakeholders, to download and preview."""
+
+import streamlit as st
+
+import dashboard as db
+
+audit = db.init_page("Report")
+result = audit.result
+
+st.title("Report")
+st.caption("One HTML file for stakeholders: the verdict, the scores with what they mean and which "
+           "direction is bad, the map, the clusters and the top examples of each category. It "
+           "works offline and opens by double-click (plotly is embedded, nothing is fetched); "
+           "every text from the data is HTML-escaped.")
+
+html = db.report_html(audit.key, result)
+st.download_button("Download the report (HTML)", data=html, file_name="synth-quality-report.html",
+                   mime="text/html", type="primary", key="dl_report", on_click="ignore")
+st.caption(f"{len(html) / 1e6:.1f} MB, of which about 4.7 MB is the embedded plotting library. "
+           f"It reflects the current minimum cluster size ({audit.min_cluster_size}).")
+
+if st.toggle("Show a preview", value=True, key="w_report_preview"):
+    # Safe to embed: synth_quality.report HTML-escapes every text that comes from the data, so
+    # the only markup and scripts in it are the report's own (and plotly's).
+    st.iframe(html, height=900)

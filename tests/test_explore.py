@@ -1,0 +1,378 @@
+"""Tests of synth_quality.explore: filters, selections, figures, findings, exports, the cache."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from browser_conftest import PAYLOAD, audits  # noqa: F401  (session fixture)
+from synth_quality import AuditResult, explore
+
+
+def small_examples() -> pd.DataFrame:
+    """Six rows with the columns the helpers read."""
+    return pd.DataFrame({
+        "side": ["real", "real", "real", "synthetic", "synthetic", "synthetic"],
+        "row": [0, 1, 2, 0, 1, 2],
+        "text": ["A quiet film", "a loud FILM", "documentary", "great movie!", "great movie!!",
+                 "bad bad bad bad"],
+        "generator": [None, None, None, "g1", "g2", "g1"],
+        "label": ["pos", "neg", "pos", "pos", "pos", "neg"],
+        "x": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "y": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+        "cluster": [0, 0, -1, 1, 1, 1],
+        "p_synthetic": [0.1, 0.4, 0.05, 0.9, 0.5, 0.99],
+        "label_issue_score": [0.1, 0.4, 0.05, 0.1, 0.5, 0.01],
+        "outlier_score": [0.2, 0.4, 1.0, 0.0, 0.6, 0.8],
+        "is_outlier": [False, False, True, False, False, False],
+        "near_duplicate_group": pd.array([pd.NA, pd.NA, pd.NA, 0, 0, pd.NA], dtype="Int64"),
+        "near_duplicate_group_size": [1, 1, 1, 2, 2, 1],
+        "nearest_real_similarity": [np.nan, np.nan, np.nan, 0.5, 0.97, 0.2],
+        "nearest_real_row": pd.array([pd.NA, pd.NA, pd.NA, 1, 0, 2], dtype="Int64"),
+        "is_copy_of_real": [False, False, False, False, True, False],
+        "coverage_score": [0.6, 0.5, 0.1, 0.4, 0.9, 0.2],
+        "in_other_manifold": [True, True, False, True, True, False],
+        "repetition_score": [0.0, 0.0, 0.0, 0.0, 0.0, 0.75],
+        "is_degenerate": [False, False, False, False, False, True],
+        "has_html_entity": [0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+        "category": ["underrepresented real", "well-covered real", "underrepresented real",
+                     "unrealistic synthetic", "realistic synthetic", "unrealistic synthetic"],
+        "reason": ["r"] * 6,
+    })
+
+
+# --------------------------------------------------------------------------- filters
+
+def test_an_empty_filter_keeps_every_row_in_order():
+    ex = small_examples()
+    assert explore.apply_filter(ex, explore.ExampleFilter()).index.tolist() == list(range(6))
+
+
+@pytest.mark.parametrize("f,expected", [
+    (explore.ExampleFilter(sides=["real"]), [0, 1, 2]),
+    (explore.ExampleFilter(categories=["unrealistic synthetic"]), [3, 5]),
+    (explore.ExampleFilter(clusters=[1, -1]), [2, 3, 4, 5]),
+    (explore.ExampleFilter(generators=["g1"]), [3, 5]),
+    (explore.ExampleFilter(labels=["neg"]), [1, 5]),
+    (explore.ExampleFilter(flags=["is_outlier"]), [2]),
+    (explore.ExampleFilter(flags=["near_duplicate"]), [3, 4]),
+    (explore.ExampleFilter(flags=["is_copy_of_real"]), [4]),
+    (explore.ExampleFilter(flags=["is_degenerate"]), [5]),
+    (explore.ExampleFilter(flags=["has_html_entity"]), [4]),
+    (explore.ExampleFilter(flags=["off_manifold"]), [2, 5]),
+    (explore.ExampleFilter(flags=["near_duplicate", "is_copy_of_real"]), [4]),
+    (explore.ExampleFilter(ranges={"label_issue_score": (0.0, 0.1)}), [0, 2, 3, 5]),
+    (explore.ExampleFilter(ranges={"outlier_score": (0.5, 1), "repetition_score": (0.5, 1)}), [5]),
+    (explore.ExampleFilter(search="FILM"), [0, 1]),
+    (explore.ExampleFilter(search="movie!!"), [4]),
+    (explore.ExampleFilter(search="movie!("), []),           # not a regular expression
+    (explore.ExampleFilter(rows=[5, 1, 0], sides=["real"]), [0, 1]),
+    (explore.ExampleFilter(rows=[]), []),
+])
+def test_filters(f, expected):
+    assert explore.apply_filter(small_examples(), f).index.tolist() == expected
+
+
+def test_the_flagged_flag_uses_the_flagged_rows():
+    ex = small_examples()
+    f = explore.ExampleFilter(flags=["flagged"])
+    assert explore.apply_filter(ex, f, flagged={4, 1}).index.tolist() == [1, 4]
+
+
+def test_an_unknown_flag_names_the_known_ones():
+    with pytest.raises(KeyError, match="is_outlier"):
+        explore.apply_filter(small_examples(), explore.ExampleFilter(flags=["nope"]))
+
+
+def test_every_view_filters_to_its_rows():
+    ex = small_examples()
+    got = {k: explore.apply_filter(ex, v.filter).index.tolist() for k, v in explore.VIEWS.items()}
+    assert got["unrealistic"] == [3, 5]
+    assert got["underrepresented"] == [0, 2]
+    assert got["degenerate"] == [5]
+    assert got["copies"] == [4]
+    assert got["near_duplicates"] == [3, 4]
+    assert got["all"] == list(range(6))
+    for view in explore.VIEWS.values():
+        assert view.sort_by in explore.SORT_OPTIONS
+
+
+def test_sort_puts_missing_values_last_and_breaks_ties_by_side_and_row():
+    ex = small_examples()
+    by_similarity = explore.sort_examples(ex, "nearest_real_similarity", False)
+    assert by_similarity.index.tolist()[:3] == [4, 3, 5]
+    assert explore.sort_examples(ex, "label_issue_score").index.tolist()[:3] == [5, 2, 0]
+    assert explore.sort_examples(ex, "no such column").index.tolist() == [0, 3, 1, 4, 2, 5]
+
+
+def test_display_table_keeps_positions_and_marks_flagged_rows():
+    table = explore.display_table(small_examples().iloc[[4, 0]], flagged={4})
+    assert table.index.tolist() == [4, 0]
+    assert table["flagged"].tolist() == [True, False]
+    assert table.columns[:4].tolist() == ["side", "row", "text", "flagged"]
+
+
+# --------------------------------------------------------------------------- selections
+
+def test_selected_ids_read_customdata_whatever_its_form():
+    event = {"selection": {"points": [{"customdata": [7]}, {"customdata": {"0": 3}},
+                                      {"customdata": 7}], "point_indices": [0, 1, 2],
+                           "box": [], "lasso": []}}
+    assert explore.selected_ids(event) == [7, 3]
+
+
+def test_selected_ids_fall_back_to_trace_and_point_index():
+    traces = [[10, 11, 12], [20, 21]]
+    event = {"selection": {"points": [{"curve_number": 1, "point_index": 1},
+                                      {"curve_number": 0, "point_number": 2}],
+                           "point_indices": [1, 2]}}
+    assert explore.selected_ids(event, traces) == [21, 12]
+    injected = {"selection": {"points": [], "point_indices": [0, 2], "box": [], "lasso": []}}
+    assert explore.selected_ids(injected, traces) == [10, 12]
+    assert explore.selected_ids(injected) == [0, 2]
+    assert explore.selected_ids(None) == []
+    assert explore.selected_ids({"selection": {"points": [], "point_indices": []}}) == []
+
+
+def test_points_in_polygon():
+    x = np.array([0.5, 1.4, 0.5, 0.9, -0.1])
+    y = np.array([0.5, 0.5, 1.4, 0.1, 0.5])
+    square = [(0, 0), (1, 0), (1, 1), (0, 1)]
+    assert explore.points_in_polygon(x, y, square).tolist() == [True, False, False, True, False]
+    triangle = [(0, 0), (2, 0), (0, 2)]
+    assert explore.points_in_polygon(x, y, triangle).tolist() == [True, True, True, True, False]
+
+
+# --------------------------------------------------------------------------- figures
+
+def test_map_figure_tags_every_point_with_its_row_and_escapes_text():
+    ex = small_examples()
+    ex.loc[0, "text"] = "<b>bold</b> <script>x</script>"
+    fig = explore.map_figure(ex, "side")
+    ids = explore.figure_trace_ids(fig)
+    assert sorted(sum(ids, [])) == list(range(6))
+    assert [t.name.split(" (")[0] for t in fig.data] == ["real", "synthetic"]
+    hover = " ".join(h for t in fig.data for h in t.hovertext)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in hover and "<script>" not in hover
+    assert fig.layout.dragmode is None   # starts in pan mode, where a click selects
+
+
+@pytest.mark.parametrize("color_by", list(explore.COLOR_OPTIONS))
+def test_map_figure_for_every_colouring_covers_every_row_once(color_by):
+    ex = small_examples()
+    fig = explore.map_figure(ex, color_by)
+    assert sorted(sum(explore.figure_trace_ids(fig), [])) == list(range(6))
+    assert explore.legend_text(color_by)
+
+
+def test_legend_names_from_the_data_are_escaped():
+    ex = small_examples()
+    ex.loc[3, "generator"] = "<b>g3</b>"
+    names = [t.name for t in explore.map_figure(ex, "generator").data]
+    assert any(n.startswith("&lt;b&gt;g3&lt;/b&gt;") for n in names)
+    assert not any("<b>" in n for n in names)
+
+
+def test_map_figure_highlight_adds_a_ring_trace_of_the_cluster():
+    fig = explore.map_figure(small_examples(), "side", highlight_cluster=1)
+    assert explore.figure_trace_ids(fig)[-1] == [3, 4, 5]
+    assert "highlighted" in fig.data[-1].name
+
+
+def test_figure_trace_ids_survive_a_pickle_round_trip():
+    import pickle
+
+    fig = explore.map_figure(small_examples(), "category")
+    again = pickle.loads(pickle.dumps(fig))
+    assert explore.figure_trace_ids(again) == explore.figure_trace_ids(fig)
+
+
+def test_colour_options_leave_out_missing_columns():
+    ex = small_examples().drop(columns=["generator"])
+    assert "generator" not in explore.color_options(ex)
+    assert "label" in explore.color_options(ex)
+
+
+def test_progress_tracker_names_the_stage_and_counts_rows():
+    tracker = explore.ProgressTracker()
+    frac0, text = tracker.update("loading", 0, None)
+    assert text.startswith("Reading the data") and frac0 == 0
+    frac1, text = tracker.update("embedding", 640, 1476)
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 2 of 9)"
+    assert 0 < frac1 < 0.5
+    frac2, text = tracker.update("projecting (map)", 0, None)
+    assert "UMAP" in text and frac2 >= frac1
+    frac3, text = tracker.update("detecting", 2, 5)
+    assert text.endswith("2 / 5 folds (stage 8 of 9)") and frac3 > frac2
+    frac4, _ = tracker.update("scoring", 1, None)
+    assert frac4 == pytest.approx(1.0)
+    assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back
+
+
+# --------------------------------------------------------------------------- the Data page
+
+@pytest.mark.parametrize("message,target", [
+    ("column 'txt' not found in a.csv (columns: text, src); pass --text-column", "text"),
+    ("cannot tell which column of a.csv says whether a row is real or synthetic (columns: a, b); "
+     "pass --source-column", "source"),
+    ("column 'src' of a.csv must have exactly two values (one for real rows, one for synthetic "
+     "rows); found 3: a, b, c; fix the column or pass --source-column", "source"),
+    ("cannot tell which value of 'src' is real (values: x, y) in a.csv; pass --real-value",
+     "real_value"),
+    ("column 'lab' not found in a.csv (columns: text); pass --label-column", "label"),
+    ("column 'gen' not found in b.csv (columns: text); pass --generator-column", "generator"),
+    ("the synthetic side has 3 rows; at least 5 are needed to cross-validate (a.csv)", "file"),
+])
+def test_input_errors_go_next_to_the_control_that_caused_them(message, target):
+    got, text = explore.locate_input_error(message)
+    assert got == target
+    assert "--" not in text    # command-line option names become the control's label
+
+
+def test_input_errors_of_two_files_name_the_file():
+    target, _ = explore.locate_input_error("synth.csv is empty (no rows)", two_files=True,
+                                           real_name="real.csv", synthetic_name="synth.csv")
+    assert target == "synthetic_file"
+    target, _ = explore.locate_input_error("real.csv is empty (no rows)", two_files=True,
+                                           real_name="real.csv", synthetic_name="synth.csv")
+    assert target == "real_file"
+
+
+def test_column_guesses():
+    frame = pd.DataFrame({"id": ["1", "2"], "Source": ["human", "gpt"],
+                          "body": ["a long enough review text", "another long review text"],
+                          "sentiment": ["p", "n"], "model": ["", "gpt"]})
+    assert explore.guess_source_column(frame) == "Source"
+    assert explore.guess_real_value(explore.source_values(frame, "Source")) == "human"
+    assert explore.guess_text_column(frame, ["Source"]) == "body"
+    assert explore.guess_optional_column(frame, explore.LABEL_NAMES) == "sentiment"
+    assert explore.guess_optional_column(frame, explore.GENERATOR_NAMES) == "model"
+    assert explore.guess_real_value(["a", "b"]) is None
+
+
+# --------------------------------------------------------------------------- exports
+
+def test_cleaned_synthetic_drops_flagged_rows_and_uses_input_names():
+    ex = small_examples()
+    inputs = {"text_column": "review", "label_column": "sentiment", "generator_column": "model"}
+    out = explore.cleaned_synthetic(ex, flagged={0, 5}, inputs=inputs)
+    assert out.columns.tolist() == ["row", "review", "sentiment", "model"]
+    assert out["row"].tolist() == [0, 1]        # synthetic rows 0, 1; row 2 (position 5) flagged
+    back = pd.read_parquet(io.BytesIO(explore.to_parquet_bytes(out)))
+    pd.testing.assert_frame_equal(back, out, check_dtype=False)
+    csv = pd.read_csv(io.BytesIO(explore.to_csv_bytes(out)))
+    assert csv["review"].tolist() == out["review"].tolist()
+
+
+def test_export_frame_turns_lists_into_json():
+    frame = pd.DataFrame({"a": [1, 2], "k": [["x", "y"], []]})
+    out = explore.export_frame(frame)
+    assert [json.loads(v) for v in out["k"]] == [["x", "y"], []]
+    explore.to_parquet_bytes(out)
+
+
+# --------------------------------------------------------------------------- the disk cache
+
+def test_sample_audit_dir_depends_on_config_and_data(tmp_path):
+    from synth_quality import AuditConfig
+
+    sample = tmp_path / "s.csv"
+    sample.write_text("text\nx\n")
+    a = explore.sample_audit_dir(tmp_path, sample_file=sample)
+    assert a.parent == tmp_path / "audits" and a.name.startswith("sample-")
+    assert explore.sample_audit_dir(tmp_path, sample_file=sample) == a
+    cfg = AuditConfig.from_dict({"cluster": {"min_cluster_size": 20}})
+    assert explore.sample_audit_dir(tmp_path, cfg, sample_file=sample) != a
+    # Cache settings do not change the audit.
+    cfg = AuditConfig.from_dict({"embed": {"cache_dir": "/elsewhere", "use_cache": False}})
+    assert explore.sample_audit_dir(tmp_path, cfg, sample_file=sample) == a
+    sample.write_text("text\ny\n")
+    assert explore.sample_audit_dir(tmp_path, sample_file=sample) != a
+
+
+def test_upload_audit_dir_depends_on_every_part(tmp_path):
+    a = explore.upload_audit_dir([b"data", "text", None], tmp_path)
+    assert a == explore.upload_audit_dir([b"data", "text", None], tmp_path)
+    assert a != explore.upload_audit_dir([b"data", "label", None], tmp_path)
+    assert a != explore.upload_audit_dir([b"dat", "atext", None], tmp_path)
+
+
+# --------------------------------------------------------------------------- on the real audit
+
+@pytest.fixture(scope="module")
+def sample(audits):  # noqa: F811
+    return AuditResult.load(audits.sample)
+
+
+def test_save_atomic_round_trips_and_replaces(sample, tmp_path):
+    folder = explore.save_atomic(sample, tmp_path / "a")
+    assert explore.is_audit_dir(folder)
+    explore.save_atomic(sample, folder)      # again, over the old one
+    back = AuditResult.load(folder)
+    pd.testing.assert_frame_equal(back.examples, sample.examples)
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]   # no temporary folder left
+    assert not explore.is_audit_dir(tmp_path)
+
+
+def test_findings_point_at_rows_and_views_that_exist(sample):
+    found = explore.findings(sample.examples, sample.clusters, sample.summary)
+    keys = [f.key for f in found]
+    assert keys[0] == "unrealistic"
+    # The sample plants a documentary mode no generator imitates: a real-only cluster.
+    real_only = [f for f in found if f.key.startswith("real_only")]
+    assert real_only and all(f.cluster is not None for f in real_only)
+    assert any("documentary" in f.sentence for f in real_only)
+    for f in found:
+        assert f.view is None or f.view in explore.VIEWS
+        assert f.rows and all(0 <= r < len(sample.examples) for r in f.rows)
+        if f.view:
+            in_view = explore.apply_filter(sample.examples, explore.VIEWS[f.view].filter)
+            assert set(f.rows) <= set(in_view.index)
+            assert f.count == len(in_view)
+
+
+def test_cluster_details(sample):
+    ex, clusters = sample.examples, sample.clusters
+    first = clusters.iloc[0]
+    d = explore.cluster_details(ex, clusters, int(first["cluster"]))
+    assert set(d["members"]) == set(ex.index[ex["cluster"] == first["cluster"]])
+    assert d["typical"].index.tolist() == list(first["typical_rows"])
+    for part in ("most_synthetic", "most_real", "most_isolated"):
+        assert set(d[part].index) <= set(d["members"])
+    assert (d["most_synthetic"]["side"] == "synthetic").all()
+    syn = ex[(ex["cluster"] == first["cluster"]) & (ex["side"] == "synthetic")]
+    if len(syn):
+        assert d["most_synthetic"]["label_issue_score"].iloc[0] == syn["label_issue_score"].min()
+    assert f"Cluster {int(first['cluster'])}:" in d["sentence"]
+    with pytest.raises(KeyError):
+        explore.cluster_details(ex, clusters, 10_000)
+
+
+def test_cluster_share_figure_follows_the_table_order(sample):
+    fig = explore.cluster_share_figure(sample.clusters, selected=int(sample.clusters["cluster"][1]))
+    bars = fig.data[0]
+    ids = [int(c[0]) for c in explore._plotly_array(bars.customdata)]
+    assert ids == sample.clusters["cluster"].tolist()
+    np.testing.assert_allclose(np.asarray(bars.x, float) + np.asarray(fig.data[1].x, float), 1.0)
+    assert len(fig.layout.shapes) == 2    # the overall-share line and the selected outline
+
+
+def test_score_and_count_tables(sample):
+    table = explore.score_table(sample.summary)
+    assert set(explore.DATASET_SCORES) <= set(table["key"])
+    assert table["meaning"].str.len().min() > 20 and table["bad when"].notna().all()
+    assert "Detection AUC" in explore.auc_sentence(sample.summary)
+    assert len(explore.count_table(sample.summary)) == 8
+    assert not explore.artifact_table(sample.summary).empty
+    assert set(explore.generator_table(sample.summary)["generator"]) == {
+        "genericbot", "mimicbot", "offtopicbot"}
+
+
+def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
+    ex = sample.examples.copy()
+    ex.loc[0, "text"] = PAYLOAD
+    label = explore.hover_texts(ex.iloc[[0]])[0]
+    assert "<script>" not in label and "&lt;script&gt;" in label and "<img" not in label
