@@ -318,10 +318,12 @@ def findings(key: str, _result):
 
 
 @st.cache_data(show_spinner="Building the report ...", max_entries=8)
-def report_html(key: str, _result) -> str:
+def report_html(key: str, _result, lift_key: str = "", _lift=None) -> str:
+    """The HTML report; with ``_lift`` (a LiftResult, identified by ``lift_key``) it holds the
+    lift section too."""
     from synth_quality.report import to_html
 
-    return to_html(_result)
+    return to_html(_result) if _lift is None else to_html(_result, lift=_lift)
 
 
 def column_config(frame) -> dict:
@@ -367,3 +369,91 @@ def open_examples(*, view: str | None = None, rows=None, clusters=None, title: s
                                            "rows": None if rows is None else [int(r) for r in rows],
                                            "clusters": clusters, "title": title}
     go_to("Examples")
+
+
+# --------------------------------------------------------------------------- the lift control
+
+#: Session state: {audit id: run key} of the lift this session computed last for an audit.
+LIFT_PICK = "sq_lift_pick"
+LIFT_RUNS_KEPT = 16
+
+
+@st.cache_resource(show_spinner=False)
+def lift_runs() -> dict:
+    """Lift results computed by this server, ``{(audit id, run key): LiftResult}``; shared by
+    every session (treated as read-only), the latest :data:`LIFT_RUNS_KEPT` kept."""
+    return {}
+
+
+def lift_audit_id(audit: Audit) -> str:
+    """The saved audit a lift belongs to (its folder and version; the minimum cluster size
+    does not change the lift)."""
+    return f"{audit.folder}@{explore.folder_stamp(audit.folder):.0f}"
+
+
+def remember_lift(audit: Audit, run_key: str, result) -> None:
+    """Keep a lift computed on this page (shared cache) and make it this session's."""
+    runs = lift_runs()
+    runs[(lift_audit_id(audit), run_key)] = result
+    while len(runs) > LIFT_RUNS_KEPT:
+        runs.pop(next(iter(runs)))
+    st.session_state.setdefault(LIFT_PICK, {})[lift_audit_id(audit)] = run_key
+
+
+def computed_lift(audit: Audit, run_key: str):
+    """A lift computed earlier on this server for this audit and these settings, or None."""
+    return lift_runs().get((lift_audit_id(audit), run_key))
+
+
+@st.cache_resource(show_spinner="Loading the lift result ...", max_entries=8)
+def load_lift(folder: str, stamp: float):
+    """LiftResult.load, once per version of the folder's lift.json."""
+    from synth_quality.lift import LiftResult
+
+    return LiftResult.load(folder)
+
+
+def lift_file_stamp(folder) -> float | None:
+    """Modification time of the folder's lift.json, or None when it has none."""
+    from synth_quality.lift import LIFT_FILE
+
+    try:
+        return (Path(folder) / LIFT_FILE).stat().st_mtime
+    except (OSError, TypeError):
+        return None
+
+
+def current_lift(audit: Audit):
+    """The lift result to show for this audit: ``(result, key, error)``.
+
+    This session's latest run on the Lift page first, else the ``lift.json`` in the audit's
+    folder (written by the page or by ``synth-quality lift --out``). ``result`` is None when
+    there is none; ``key`` identifies the result (for caches); ``error`` says why a lift.json
+    could not be read.
+    """
+    audit_id = lift_audit_id(audit)
+    run_key = st.session_state.get(LIFT_PICK, {}).get(audit_id)
+    if run_key is not None:
+        result = lift_runs().get((audit_id, run_key))
+        if result is not None:
+            return result, f"run:{audit_id}:{run_key}", None
+    stamp = lift_file_stamp(audit.folder)
+    if stamp is None:
+        return None, "", None
+    try:
+        return load_lift(str(audit.folder), stamp), f"file:{audit.folder}@{stamp}", None
+    except SynthQualityError as exc:
+        return None, "", str(exc)
+
+
+def save_lift(audit: Audit, result) -> str | None:
+    """Save a lift result next to the audit; the folder written, or None when it is not
+    writable (the result then lives in this server's memory only)."""
+    folder = Path(audit.folder)
+    if not os.access(folder, os.W_OK):
+        return None
+    try:
+        result.save(folder)
+    except OSError:
+        return None
+    return str(folder)

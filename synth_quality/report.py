@@ -210,8 +210,50 @@ def _inputs_text(summary: dict) -> str:
             "synthetic rows.")
 
 
+def _lift_section(lift) -> list[str]:
+    """The real-data control: verdict, the three models' scores, the lift, per generator."""
+    s = explore.lift_summary_of(lift)
+    level = explore.lift_level(s)
+    m = s.get("metric_name") or s.get("metric", "score")
+    heads = explore.lift_headline(s)
+    scores = pd.DataFrame([{"model": h["label"], "training rows": h["n_train"],
+                            m: h["value"], f"{level} interval": h["interval"]}
+                           for h in heads[:3]])
+    ev = s.get("eval") or {}
+    body = ['<h2 id="sq-lift">Lift: does the synthetic data help a real task?</h2>',
+            '<p class="note">The real-data control: the same classifier ('
+            + _e(s.get("model", "a logistic regression on the embeddings"))
+            + ") is trained on the real training rows only, on real + synthetic rows and on the "
+            f"synthetic rows only, and each is scored on {int(ev.get('n_rows') or 0):,} real "
+            "evaluation rows (" + _e(ev.get("source", "")) + ") it never saw. Lift = score of "
+            "real + synthetic minus score of real only: above 0 = the synthetic data helps, "
+            f"below 0 = it hurts. Higher scores are better; intervals are {level} intervals."
+            "</p>",
+            f'<div class="verdict">{_e(s.get("verdict_sentence", s.get("verdict", "")))}</div>',
+            _table(scores, numeric={"training rows": "{:,.0f}"}),
+            f"<p>{_e(explore.lift_text(s))}</p>",
+            f'<div class="plot">{_figure_div(explore.lift_scores_figure(s), "sq-lift-scores")}'
+            "</div>"]
+    if s.get("per_generator"):
+        body += ["<h3>Lift per generator</h3>",
+                 '<p class="note">The lift of real + one generator\'s synthetic rows over real '
+                 f"only (bars = {level} interval; right of 0 = helps; colour = verdict: green "
+                 "helps, grey no significant lift, red hurts).</p>",
+                 '<div class="plot">'
+                 + _figure_div(explore.lift_generator_figure(s), "sq-lift-generators")
+                 + "</div>",
+                 _table(explore.lift_generator_table(s),
+                        numeric={"score": "{:.3f}", "lift": "{:+.3f}", "p value": "{:.3f}",
+                                 "synthetic rows": "{:,.0f}"})]
+    more = list((s.get("findings") or [])[1:])
+    if more:
+        body += ["<h3>More findings of the control</h3>",
+                 "<ul>" + "".join(f"<li>{_e(f)}</li>" for f in more) + "</ul>"]
+    return body
+
+
 def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
-            generated: _dt.datetime | None = None) -> str:
+            generated: _dt.datetime | None = None, lift=None) -> str:
     """The report as one self-contained HTML document (a str).
 
     Parameters
@@ -223,6 +265,10 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
         Rows shown per category.
     generated : datetime, optional
         The time printed as "generated"; defaults to now.
+    lift : LiftResult or dict, optional
+        A result of the real-data control (``synth_quality.lift.run_lift``, or its
+        ``lift.json`` read as a dict): adds its verdict under the audit's and a "Lift" section
+        (the three models' scores with intervals, the lift, the lift per generator).
     """
     from plotly.offline import get_plotlyjs
 
@@ -248,6 +294,10 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
             f"{_e(_inputs_text(summary))}</div>",
             "<h2>Verdict</h2>",
             f'<div class="verdict">{_e(summary.get("verdict", ""))}</div>',
+            *([] if lift is None else [
+                '<div class="verdict"><strong>Real-data control:</strong> '
+                + _e(explore.lift_summary_of(lift).get("verdict_sentence", ""))
+                + " (see the Lift section below)</div>"]),
             "<h2>Scores</h2>",
             '<p class="note">All four dataset scores are in [0, 1] and high is bad. For '
             "unrealistic and unrepresentative, 0.5 already means the sides cannot be told apart."
@@ -292,6 +342,8 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
                  _table(generators, numeric={"detection AUC": "{:.3f}", "unrealistic": "{:.2f}",
                                              "unvaried": "{:.0%}", "unoriginal": "{:.0%}",
                                              "precision": "{:.0%}"})]
+    if lift is not None:
+        body += _lift_section(lift)
     if warnings:
         items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
         body += ["<h2>Notes</h2>", f"<ul>{items}</ul>"]

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow
 
 PAGES = {"app.py": "Is the synthetic data any good?", "pages/1_Data.py": "Data",
          "pages/2_Map.py": "Map", "pages/3_Clusters.py": "Clusters",
-         "pages/4_Examples.py": "Examples", "pages/5_Report.py": "Report"}
+         "pages/4_Examples.py": "Examples", "pages/5_Report.py": "Report",
+         "pages/6_Lift.py": "Lift"}
 TIMEOUT = 120
 
 

@@ -210,7 +210,8 @@ def drag(page, poly, steps: int = 3):
 # --------------------------------------------------------------------------- tests
 
 PAGES = [("/", "Is the synthetic data any good?"), ("/Data", "Data"), ("/Map", "Map"),
-         ("/Clusters", "Clusters"), ("/Examples", "Examples"), ("/Report", "Report")]
+         ("/Clusters", "Clusters"), ("/Examples", "Examples"), ("/Report", "Report"),
+         ("/Lift", "Lift")]
 
 
 @pytest.mark.parametrize("path,heading", PAGES, ids=[p or "home" for p, _ in PAGES])
