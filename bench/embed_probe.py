@@ -21,7 +21,7 @@ def model_flops(tokenizer, texts, cfg):
 if __name__ == "__main__":
     from synth_quality.embed import SentenceTransformerEmbedder
     texts = pd.read_csv(sys.argv[1], keep_default_na=False)["text"].tolist()[: int(sys.argv[2])]
-    emb = SentenceTransformerEmbedder(); st = emb._load()
+    emb = SentenceTransformerEmbedder(); st = emb.load()
     flops, lens = model_flops(st.tokenizer, texts, st[0].auto_model.config)
     print("threads", torch.get_num_threads(), "texts", len(texts), "mean tokens", np.mean(lens), "GFLOP", flops / 1e9)
     for bs in [int(b) for b in sys.argv[3].split(",")]:

@@ -69,7 +69,7 @@ def fresh_env(cache: Path, numba: Path) -> dict:
 
 
 def audit_cmd(out: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "synth_quality.cli", "audit", "--quiet", "--out", str(out), *args]
+    return [sys.executable, "-m", "synth_quality", "audit", "--quiet", "--out", str(out), *args]
 
 
 CASE_ARGS = ["--data", str(CASE), "--source-column", "real_or_synthetic",

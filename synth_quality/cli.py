@@ -219,6 +219,3 @@ def _register_lift():
 
 
 _register_lift()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -69,6 +69,9 @@ def _resolve_model_path(model: str) -> tuple[str, str]:
     return model, f"hub:{model}"
 
 
+_LOADED: dict = {}
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded offline on first use.
 
@@ -85,7 +88,8 @@ class SentenceTransformerEmbedder:
         self._path, self.identity = _resolve_model_path(model)
         self._st = None
 
-    def _load(self):
+    def load(self):
+        """Load the model now (it otherwise loads on the first encode); returns it."""
         if self._st is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -97,8 +101,11 @@ class SentenceTransformerEmbedder:
                 # "Loading weights" to stderr on every load, even with --quiet.
                 hf_logging.disable_progress_bar()
 
-                self._st = SentenceTransformer(self._path, device=self.device,
-                                               local_files_only=True)
+                key = (self._path, self.device)
+                if key not in _LOADED:  # one copy per process: the dashboard and lift reuse it
+                    _LOADED[key] = SentenceTransformer(self._path, device=self.device,
+                                                       local_files_only=True)
+                self._st = _LOADED[key]
             except Exception as exc:
                 raise ModelLoadError(
                     f"could not load embedding model {self.model!r} offline "
@@ -107,7 +114,7 @@ class SentenceTransformerEmbedder:
         return self._st
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
-        model = self._load()
+        model = self.load()
         vectors = model.encode(list(texts), batch_size=max(len(texts), 1),
                                show_progress_bar=False, convert_to_numpy=True,
                                normalize_embeddings=True)
@@ -206,6 +213,11 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
     cache = EmbeddingCache(config.cache_dir, embedder.identity) if config.use_cache else None
     cached = cache.lookup(keys) if cache else {}
     missing = [i for i, k in enumerate(keys) if k not in cached]
+    if missing and hasattr(embedder, "load"):
+        # Importing torch and loading the weights takes seconds: say so instead of a stalled bar.
+        progress("loading model", 0, None)
+        embedder.load()
+        progress("loading model", 1, None)
     progress("embedding", n - len(missing), n)
 
     vectors: np.ndarray | None = None

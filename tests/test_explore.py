@@ -201,12 +201,12 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 2 of 9)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 10)"
     assert 0 < frac1 < 0.5
     frac2, text = tracker.update("projecting (map)", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 8 of 9)") and frac3 > frac2
+    assert text.endswith("2 / 5 folds (stage 9 of 10)") and frac3 > frac2
     frac4, _ = tracker.update("scoring", 1, None)
     assert frac4 == pytest.approx(1.0)
     assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back
