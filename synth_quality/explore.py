@@ -175,9 +175,10 @@ COLUMN_HELP = {
 #: Columns of the examples table, in display order (missing ones are skipped).
 TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlier_score",
                  "repetition_score", "near_duplicate_group", "nearest_real_row",
-                 "nearest_real_similarity", "coverage_score", "cluster", "generator", "label",
-                 "p_synthetic", "is_outlier", "is_degenerate", "is_copy_of_real",
-                 "near_duplicate_group_size", "reason"]
+                 "nearest_real_similarity", "coverage_score", "in_other_manifold",
+                 "nearest_synthetic_row", "nearest_synthetic_similarity", "uncovered_region",
+                 "cluster", "generator", "label", "p_synthetic", "is_outlier", "is_degenerate",
+                 "is_copy_of_real", "near_duplicate_group_size", "reason"]
 
 #: Columns of the compact selection table (Map page, cluster details).
 SELECTION_COLUMNS = ["side", "row", "text", "category", "cluster", "label_issue_score",
@@ -483,6 +484,14 @@ VIEWS = {
     "degenerate": View("Degenerate", "synthetic rows with repetition loops or stutters",
                        ExampleFilter(sides=["synthetic"], flags=["is_degenerate"]),
                        "repetition_score", False),
+    "uncovered_real": View("Real rows never covered", "real rows with no synthetic row within "
+                           "their k-NN radius: the synthetic data never reaches them, whatever "
+                           "the classifier says", ExampleFilter(sides=["real"], flags=["off_manifold"]),
+                           "coverage_score", True),
+    "off_manifold": View("Synthetic rows outside the real data", "synthetic rows inside no real "
+                         "row's k-NN ball: content the real data does not have",
+                         ExampleFilter(sides=["synthetic"], flags=["off_manifold"]),
+                         "coverage_score", True),
 }
 
 
@@ -942,6 +951,18 @@ def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: dict,
                            int(c.size), cluster=int(c.cluster),
                            rows=([int(i) for i in list(c.typical_rows)[:n]]
                                  or members.index[:n].tolist())))
+    for region in summary.get("uncovered_regions", []):
+        if region["side"] != "real" or region["size"] < 5 or len(out) > 6:
+            continue
+        members = examples[examples.get("uncovered_region", pd.Series(dtype="Int64"))
+                           == region["region"]] if "uncovered_region" in examples else examples[:0]
+        members = sort_examples(members, "coverage_score")
+        out.append(Finding(f"uncovered_{region['region']}", "Real rows the synthetic data never "
+                           f"reaches: {region['size']} rows",
+                           f"keywords: {', '.join(region['keywords'][:5])}; "
+                           f"{region['n_noise']} of them are HDBSCAN noise, so no cluster shows "
+                           "them all.", int(region["size"]), view="uncovered_real",
+                           rows=members.index[:n].tolist()))
     real = examples[examples["side"] == "real"]
     under = sort_examples(real[real["category"] == "underrepresented real"], "label_issue_score")
     if len(under):

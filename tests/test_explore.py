@@ -376,3 +376,19 @@ def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
     ex.loc[0, "text"] = PAYLOAD
     label = explore.hover_texts(ex.iloc[[0]])[0]
     assert "<script>" not in label and "&lt;script&gt;" in label and "<img" not in label
+
+
+def test_coverage_views_and_uncovered_findings(planted_audit):
+    """Issue 7: one-click views for rows the other side never reaches, and a finding per region."""
+    ex = planted_audit.examples
+    never = explore.apply_filter(ex, explore.VIEWS["uncovered_real"].filter)
+    outside = explore.apply_filter(ex, explore.VIEWS["off_manifold"].filter)
+    assert (never["side"] == "real").all() and (~never["in_other_manifold"]).all()
+    assert len(never) == int(((ex["side"] == "real") & ~ex["in_other_manifold"]).sum())
+    assert (outside["side"] == "synthetic").all() and len(outside) > 0
+    # The planted glacier documentaries form the largest uncovered real region, with keywords.
+    found = [f for f in explore.findings(ex, planted_audit.clusters, planted_audit.summary)
+             if f.key.startswith("uncovered_")]
+    assert found and found[0].view == "uncovered_real"
+    assert any(w in found[0].sentence for w in ("documentary", "glacier", "arctic", "ice"))
+    assert all(ex.loc[r, "side"] == "real" for r in found[0].rows)
