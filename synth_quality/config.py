@@ -73,16 +73,26 @@ class ProjectConfig:
     cluster_components : int, default 5
         Dimensions of the projection HDBSCAN clusters on. 5 is BERTopic's default: enough to
         keep the neighbourhoods, few enough for density estimates to work.
+    n_epochs : int, default 200
+        UMAP optimisation epochs. UMAP's own default is 500 below 10,000 rows and 200 above;
+        200 everywhere keeps layouts alike across sizes and makes small audits 2.5x faster.
+    cache : bool, default True
+        Keep seeded projections in the cache folder (``projections/``), keyed by the
+        embeddings and these settings: a re-audit of the same data skips UMAP. Unseeded runs
+        (random_state None) are never cached.
     """
 
     n_neighbors: int = 15
     map_min_dist: float = 0.1
     cluster_components: int = 5
+    n_epochs: int = 200
+    cache: bool = True
 
     def __post_init__(self):
         _check_int("project", "n_neighbors", self.n_neighbors, 2, 200)
         _check_float("project", "map_min_dist", self.map_min_dist, 0.0, 1.0)
         _check_int("project", "cluster_components", self.cluster_components, 2, 50)
+        _check_int("project", "n_epochs", self.n_epochs, 10, 5000)
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,22 @@ class EmbeddingCache:
             log.warning("could not write the embedding cache in %s: %s", self.folder, exc)
 
 
+def _thread_setter(threads):
+    """A function that applies ``threads()`` to torch before a batch (and restores at the end)."""
+    if threads is None:
+        return lambda restore=False: None
+    import torch
+
+    original = torch.get_num_threads()
+
+    def apply(restore=False):
+        want = original if restore else max(1, int(threads()))
+        if torch.get_num_threads() != want:
+            torch.set_num_threads(want)
+
+    return apply
+
+
 def make_embedder(config: EmbedConfig) -> SentenceTransformerEmbedder:
     """Build the default embedder from the config (the model loads lazily on first encode)."""
     return SentenceTransformerEmbedder(config.model)
@@ -181,7 +197,8 @@ def make_embedder(config: EmbedConfig) -> SentenceTransformerEmbedder:
 
 def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
                 embedder: Embedder | None = None,
-                progress: ProgressCallback | None = None) -> tuple[np.ndarray, dict]:
+                progress: ProgressCallback | None = None,
+                threads=None) -> tuple[np.ndarray, dict]:
     """Embed texts, reading and filling the cache.
 
     Parameters
@@ -192,6 +209,9 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
         Defaults to :func:`make_embedder` (config.model).
     progress : callable, optional
         Called as ``progress("embedding", done, n)``; cached texts count as done at once.
+    threads : callable, optional
+        Returns how many torch threads to use for the next batch (the audit lowers it while
+        another process compiles UMAP); None leaves torch's setting alone.
 
     Returns
     -------
@@ -227,13 +247,16 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
     # almost every FLOP spent is on real tokens.
     order = sorted(missing, key=lambda i: len(unique_texts[i]), reverse=True)
     done = n - len(missing)
+    set_threads = _thread_setter(threads)
     for start in range(0, len(order), config.batch_size):
         batch = order[start:start + config.batch_size]
+        set_threads()
         out = embedder.encode_batch([unique_texts[i] for i in batch])
         for j, i in enumerate(batch):
             new_vectors[i] = out[j]
         done += len(batch)
         progress("embedding", min(done, n), n)
+    set_threads(restore=True)
     if new_vectors:
         dim = next(iter(new_vectors.values())).shape[0]
         if cache:

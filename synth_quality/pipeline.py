@@ -108,7 +108,8 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
 
     t0 = time.perf_counter()
     if embeddings is None:
-        X, embed_info = embed_texts(texts, config.embed, embedder=embedder, progress=progress)
+        X, embed_info = embed_texts(texts, config.embed, embedder=embedder, progress=progress,
+                                    threads=_threads_beside(warmup))
     else:
         X = np.asarray(embeddings, np.float32)
         if X.shape[0] != len(frame):
@@ -125,12 +126,14 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     if warmup is not None:
         with StageTimer(progress, timings, "compiling UMAP (once per machine)", "compiling"):
             warmup.wait()
+    cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
+                 use_cache=config.project.cache and config.embed.use_cache)
     with StageTimer(progress, timings, "projecting (map)", "projecting_map"):
         xy = project(X, graph, 2, config.project.n_neighbors, config.project.map_min_dist, seed,
-                     map_projector)
+                     map_projector, **cache)
     with StageTimer(progress, timings, "projecting (clusters)", "projecting_clusters"):
         coords = project(X, graph, config.project.cluster_components, config.project.n_neighbors,
-                         0.0, seed, cluster_projector)
+                         0.0, seed, cluster_projector, **cache)
     with StageTimer(progress, timings, "clustering"):
         labels = cluster_points(coords, config.cluster, clusterer)
 
@@ -148,6 +151,20 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
         notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                      "smaller min_cluster_size")
     return AuditResult(rows, clusters, summary, coords, config, notes)
+
+
+def _threads_beside(process):
+    """Torch threads for embedding while ``process`` (the numba warm-up) runs: one core less.
+
+    Two torch threads on two cores beside a compiling process oversubscribe the machine, and
+    OpenMP threads waiting on each other slow embedding far more than losing a thread does.
+    """
+    if process is None:
+        return None
+    import os
+
+    cores = os.cpu_count() or 1
+    return lambda: max(1, cores - 1) if process.poll() is None else cores
 
 
 def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config) -> pd.DataFrame:

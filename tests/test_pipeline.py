@@ -136,3 +136,17 @@ def test_progress_reports_every_stage(planted, fake_embedder):
     embedding = [c for c in calls if c[0] == "embedding"]
     n = len(real) + len(synth)
     assert embedding[-1] == ("embedding", n, n) and len(embedding) >= n // 50
+
+
+def test_seeded_projections_are_cached_and_identical(planted, fake_embedder, tmp_path):
+    real, synth = planted
+    cfg = AuditConfig.from_dict({"embed": {"cache_dir": str(tmp_path)}})
+    first = audit(real=real, synthetic=synth, config=cfg, embedder=fake_embedder)
+    assert len(list((tmp_path / "projections").glob("*.npy"))) == 2
+    again = audit(real=real, synthetic=synth, config=cfg, embedder=fake_embedder)
+    pd.testing.assert_frame_equal(first.examples, again.examples)
+    assert again.summary["timings"]["projecting_map"] < 0.5
+    # Other settings are other keys: nothing is read back for them.
+    other = cfg.replace(project={"n_epochs": 50})
+    audit(real=real, synthetic=synth, config=other, embedder=fake_embedder)
+    assert len(list((tmp_path / "projections").glob("*.npy"))) == 4
