@@ -260,6 +260,15 @@ def _audit_box(audit: Audit | None) -> None:
         st.page_link(page_path("Data"), label="Audit other data", icon=":material/swap_horiz:")
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_numba():
+    """Compile UMAP's numba code in the background once per server (once per machine really),
+    so an audit started from the Data page does not wait for it."""
+    from synth_quality.warmup import start_background_warmup
+
+    return start_background_warmup()
+
+
 def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     """First call of every page: page config, sidebar, and the current audit.
 
@@ -275,6 +284,7 @@ def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     st.set_page_config(page_title=f"{title} · synth-quality", layout="wide")
     ss = st.session_state
     ss.setdefault("sq_flagged", set())
+    _warm_numba()
     _nav()
     try:
         audit = current_audit()

@@ -108,19 +108,28 @@ def warm_up() -> None:
     marker.write_text("ok\n")
 
 
+_RUNNING: subprocess.Popen | None = None
+
+
 def start_background_warmup() -> subprocess.Popen | None:
     """Start :func:`warm_up` in a child process unless the cache is already warm.
 
-    Returns the process (``wait()`` on it before the first UMAP fit) or None.
+    Returns the process (``wait()`` on it before the first UMAP fit) or None. A warm-up this
+    process already started and that is still running is returned instead of a second one.
     """
+    global _RUNNING
     if is_warm():
         return None
+    if _RUNNING is not None and _RUNNING.poll() is None:
+        return _RUNNING
     configure_numba_cache()
     env = dict(os.environ)
     try:
-        return subprocess.Popen([sys.executable, "-c",
-                                 "from synth_quality.warmup import warm_up; warm_up()"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _RUNNING = subprocess.Popen([sys.executable, "-c",
+                                     "from synth_quality.warmup import warm_up; warm_up()"],
+                                    env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        return _RUNNING
     except OSError as exc:
         log.info("could not start the numba warm-up process: %s", exc)
         return None
