@@ -41,6 +41,33 @@ def outlier_scores(graph: NeighborGraph, k: int, fence: float) -> tuple[np.ndarr
     return dist, score, dist > q3 + fence * (q3 - q1)
 
 
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of n nodes joined by the edges (a[i], b[i])."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _number_groups(labels: np.ndarray, keep: np.ndarray, order_by_size: bool) -> np.ndarray:
+    """Renumber the components marked ``keep`` 0, 1, ... (-1 for the rest), deterministically:
+    by first row, or by size (largest first) then first row."""
+    out = np.full(len(labels), -1, np.int64)
+    kept = np.unique(labels[keep])
+    if not len(kept):
+        return out
+    first = np.full(labels.max() + 1, len(labels))
+    np.minimum.at(first, labels, np.arange(len(labels)))
+    sizes = np.bincount(labels[keep], minlength=labels.max() + 1)
+    rank = (sorted(kept, key=lambda c: (-sizes[c], first[c])) if order_by_size
+            else sorted(kept, key=lambda c: first[c]))
+    remap = np.full(labels.max() + 1, -1, np.int64)
+    remap[np.array(rank)] = np.arange(len(rank))
+    out[keep] = remap[labels[keep]]
+    return out
+
+
 def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: float) -> np.ndarray:
     """Group ids of near-duplicate rows (-1 = none); ids numbered by first row.
 
@@ -49,42 +76,17 @@ def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: flo
     connected components, so a chain of near-copies forms one group.
     """
     n = len(texts)
-    parent = np.arange(n)
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a, b):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
     rows, cols = np.nonzero(graph.knn_similarities >= threshold)
-    for a, b in zip(rows.tolist(), graph.knn_indices[rows, cols].tolist()):
-        union(a, b)
+    a, b = [rows], [graph.knn_indices[rows, cols]]
     first_seen: dict[str, int] = {}
     for i, text in enumerate(texts):
-        key = " ".join(text.lower().split())
-        if key in first_seen:
-            union(first_seen[key], i)
-        else:
-            first_seen[key] = i
-    roots = np.array([find(i) for i in range(n)])
-    sizes = np.bincount(roots, minlength=n)
-    groups = np.full(n, -1, np.int64)
-    next_id = 0
-    root_to_id: dict[int, int] = {}
-    for i in range(n):
-        r = roots[i]
-        if sizes[r] > 1:
-            if r not in root_to_id:
-                root_to_id[r] = next_id
-                next_id += 1
-            groups[i] = root_to_id[r]
-    return groups
+        first = first_seen.setdefault(" ".join(text.lower().split()), i)
+        if first != i:
+            a.append(np.array([first]))
+            b.append(np.array([i]))
+    labels = _components(n, np.concatenate(a), np.concatenate(b))
+    sizes = np.bincount(labels)
+    return _number_groups(labels, sizes[labels] > 1, order_by_size=False)
 
 
 def coverage(graph: NeighborGraph, n_real: int, balls_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -191,27 +193,9 @@ def uncovered_regions(graph: NeighborGraph, side: np.ndarray, uncovered: np.ndar
     size (largest = 0).
     """
     n = len(side)
-    parent = np.arange(n)
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     rows, cols = np.nonzero(uncovered[graph.knn_indices] & uncovered[:, None])
-    for a, b in zip(rows.tolist(), graph.knn_indices[rows, cols].tolist()):
-        if side[a] == side[b]:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([find(i) for i in range(n)])
-    labels = np.full(n, -1, np.int64)
-    idx = np.flatnonzero(uncovered)
-    order = np.argsort(roots[idx], kind="stable")
-    groups = np.split(idx[order], np.flatnonzero(np.diff(roots[idx][order])) + 1) if len(idx) else []
-    members = [np.sort(m) for m in groups if len(m) >= min_size]
-    members.sort(key=lambda m: (-len(m), m[0]))
-    for region, m in enumerate(members):
-        labels[m] = region
-    return labels
+    nbrs = graph.knn_indices[rows, cols]
+    same = side[rows] == side[nbrs]
+    labels = _components(n, rows[same], nbrs[same])
+    sizes = np.bincount(labels)
+    return _number_groups(labels, uncovered & (sizes[labels] >= min_size), order_by_size=True)
