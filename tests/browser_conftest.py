@@ -168,3 +168,27 @@ def screenshot_dir(tmp_path_factory) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         return out
     return tmp_path_factory.mktemp("screenshots")
+
+
+# --------------------------------------------------------------------------- AppTest helpers
+
+APPTEST_TIMEOUT = 120
+
+
+def app():
+    """The app; ``app().switch_page(page).run()`` opens ``page`` first, as a URL would."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=APPTEST_TIMEOUT)
+
+
+def texts(at, unescape: bool = False) -> str:
+    """All visible text of the run, markdown and plain text, in one string (``unescape`` drops
+    the backslashes that markdown escaping adds)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
+                 "success", "warning", "error", "metric"):
+        for el in at.get(kind):
+            parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
+    out = "\n".join(parts)
+    return out.replace("\\", "") if unescape else out

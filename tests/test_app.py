@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_conftest import REPO, audits  # noqa: F401  (session fixture)
+from browser_conftest import REPO, app, audits, texts  # noqa: F401  (session fixture)
 from synth_quality import AuditResult, explore
 
 pytestmark = pytest.mark.slow
@@ -18,7 +18,6 @@ PAGES = {"app.py": "Is the synthetic data any good?", "pages/1_Data.py": "Data",
          "pages/2_Map.py": "Map", "pages/3_Clusters.py": "Clusters",
          "pages/4_Examples.py": "Examples", "pages/5_Report.py": "Report",
          "pages/6_Lift.py": "Lift"}
-TIMEOUT = 120
 
 
 @pytest.fixture
@@ -45,21 +44,6 @@ def on_sample(monkeypatch, audits):  # noqa: F811
     return AuditResult.load(audits.sample)
 
 
-def app():
-    """The app; ``app().switch_page(page).run()`` opens ``page`` first, as a URL would."""
-    from streamlit.testing.v1 import AppTest
-
-    return AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-
-
-def texts(at) -> str:
-    """All visible text of the run, markdown and plain text, in one string."""
-    parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
-                 "success", "warning", "error", "metric"):
-        for el in at.get(kind):
-            parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
-    return "\n".join(parts)
 
 
 def frames(at):

@@ -16,7 +16,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from browser_conftest import REPO, audits  # noqa: F401  (session fixture)
+from browser_conftest import REPO, app, audits  # noqa: F401  (session fixture)
+from browser_conftest import texts as _texts
 from conftest import HashingEmbedder
 from synth_quality import AuditResult, explore, report
 from synth_quality.config import EmbedConfig
@@ -24,7 +25,6 @@ from synth_quality.errors import InputDataError
 from synth_quality.lift import LIFT_FILE, LiftConfig, LiftResult, run_lift
 
 PAGE = "pages/6_Lift.py"
-TIMEOUT = 120
 NO_CACHE = EmbedConfig(use_cache=False)
 FAST = LiftConfig(n_seeds=2, curve_seeds=1, n_bootstrap=200, fractions=(0.5, 1.0),
                   drop_percents=(10, 40), n_random_draws=2)
@@ -252,19 +252,8 @@ def open_folder(monkeypatch, audits):  # noqa: F811
     return point
 
 
-def app():
-    from streamlit.testing.v1 import AppTest
-
-    return AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-
-
 def texts(at) -> str:
-    parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
-                 "success", "warning", "error", "metric"):
-        for el in at.get(kind):
-            parts.append(str(getattr(el, "value", "")) + " " + str(getattr(el, "label", "")))
-    return "\n".join(parts).replace("\\", "")
+    return _texts(at, unescape=True)
 
 
 def assert_ok(at):
