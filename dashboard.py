@@ -467,3 +467,16 @@ def save_lift(audit: Audit, result) -> str | None:
     except OSError:
         return None
     return str(folder)
+
+
+@st.cache_data(show_spinner="Reading the file ...", max_entries=8)
+def read_upload(digest: str, name: str, _data: bytes):
+    """(frame, None) or (None, one-line error): an uploaded file read with the command line's
+    reader (Data and Lift pages). ``digest`` keys the cache; the bytes are not hashed again."""
+    from synth_quality.io import read_table
+
+    try:
+        frame, _info = read_table(_data, name=name)
+    except SynthQualityError as exc:
+        return None, str(exc)
+    return frame, None

@@ -31,16 +31,6 @@ mode = st.radio("What do you want to audit?", list(MODES), format_func=MODES.get
                           "written by synth-quality audit --out"])
 
 
-@st.cache_data(show_spinner="Reading the file ...", max_entries=8)
-def read_upload(digest: str, name: str, _data: bytes):
-    """(frame, None) or (None, one-line error), read with the command line's reader."""
-    from synth_quality.io import read_table
-
-    try:
-        frame, _info = read_table(_data, name=name)
-    except SynthQualityError as exc:
-        return None, str(exc)
-    return frame, None
 
 
 @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
@@ -61,7 +51,7 @@ def uploaded(label: str, key: str, help_: str):
         return None
     data = up.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    frame, error = read_upload(digest, up.name, data)
+    frame, error = db.read_upload(digest, up.name, data)
     if error:
         st.error(error)
         return None

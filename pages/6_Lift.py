@@ -41,16 +41,6 @@ if not explore.audit_has_labels(result.examples):
 
 # --------------------------------------------------------------------------- running it
 
-@st.cache_data(show_spinner="Reading the file ...", max_entries=4)
-def read_eval_upload(digest: str, name: str, _data: bytes):
-    """(frame, None) or (None, one-line error), read with the command line's reader."""
-    from synth_quality.io import read_table
-
-    try:
-        frame, _info = read_table(_data, name=name)
-    except SynthQualityError as exc:
-        return None, str(exc)
-    return frame, None
 
 
 def eval_choice() -> dict | None:
@@ -75,7 +65,7 @@ def eval_choice() -> dict | None:
         return None
     data = up.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    frame, error = read_eval_upload(digest, up.name, data)
+    frame, error = db.read_upload(digest, up.name, data)
     if error:
         st.error(db.md_escape(error))
         return None

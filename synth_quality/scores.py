@@ -130,32 +130,26 @@ def categorise(side: np.ndarray, label_issue: np.ndarray, p_synthetic: np.ndarra
     Precedence: the classifier's confident call first, then the k-NN manifold (which catches
     one-sided groups the classifier misses), then the outlier flag.
     """
+    # Per side: (category when flagged, its coverage reason, category when fine, its reason).
+    wording = {
+        "synthetic": ("unrealistic synthetic", "coverage: outside every real row's k-NN ball",
+                      "realistic synthetic", "passes as real"),
+        "real": ("underrepresented real", "coverage: no synthetic row within its k-NN radius",
+                 "well-covered real", "imitated by the synthetic side"),
+    }
     category = np.empty(len(side), dtype=object)
     reason = np.empty(len(side), dtype=object)
     for i, s in enumerate(side):
-        confident = label_issue[i] < threshold
-        if s == "synthetic":
-            if confident:
-                category[i] = "unrealistic synthetic"
-                reason[i] = f"classifier: P(synthetic) = {p_synthetic[i]:.2f}"
-            elif not in_other_manifold[i]:
-                category[i] = "unrealistic synthetic"
-                reason[i] = "coverage: outside every real row's k-NN ball"
-            elif is_outlier[i]:
-                category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
-            else:
-                category[i], reason[i] = "realistic synthetic", "passes as real"
+        flagged, coverage_reason, fine, fine_reason = wording[s]
+        if label_issue[i] < threshold:
+            own = p_synthetic[i] if s == "synthetic" else 1 - p_synthetic[i]
+            category[i], reason[i] = flagged, f"classifier: P({s}) = {own:.2f}"
+        elif not in_other_manifold[i]:
+            category[i], reason[i] = flagged, coverage_reason
+        elif is_outlier[i]:
+            category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
         else:
-            if confident:
-                category[i] = "underrepresented real"
-                reason[i] = f"classifier: P(real) = {1 - p_synthetic[i]:.2f}"
-            elif not in_other_manifold[i]:
-                category[i] = "underrepresented real"
-                reason[i] = "coverage: no synthetic row within its k-NN radius"
-            elif is_outlier[i]:
-                category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
-            else:
-                category[i], reason[i] = "well-covered real", "imitated by the synthetic side"
+            category[i], reason[i] = fine, fine_reason
     return category, reason
 
 
