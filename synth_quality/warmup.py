@@ -15,10 +15,13 @@ every process). Two measures:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import subprocess
 import sys
+import types
+from collections.abc import Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -61,9 +64,74 @@ def _enable_caching(module) -> int:
     return count
 
 
+class _DeferredNamedDistances(Mapping):
+    """Stands in for one of pynndescent's metric tables until something reads it."""
+
+    # The metric synth-quality passes to UMAP; pynndescent has it in both tables. UMAP's fit
+    # asks ``metric in table`` even when the neighbours are precomputed (the answer is then
+    # unused), and answering that must not import pynndescent.
+    _KNOWN = frozenset({"cosine"})
+
+    def __init__(self, module: str, name: str):
+        self._where = (module, name)
+
+    def __contains__(self, key):
+        return key in self._KNOWN or key in self._table()
+
+    def _table(self):
+        module, name = self._where
+        return getattr(importlib.import_module(module), name)
+
+    def __getitem__(self, key):
+        return self._table()[key]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self):
+        return len(self._table())
+
+
+class _DeferredNNDescent:
+    """Stands in for ``pynndescent.NNDescent``: builds the real one when first called."""
+
+    def __new__(cls, *args, **kwargs):
+        return importlib.import_module("pynndescent").NNDescent(*args, **kwargs)
+
+
+def _import_umap_without_pynndescent():
+    """Import umap while pynndescent's module is replaced by deferred stand-ins.
+
+    ``umap.umap_`` imports pynndescent at module load, and importing pynndescent compiles its
+    numba kernels: 29 s of one core on a fresh machine (measured), about 3 s of loading cached
+    machine code in every later process. The audit never runs NN-descent (the neighbour graph
+    is exact and handed to UMAP as ``precomputed_knn``), so umap gets stand-ins that import the
+    real pynndescent only if it is ever used (another metric, ``transform``). The stand-ins
+    leave ``sys.modules`` as soon as umap is imported: any later ``import pynndescent`` gets
+    the real package.
+    """
+    stubs = {"pynndescent": types.ModuleType("pynndescent"),
+             "pynndescent.distances": types.ModuleType("pynndescent.distances"),
+             "pynndescent.sparse": types.ModuleType("pynndescent.sparse")}
+    stubs["pynndescent"].NNDescent = _DeferredNNDescent
+    stubs["pynndescent.distances"].named_distances = _DeferredNamedDistances(
+        "pynndescent.distances", "named_distances")
+    stubs["pynndescent.sparse"].sparse_named_distances = _DeferredNamedDistances(
+        "pynndescent.sparse", "sparse_named_distances")
+    sys.modules.update(stubs)
+    try:
+        import umap  # noqa: F401
+    finally:
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
+
+
 def import_umap():
     """Import umap with on-disk caching enabled for its jitted functions."""
     configure_numba_cache()
+    if "umap" not in sys.modules and "pynndescent" not in sys.modules:
+        _import_umap_without_pynndescent()
     import umap
     import umap.layouts
     import umap.spectral

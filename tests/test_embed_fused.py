@@ -1,0 +1,65 @@
+"""The fused BERT forward: the same vectors as sentence-transformers, batches without padding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synth_quality.config import EmbedConfig
+from synth_quality.fused_bert import FusedBertEncoder, equal_length_batches
+
+
+def test_equal_length_batches_cover_every_row_once_without_mixing_lengths():
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(2, 60, size=500)
+    batches = equal_length_batches(lengths, batch_tokens=256)
+    rows = np.concatenate(batches)
+    assert sorted(rows.tolist()) == list(range(500))
+    for batch in batches:
+        assert len(set(lengths[batch].tolist())) == 1
+        assert len(batch) == 1 or len(batch) * lengths[batch[0]] <= 256
+    firsts = [lengths[b[0]] for b in batches]
+    assert firsts == sorted(firsts, reverse=True)  # longest texts first
+    again = equal_length_batches(lengths, batch_tokens=256)
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_a_text_longer_than_the_token_budget_still_gets_its_own_batch():
+    batches = equal_length_batches([300, 5, 5], batch_tokens=100)
+    assert [b.tolist() for b in batches] == [[0], [1, 2]]
+
+
+class _Named:
+    def __init__(self, name, config=None):
+        self.__class__ = type(name, (), {"get_config_dict": lambda s: config or {}})
+
+
+def test_models_the_fused_forward_does_not_cover_fall_back_to_encode():
+    cls_pooling = [_Named("Transformer"), _Named("Pooling", {"pooling_mode": "cls"})]
+    assert FusedBertEncoder.from_sentence_transformer(cls_pooling) is None
+    extra_module = [_Named("Transformer"), _Named("Pooling", {"pooling_mode": "mean"}),
+                    _Named("Dense")]
+    assert FusedBertEncoder.from_sentence_transformer(extra_module) is None
+
+
+@pytest.mark.slow
+def test_fused_forward_matches_sentence_transformers_on_the_real_model():
+    from synth_quality.embed import SentenceTransformerEmbedder, embed_texts
+
+    texts = ["", "ok", "the film is a mess .", "A Much LONGER review, with Capitals & symbols!",
+             "it's a mess . " * 200,  # past the model's 256-token limit: truncated alike
+             "café, naïve, 映画 — 😀", "  padded with spaces  "]
+    texts += [" ".join(["word"] * k) for k in range(1, 40, 3)]
+    embedder = SentenceTransformerEmbedder()
+    assert embedder.fused_encoder() is not None  # the default model takes the fused path
+    fused, _ = embed_texts(texts, EmbedConfig(use_cache=False, batch_tokens=64),
+                           embedder=embedder)
+    plain, _ = embed_texts(texts, EmbedConfig(use_cache=False, fused_forward=False),
+                           embedder=embedder)
+    assert fused.shape == plain.shape == (len(texts), 384)
+    np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-5)
+    assert np.abs(fused - plain).max() < 1e-5
+    assert np.min(np.sum(fused * plain, axis=1)) > 0.99999
+    # Different texts still get different vectors (a broken forward could map all alike).
+    off_diagonal = fused @ fused.T - np.eye(len(texts)) * 2
+    assert off_diagonal[2, 3] < 0.9
