@@ -70,6 +70,7 @@ def _resolve_model_path(model: str) -> tuple[str, str]:
 
 
 _LOADED: dict = {}
+_DIRECT: dict = {}
 
 
 class SentenceTransformerEmbedder:
@@ -122,6 +123,23 @@ class SentenceTransformerEmbedder:
                                normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
 
+    def folder_model(self):
+        """The default model read from its folder without importing sentence-transformers
+        (:class:`~synth_quality.fused_bert.FolderModel`), or None for any other model."""
+        if not self.identity.startswith("all-MiniLM-L6-v2@gt-"):
+            return None
+        if self._path not in _DIRECT:  # one copy per process, like _LOADED
+            from .fused_bert import FolderModel
+
+            _DIRECT[self._path] = FolderModel.open(self._path)
+        return _DIRECT[self._path]
+
+    def prepare(self, config: EmbedConfig) -> None:
+        """Load what :meth:`iter_batches` will use with this config (the slow part of a first
+        call), so that a progress bar can say so."""
+        if not (config.fused_forward and self.folder_model() is not None):
+            self.load()
+
     def fused_encoder(self):
         """The exact fused BERT forward for this model (see :mod:`.fused_bert`), or None when
         the model is not a plain mean-pooled BERT or fails the agreement check."""
@@ -152,13 +170,18 @@ class SentenceTransformerEmbedder:
         ``config.batch_tokens`` tokens per batch (no padding at all); otherwise
         ``config.batch_size`` texts per batch, sorted by length, through ``encode``.
         """
-        fused = self.fused_encoder() if config.fused_forward else None
-        if fused is None:
-            yield from length_sorted_batches(self, texts, config.batch_size)
-            return
         from .fused_bert import equal_length_batches, tokenise
 
-        ids, types = tokenise(self.load(), texts)
+        direct = self.folder_model() if config.fused_forward else None
+        if direct is not None:
+            fused = direct.encoder
+            ids, types = direct.tokenise(texts)
+        else:
+            fused = self.fused_encoder() if config.fused_forward else None
+            if fused is None:
+                yield from length_sorted_batches(self, texts, config.batch_size)
+                return
+            ids, types = tokenise(self.load(), texts)
         for batch in equal_length_batches([len(i) for i in ids], config.batch_tokens):
             yield batch.tolist(), fused.encode_ids(np.stack([ids[i] for i in batch]),
                                                    np.stack([types[i] for i in batch]))
@@ -287,10 +310,13 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
     cache = EmbeddingCache(config.cache_dir, embedder.identity) if config.use_cache else None
     cached = cache.lookup(keys) if cache else {}
     missing = [i for i, k in enumerate(keys) if k not in cached]
-    if missing and hasattr(embedder, "load"):
+    if missing and (hasattr(embedder, "prepare") or hasattr(embedder, "load")):
         # Importing torch and loading the weights takes seconds: say so instead of a stalled bar.
         progress("loading model", 0, None)
-        embedder.load()
+        if hasattr(embedder, "prepare"):
+            embedder.prepare(config)
+        else:
+            embedder.load()
         progress("loading model", 1, None)
     progress("embedding", n - len(missing), n)
 

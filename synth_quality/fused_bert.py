@@ -72,36 +72,38 @@ class FusedBertEncoder:
     equal-length token id rows (as :func:`equal_length_batches` groups them).
     """
 
-    def __init__(self, bert):
+    def __init__(self, weights: dict, config: dict):
+        """``weights``: a Hugging Face ``BertModel`` state dict (names like
+        ``encoder.layer.0.attention.self.query.weight``); ``config``: its config as a dict."""
         import torch
 
-        config = bert.config
-        self.hidden = config.hidden_size
-        self.heads = config.num_attention_heads
+        def w(name):
+            return weights[name].detach().float().contiguous()
+
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
         self.head_dim = self.hidden // self.heads
-        emb = bert.embeddings
-        self.word = emb.word_embeddings.weight.detach()
-        self.position = emb.position_embeddings.weight.detach()
-        self.token_type = emb.token_type_embeddings.weight.detach()
-        self.embed_norm = (emb.LayerNorm.weight.detach(), emb.LayerNorm.bias.detach(),
-                           emb.LayerNorm.eps)
+        eps = float(config.get("layer_norm_eps", 1e-12))
+        self.word = w("embeddings.word_embeddings.weight")
+        self.position = w("embeddings.position_embeddings.weight")
+        self.token_type = w("embeddings.token_type_embeddings.weight")
+        self.embed_norm = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"), eps)
         self.layers = []
-        for layer in bert.encoder.layer:
-            attn, out = layer.attention.self, layer.attention.output
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
             self.layers.append({
-                "qkv_w": torch.cat([attn.query.weight, attn.key.weight,
-                                    attn.value.weight]).detach().contiguous(),
-                "qkv_b": torch.cat([attn.query.bias, attn.key.bias,
-                                    attn.value.bias]).detach().contiguous(),
-                "out_w": out.dense.weight.detach(), "out_b": out.dense.bias.detach(),
-                "norm1": (out.LayerNorm.weight.detach(), out.LayerNorm.bias.detach(),
-                          out.LayerNorm.eps),
-                "ff1_w": layer.intermediate.dense.weight.detach(),
-                "ff1_b": layer.intermediate.dense.bias.detach(),
-                "ff2_w": layer.output.dense.weight.detach(),
-                "ff2_b": layer.output.dense.bias.detach(),
-                "norm2": (layer.output.LayerNorm.weight.detach(),
-                          layer.output.LayerNorm.bias.detach(), layer.output.LayerNorm.eps),
+                "qkv_w": torch.cat([w(p + f"attention.self.{n}.weight")
+                                    for n in ("query", "key", "value")]).contiguous(),
+                "qkv_b": torch.cat([w(p + f"attention.self.{n}.bias")
+                                    for n in ("query", "key", "value")]).contiguous(),
+                "out_w": w(p + "attention.output.dense.weight"),
+                "out_b": w(p + "attention.output.dense.bias"),
+                "norm1": (w(p + "attention.output.LayerNorm.weight"),
+                          w(p + "attention.output.LayerNorm.bias"), eps),
+                "ff1_w": w(p + "intermediate.dense.weight"),
+                "ff1_b": w(p + "intermediate.dense.bias"),
+                "ff2_w": w(p + "output.dense.weight"), "ff2_b": w(p + "output.dense.bias"),
+                "norm2": (w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias"), eps),
             })
 
     @classmethod
@@ -117,14 +119,9 @@ class FusedBertEncoder:
             if not _pooling_is_mean(modules[1]):
                 return None
             bert = modules[0].auto_model
-            config = bert.config
-            if (type(bert).__name__ != "BertModel"
-                    or getattr(config, "position_embedding_type", "absolute") != "absolute"
-                    or config.hidden_act != "gelu"
-                    or getattr(config, "is_decoder", False)
-                    or config.hidden_size % config.num_attention_heads):
+            if type(bert).__name__ != "BertModel" or not _plain_bert(bert.config.to_dict()):
                 return None
-            return cls(bert)
+            return cls(bert.state_dict(), bert.config.to_dict())
         except Exception as exc:  # an unexpected layout: the plain path is always correct
             log.info("fused BERT forward unavailable (%s); using sentence-transformers' encode",
                      exc)
@@ -160,6 +157,72 @@ class FusedBertEncoder:
                 x = F.layer_norm(y, (h,), *p["norm2"])
             pooled = x.view(batch, length, h).mean(dim=1)
             return F.normalize(pooled, dim=1).numpy().astype(np.float32, copy=False)
+
+
+def _plain_bert(config: dict) -> bool:
+    """Whether a BERT config is one this forward computes exactly."""
+    return (config.get("model_type") == "bert"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and config.get("hidden_act") == "gelu"
+            and not config.get("is_decoder", False)
+            and int(config["hidden_size"]) % int(config["num_attention_heads"]) == 0)
+
+
+class FolderModel:
+    """The default model read straight from its folder, without sentence-transformers.
+
+    Importing sentence-transformers costs about 8.6 s per process on this machine (measured;
+    torch itself 2.3 s), more than embedding 2,000 texts. For the default model's folder
+    (modules Transformer, mean Pooling, Normalize) the weights come from ``model.safetensors``
+    and the tokenizer from ``tokenizer.json`` via the ``tokenizers`` library, truncated at the
+    model's ``max_seq_length`` exactly as sentence-transformers does;
+    ``tests/test_embed_fused.py`` checks the vectors against sentence-transformers'.
+    """
+
+    def __init__(self, encoder: FusedBertEncoder, tokenizer):
+        self.encoder, self.tokenizer = encoder, tokenizer
+
+    @classmethod
+    def open(cls, folder) -> "FolderModel | None":
+        """The model in ``folder``, or None if it is not a plain mean-pooled BERT folder."""
+        import json
+        from pathlib import Path
+
+        folder = Path(folder)
+        try:
+            modules = json.loads((folder / "modules.json").read_text())
+            kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+            if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
+                return None
+            pooling = json.loads((folder / modules[1]["path"] / "config.json").read_text())
+            flags = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
+            if flags != ["pooling_mode_mean_tokens"]:
+                return None
+            st_config = json.loads((folder / "sentence_bert_config.json").read_text())
+            config = json.loads((folder / "config.json").read_text())
+            if (not _plain_bert(config) or st_config.get("do_lower_case")
+                    or not (folder / "tokenizer.json").is_file()
+                    or not (folder / "model.safetensors").is_file()):
+                return None
+            from safetensors.torch import load_file
+            from tokenizers import Tokenizer
+
+            max_length = min(int(st_config.get("max_seq_length") or 512),
+                             int(config.get("max_position_embeddings", 512)))
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tokenizer.enable_truncation(max_length=max_length)
+            tokenizer.no_padding()
+            weights = load_file(str(folder / "model.safetensors"))
+            weights = {k.removeprefix("bert."): v for k, v in weights.items()}
+            return cls(FusedBertEncoder(weights, config), tokenizer)
+        except Exception as exc:  # anything unexpected: sentence-transformers reads it instead
+            log.info("reading %s directly failed (%s); using sentence-transformers", folder, exc)
+            return None
+
+    def tokenise(self, texts: Sequence[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        return ([np.asarray(e.ids, dtype=np.int64) for e in encodings],
+                [np.asarray(e.type_ids, dtype=np.int64) for e in encodings])
 
 
 def tokenise(model, texts: Sequence[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -30,7 +30,7 @@ from .errors import InputDataError
 from .io import AuditInput, load_inputs
 from .neighbors import build_neighbor_graph, manifold_counts
 from .progress import ProgressCallback, StageTimer, null_progress
-from .project import project
+from .project import project, project_in_background, warm_start
 from .result import AuditResult, cluster_counts
 from .scores import (categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores,
                      uncovered_regions)
@@ -41,6 +41,7 @@ from .text_checks import artifact_report, repetition_scores, surface_features
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
           embedder=None, map_projector=None, cluster_projector=None, clusterer=None,
           classifier=None, embeddings: np.ndarray | None = None,
+          previous: AuditResult | None = None,
           progress: ProgressCallback | None = None, **load_kwargs) -> AuditResult:
     """Audit synthetic text against real text.
 
@@ -52,6 +53,15 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     config : AuditConfig, optional
     embeddings : ndarray of shape (n, dim), optional
         Precomputed unit-length embeddings aligned with ``inputs.frame`` (skips embedding).
+    previous : AuditResult, optional
+        An earlier audit of most of these rows (say, before a new generation round was
+        added). Its map and cluster layouts become UMAP's starting point: rows it had (same
+        side, same text) start where they were, new rows beside their nearest old rows, and
+        UMAP runs ``config.project.update_epochs`` epochs instead of ``n_epochs``. Old rows
+        keep their places on the map, and the audit costs a fraction of a cold one. Everything
+        else (neighbours, clusters, classifier, scores) is recomputed on all rows. The result
+        depends on the earlier audit as well as on the rows: ``summary["warm_start"]`` says
+        it was used.
     progress : callable, optional
         ``progress(stage, done, total)``; see :mod:`synth_quality.progress`.
 
@@ -70,7 +80,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
             with StageTimer(progress, timings, "loading"):
                 inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         result = _run(inputs, config, embedder, map_projector, cluster_projector, clusterer,
-                      classifier, embeddings, progress, timings)
+                      classifier, embeddings, progress, timings, previous)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
                      if issubclass(w.category, UserWarning) and "synth_quality" in (w.filename or "")
@@ -83,7 +93,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
 
 
 def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, cluster_projector,
-         clusterer, classifier, embeddings, progress, timings) -> AuditResult:
+         clusterer, classifier, embeddings, progress, timings, previous=None) -> AuditResult:
     frame = inputs.frame.reset_index(drop=True)
     side = frame["side"].to_numpy()
     n_real = int((side == "real").sum())
@@ -128,12 +138,27 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
             warmup.wait()
     cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
                  use_cache=config.project.cache and config.embed.use_cache)
+    map_start, cluster_start, warm = _warm_starts(frame, previous, graph, config)
+    if warm:
+        cache["n_epochs"] = config.project.update_epochs
+        notes.append(f"synth-quality: UMAP started from the earlier audit's layouts "
+                     f"({warm['rows_matched']:,} rows were in it, {warm['rows_new']:,} are new)")
+    cluster_projection = None
+    if cluster_projector is None:
+        # On large inputs this starts the cluster projection in a second process, to run
+        # beside the map projection; its stage time is then only the wait after the map.
+        cluster_projection = project_in_background(
+            X, graph, config.project.cluster_components, config.project.n_neighbors, 0.0, seed,
+            init=cluster_start, **cache)
     with StageTimer(progress, timings, "projecting (map)", "projecting_map"):
         xy = project(X, graph, 2, config.project.n_neighbors, config.project.map_min_dist, seed,
-                     map_projector, **cache)
+                     map_projector, init=map_start, **cache)
     with StageTimer(progress, timings, "projecting (clusters)", "projecting_clusters"):
-        coords = project(X, graph, config.project.cluster_components, config.project.n_neighbors,
-                         0.0, seed, cluster_projector, **cache)
+        if cluster_projection is not None:
+            coords = cluster_projection.result()
+        else:
+            coords = project(X, graph, config.project.cluster_components,
+                             config.project.n_neighbors, 0.0, seed, cluster_projector, **cache)
     with StageTimer(progress, timings, "clustering"):
         labels = cluster_points(coords, config.cluster, clusterer)
 
@@ -147,10 +172,38 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
         clusters = cluster_table(rows, coords, config.cluster)
         summary = _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config,
                            len(frame))
+        summary["warm_start"] = warm
     if summary["n_clusters"] == 0:
         notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                      "smaller min_cluster_size")
     return AuditResult(rows, clusters, summary, coords, config, notes)
+
+
+def _warm_starts(frame, previous, graph, config):
+    """UMAP start positions from ``previous`` for the map and the cluster projection.
+
+    Returns (map start, cluster start, summary entry); all None when there is no usable earlier
+    audit: none given, no saved cluster projection, another cluster dimension, or fewer than
+    half of today's rows in it (then the old layout says little about the new one).
+    """
+    if previous is None:
+        return None, None, None
+    before = previous.examples
+    coords = previous.cluster_coords
+    if (coords is None or coords.shape != (len(before), config.project.cluster_components)
+            or not {"side", "text", "x", "y"} <= set(before.columns)):
+        return None, None, None
+    keys_before = list(zip(before["side"], before["text"]))
+    keys_now = list(zip(frame["side"], frame["text"].astype(str)))
+    map_start, matched = warm_start(keys_now, keys_before,
+                                    before[["x", "y"]].to_numpy(np.float32), graph.knn_indices)
+    if matched < len(frame) / 2:
+        return None, None, None
+    cluster_start, _ = warm_start(keys_now, keys_before, np.asarray(coords, np.float32),
+                                  graph.knn_indices)
+    return map_start, cluster_start, {"rows_matched": matched,
+                                      "rows_new": len(frame) - matched,
+                                      "epochs": config.project.update_epochs}
 
 
 def _threads_beside(process):

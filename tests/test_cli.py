@@ -109,3 +109,20 @@ def test_audit_end_to_end_with_the_real_model(files, tmp_path):
                                       "--cache-dir", str(tmp_path / "cache"), "--quiet"])
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "run2" / "summary.json").read_text())["embedding"]["n_embedded"] == 0
+
+
+def test_previous_audit_starts_the_layouts_and_is_never_overwritten(files, tmp_path):
+    first = tmp_path / "first"
+    args = ["--real", str(files / "real.csv"), "--synthetic", str(files / "synth.csv"),
+            "--text-column", "text", "--quiet"]
+    assert run("audit", *args, "--out", str(first)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in first.iterdir()}
+    one_line_error(run("audit", *args, "--previous", str(first), "--out", str(first)),
+                   "--previous", "another folder")
+    one_line_error(run("audit", *args, "--previous", str(tmp_path / "nope"), "--out",
+                       str(tmp_path / "x")), "nope", "not found")
+    second = run("audit", *args, "--previous", str(first), "--out", str(tmp_path / "second"))
+    assert second.exit_code == 0, second.output
+    summary = json.loads((tmp_path / "second" / "summary.json").read_text())
+    assert summary["warm_start"]["rows_new"] == 0
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == before

@@ -51,7 +51,9 @@ def test_fused_forward_matches_sentence_transformers_on_the_real_model():
              "café, naïve, 映画 — 😀", "  padded with spaces  "]
     texts += [" ".join(["word"] * k) for k in range(1, 40, 3)]
     embedder = SentenceTransformerEmbedder()
-    assert embedder.fused_encoder() is not None  # the default model takes the fused path
+    # The default model is read from its folder (no sentence-transformers import) ...
+    direct = embedder.folder_model()
+    assert direct is not None
     fused, _ = embed_texts(texts, EmbedConfig(use_cache=False, batch_tokens=64),
                            embedder=embedder)
     plain, _ = embed_texts(texts, EmbedConfig(use_cache=False, fused_forward=False),
@@ -60,6 +62,19 @@ def test_fused_forward_matches_sentence_transformers_on_the_real_model():
     np.testing.assert_allclose(np.linalg.norm(fused, axis=1), 1.0, atol=1e-5)
     assert np.abs(fused - plain).max() < 1e-5
     assert np.min(np.sum(fused * plain, axis=1)) > 0.99999
+    # ... and tokenised exactly as sentence-transformers tokenises it (truncation included).
+    from synth_quality.fused_bert import tokenise
+
+    ours, _ = direct.tokenise(texts)
+    theirs, _ = tokenise(embedder.load(), texts)
+    assert [a.tolist() for a in ours] == [b.tolist() for b in theirs]
+    assert max(len(a) for a in ours) == 256
+    # The same fused forward built from the loaded sentence-transformers model (the path for
+    # other BERT models) agrees too.
+    via_st = embedder.fused_encoder()
+    assert via_st is not None
+    one = via_st.encode_ids(theirs[3][None])
+    assert float(one[0] @ plain[3]) > 0.99999
     # Different texts still get different vectors (a broken forward could map all alike).
     off_diagonal = fused @ fused.T - np.eye(len(texts)) * 2
     assert off_diagonal[2, 3] < 0.9
