@@ -107,15 +107,13 @@ def model_gflop(texts: list[str]) -> float:
 
 EMBED_SNIPPET = textwrap.dedent("""
     import sys, time, json
-    import pandas as pd, torch
+    import pandas as pd
+    sys.path.insert(0, sys.argv[2])
+    from run import matmul_rate  # bench/run.py's own measurement
     from synth_quality.config import EmbedConfig
     from synth_quality.embed import SentenceTransformerEmbedder, embed_texts
-    def rate(seconds=3.0, n=2048):
-        a, b = torch.randn(n, n), torch.randn(n, n); torch.mm(a, b)
-        t, k = time.perf_counter(), 0
-        while time.perf_counter() - t < seconds:
-            torch.mm(a, b); k += 1
-        return 2 * n ** 3 * k / (time.perf_counter() - t) / 1e9
+    def rate():
+        return matmul_rate(seconds=3.0)
     texts = pd.read_csv(sys.argv[1], keep_default_na=False)["text"].tolist()
     e = SentenceTransformerEmbedder(); e.prepare(EmbedConfig())
     embed_texts(texts[:200], EmbedConfig(use_cache=False), embedder=e)  # first-call set-up
@@ -185,7 +183,8 @@ def main() -> None:
     in_audit = work_gflop / cold["embedding"]
     add("embedding inside the cold audit (model load and numba compile beside it)",
         f"{in_audit:.0f} GFLOP/s = {in_audit / rate:.0%} of matmul")
-    _, _, out = run_process([sys.executable, "-c", EMBED_SNIPPET, str(CASE)], env)
+    _, _, out = run_process([sys.executable, "-c", EMBED_SNIPPET, str(CASE),
+                             str(REPO / "bench")], env)
     alone = json.loads(out)
     achieved = work_gflop / alone["seconds"]
     add("embedding alone, 9,350 texts, new process, model loaded", f"{alone['seconds']:.1f} s")

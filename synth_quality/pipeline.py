@@ -195,12 +195,12 @@ def _warm_starts(frame, previous, graph, config):
         return None, None, None
     keys_before = list(zip(before["side"], before["text"]))
     keys_now = list(zip(frame["side"], frame["text"].astype(str)))
-    map_start, matched = warm_start(keys_now, keys_before,
-                                    before[["x", "y"]].to_numpy(np.float32), graph.knn_indices)
+    # Both layouts side by side in one call: the rows are matched once.
+    layouts = np.hstack([before[["x", "y"]].to_numpy(np.float32), np.asarray(coords, np.float32)])
+    start, matched = warm_start(keys_now, keys_before, layouts, graph.knn_indices)
     if matched < len(frame) / 2:
         return None, None, None
-    cluster_start, _ = warm_start(keys_now, keys_before, np.asarray(coords, np.float32),
-                                  graph.knn_indices)
+    map_start, cluster_start = start[:, :2].copy(), start[:, 2:].copy()
     return map_start, cluster_start, {"rows_matched": matched,
                                       "rows_new": len(frame) - matched,
                                       "epochs": config.project.update_epochs}
