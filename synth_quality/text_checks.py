@@ -89,7 +89,10 @@ def repetition_score(text: str) -> float:
     >>> round(repetition_score("an epic of epic epic epic epic"), 3)
     0.429
     """
-    tokens = tokenize(text)
+    return _repetition_of_tokens(tokenize(text))
+
+
+def _repetition_of_tokens(tokens: list[str]) -> float:
     n = len(tokens)
     if n == 0:
         return 0.0
@@ -127,9 +130,18 @@ _HTML_ENTITY_RE = re.compile(r"&#?\w+;")
 _SPACE_PUNCT_RE = re.compile(r" [,.!?;:)]")
 
 
-def _mean_word_length(text: str) -> float:
-    words = [t for t in tokenize(text) if t.replace("'", "").isalpha()]
-    return float(np.mean([len(w) for w in words])) if words else 0.0
+def _n_words_of(tokens: list[str]) -> float:
+    return float(sum(map(_is_word, tokens)))
+
+
+def _mean_word_length_of(tokens: list[str]) -> float:
+    lengths = [len(t) for t in tokens if t.replace("'", "").isalpha()]
+    return sum(lengths) / len(lengths) if lengths else 0.0
+
+
+#: Surface features computed from the tokens of :func:`tokenize` (shared with the repetition
+#: score by :func:`text_measures`, so each text is tokenised once).
+_FROM_TOKENS = {"n_words": _n_words_of, "mean_word_length": _mean_word_length_of}
 
 
 #: name -> (description for humans, function text -> float). Order is the report order.
@@ -140,8 +152,8 @@ SURFACE_FEATURES: "OrderedDict[str, tuple[str, Callable[[str], float]]]" = Order
                          lambda t: float(bool(_HTML_ENTITY_RE.search(t))))),
     ("space_before_punctuation", ("is tokenised (space before punctuation)",
                                   lambda t: float(bool(_SPACE_PUNCT_RE.search(t))))),
-    ("n_words", ("length in words", lambda t: float(sum(map(_is_word, tokenize(t)))))),
-    ("mean_word_length", ("mean word length", _mean_word_length)),
+    ("n_words", ("length in words", lambda t: _n_words_of(tokenize(t)))),
+    ("mean_word_length", ("mean word length", lambda t: _mean_word_length_of(tokenize(t)))),
     ("has_non_ascii", ("contains non-ASCII characters",
                        lambda t: float(any(ord(c) > 127 for c in t)))),
 ])
@@ -171,6 +183,28 @@ def surface_features(texts: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame({name: np.array([fn(t) for t in texts], dtype=np.float64)
                          for name, (_, fn) in SURFACE_FEATURES.items()},
                         columns=list(SURFACE_FEATURES))
+
+
+def text_measures(texts: Iterable[str]) -> pd.DataFrame:
+    """``repetition_score`` and every surface feature, tokenising each text once.
+
+    The same numbers as :func:`repetition_scores` and :func:`surface_features` (the audit
+    uses this one: it is about twice as fast on 10,000 texts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per text: ``repetition_score`` then the :data:`SURFACE_FEATURES` columns.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    tokens = [tokenize(t) for t in texts]
+    out = {"repetition_score": np.array([_repetition_of_tokens(t) for t in tokens], np.float64)}
+    for name, (_, fn) in SURFACE_FEATURES.items():
+        from_tokens = _FROM_TOKENS.get(name)
+        values = ([from_tokens(t) for t in tokens] if from_tokens is not None
+                  else [fn(t) for t in texts])
+        out[name] = np.array(values, dtype=np.float64)
+    return pd.DataFrame(out, columns=["repetition_score", *SURFACE_FEATURES])
 
 
 def _auc(real: np.ndarray, synthetic: np.ndarray) -> float:

@@ -12,6 +12,7 @@ from synth_quality.text_checks import (
     repetition_score,
     repetition_scores,
     surface_features,
+    text_measures,
     tokenize,
 )
 
@@ -127,6 +128,19 @@ def test_n_words_and_mean_word_length():
 def test_has_non_ascii():
     assert _feature("has_non_ascii", "caf\u00e9") == 1.0
     assert _feature("has_non_ascii", "cafe") == 0.0
+
+
+def test_text_measures_equal_the_separate_functions():
+    # One tokenisation per text must give exactly what the per-feature functions give.
+    texts = [LOOP, STUTTER, *NORMAL, "", "caf\u00e9 &amp; \u201cquotes\u201d", "x" * 300, None]
+    both = text_measures(texts)
+    assert list(both.columns) == ["repetition_score", *SURFACE_FEATURES]
+    clean = ["" if t is None else t for t in texts]
+    np.testing.assert_array_equal(both["repetition_score"].to_numpy(), repetition_scores(clean))
+    features = surface_features(texts)
+    for name in SURFACE_FEATURES:
+        np.testing.assert_array_equal(both[name].to_numpy(), features[name].to_numpy(), name)
+    assert both["repetition_score"].iloc[0] > 0.6 and both["n_words"].iloc[0] == 9
 
 
 def test_surface_features_frame():
