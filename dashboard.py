@@ -142,6 +142,40 @@ def run_audit_with_progress(folder, container=None, **audit_kwargs):
     return result
 
 
+def run_add_with_progress(folder, previous, container=None, **add_kwargs):
+    """``synth_quality.add_rows(previous, ...)`` with a progress bar, saved into ``folder``."""
+    from synth_quality import add_rows
+
+    container = container or st.container()
+    progress = StreamlitProgress(container)
+    result = add_rows(previous, progress=progress, **add_kwargs)
+    explore.save_atomic(result, folder)
+    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.1f} s")
+    return result
+
+
+@st.cache_resource(show_spinner=False)
+def preload_for_adding(model: str):
+    """Load the embedding model and UMAP's cached machine code in a background thread, once per
+    server, so that adding rows to an audit does not start with seconds of imports."""
+
+    def load():
+        try:
+            from synth_quality.config import EmbedConfig
+            from synth_quality.embed import make_embedder
+            from synth_quality.warmup import load_in_process
+
+            config = EmbedConfig(model=model)
+            make_embedder(config).prepare(config)
+            load_in_process()
+        except Exception:  # noqa: BLE001 - the add itself reports any real problem
+            pass
+
+    thread = threading.Thread(target=load, name="synth-quality-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 @st.cache_resource(show_spinner=False)
 def _sample_dir(cache_root: str) -> str:
     """Where the sample's audit lives (hashing the sample takes ~0.2 s: once per server)."""

@@ -1,4 +1,5 @@
-"""Data: pick the built-in sample, upload files, or open an earlier audit; then run the audit."""
+"""Data: pick the built-in sample, upload files, open an earlier audit, or add synthetic rows to
+the current one; then run the audit."""
 
 import hashlib
 import json
@@ -15,7 +16,8 @@ ss = st.session_state
 
 FORMATS = "CSV, TSV, Parquet, JSON Lines or JSON"
 MODES = {"sample": "Built-in sample", "one": "One file with a source column",
-         "two": "Two files: real and synthetic", "folder": "An earlier audit's folder"}
+         "two": "Two files: real and synthetic", "folder": "An earlier audit's folder",
+         "add": "Add synthetic rows to the current audit"}
 
 st.title("Data")
 if audit is not None:
@@ -24,11 +26,16 @@ if audit is not None:
                f"{audit.result.summary.get('n_synthetic', 0):,} synthetic rows).")
 
 limit_mb = int(st.get_option("server.maxUploadSize"))
-mode = st.radio("What do you want to audit?", list(MODES), format_func=MODES.get,
-                horizontal=True, key="w_data_mode",
-                captions=["about 1,500 rows, audited already", f"{FORMATS}; up to {limit_mb} MB",
-                          f"{FORMATS}; up to {limit_mb} MB each",
-                          "written by synth-quality audit --out"])
+captions = {"sample": "about 1,500 rows, audited already",
+            "one": f"{FORMATS}; up to {limit_mb} MB", "two": f"{FORMATS}; up to {limit_mb} MB each",
+            "folder": "written by synth-quality audit --out",
+            "add": "the next generation round; a fraction of a full audit"}
+# Adding rows needs an audit to add them to.
+modes = [m for m in MODES if m != "add" or audit is not None]
+if ss.get("w_data_mode") not in modes:
+    ss.pop("w_data_mode", None)
+mode = st.radio("What do you want to audit?", modes, format_func=MODES.get,
+                horizontal=True, key="w_data_mode", captions=[captions[m] for m in modes])
 
 
 
@@ -40,6 +47,18 @@ def check_inputs(key: str, _kwargs: dict):
 
     try:
         return load_inputs(**_kwargs), None
+    except SynthQualityError as exc:
+        return None, str(exc)
+
+
+@st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
+def check_added(key: str, _frame, name: str, text, label, generator):
+    """(AuditInput of the rows to add, None) or (None, one-line error)."""
+    from synth_quality.io import load_side
+
+    try:
+        return load_side(_frame, "synthetic", text_column=text, label_column=label,
+                         generator_column=generator, name=name), None
     except SynthQualityError as exc:
         return None, str(exc)
 
@@ -241,6 +260,84 @@ elif mode == "two":
         else:
             preview(inputs)
             run_button(inputs, choices, f"{real_up['name']} + {syn_up['name']}")
+
+elif mode == "add":
+    base = audit.base
+    used = base.summary.get("inputs") or {}
+    db.preload_for_adding(base.config.embed.model)  # model and UMAP load while you pick a file
+    st.caption(f"New synthetic rows (say, the next generation round) are audited together with "
+               f"the current audit's {len(base.examples):,} rows. UMAP starts from the current "
+               "map, so the old rows keep their places, and only the new texts are embedded: "
+               "this takes a fraction of a full audit. The result is a new audit; the current "
+               "one stays as it is.")
+    up = uploaded("Synthetic rows to add", "w_add_file", upload_help)
+    err_file = st.empty()
+    if up is not None:
+        frame = up["frame"]
+        columns = list(frame.columns)
+
+        def same_or(column, guess):
+            return column if column in columns else guess
+
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            text, err_text = pick("Text column", columns,
+                                  same_or(used.get("text_column"),
+                                          explore.guess_text_column(frame)), "w_add_text")
+        with c2:
+            label, err_label = pick(
+                "Label column (optional)", columns,
+                same_or(used.get("label_column"),
+                        explore.guess_optional_column(frame, explore.LABEL_NAMES)),
+                "w_add_label", optional=True,
+                help_=f"The current audit's label column: {used.get('label_column') or 'none'}.")
+        with c3:
+            generator, err_gen = pick(
+                "Generator column (optional)", columns,
+                same_or(used.get("generator_column"),
+                        explore.guess_optional_column(frame, explore.GENERATOR_NAMES)),
+                "w_add_generator", optional=True,
+                help_="Which model wrote each row; the Overview's By generator table then "
+                      "compares the new rows with the old ones.")
+        placeholders = {"file": err_file, "synthetic_file": err_file, "text": err_text,
+                        "label": err_label, "generator": err_gen}
+        choices = [up["digest"], up["name"], text, label, generator]
+        added, error = check_added(json.dumps(choices, default=str), frame, up["name"], text,
+                                   label, generator)
+        if error:
+            target, message = explore.locate_input_error(error)
+            placeholders.get(target, err_file).error(message)
+        else:
+            st.markdown(f"**{len(added.frame):,} rows to add** (first 5)")
+            st.dataframe(added.frame[[c for c in ("row", "text", "label", "generator")
+                                      if c in added.frame]].head(5),
+                         hide_index=True, width="stretch",
+                         column_config={"text": st.column_config.TextColumn(width="large")})
+            for note in added.warnings:
+                st.warning(db.md_escape(note))
+            known = set(base.examples.loc[base.examples["side"] == "synthetic", "text"])
+            repeats = int(added.frame["text"].isin(known).sum())
+            if repeats:
+                st.info(f"{repeats:,} of these texts are already synthetic rows of the current "
+                        "audit; they are added again (as duplicates).")
+            folder = explore.upload_audit_dir([audit.folder, f"{explore.folder_stamp(audit.folder)}",
+                                               "add", *choices], config=base.config)
+            cached = explore.is_audit_dir(folder)
+            label_after = f"{audit.label} + {up['name']}"
+            if st.button("Open the saved audit with these rows" if cached else
+                         f"Add {len(added.frame):,} rows and re-audit", type="primary",
+                         key="add_rows"):
+                if not cached:
+                    try:
+                        db.run_add_with_progress(folder, base, synthetic=frame, name=up["name"],
+                                                 text_column=text, label_column=label,
+                                                 generator_column=generator)
+                    except SynthQualityError as exc:
+                        st.error(f"Adding the rows stopped: {exc}")
+                        st.stop()
+                db.set_source("folder", label_after, str(folder))
+                ss["sq_data_done"] = label_after
+                st.rerun()
 
 else:
     st.caption("The folder written by `synth-quality audit --out FOLDER` (examples.parquet, "

@@ -90,6 +90,7 @@ def main():
     \b
     synth-quality audit --real real.csv --synthetic synth.csv --out runs/first
     synth-quality audit --data mixed.csv --source-column real_or_synthetic --out runs/second
+    synth-quality add   runs/first --synthetic round2.csv --out runs/first-plus-round2
     synth-quality lift  --data mixed.csv --label-column sentiment --eval eval.csv --out runs/lift
     synth-quality app   # the dashboard, on the built-in sample
     """
@@ -184,7 +185,11 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
         result = run_audit(config=config, progress=progress, previous=previous, **kwargs)
     finally:
         progress.close()
-    folder = result.save(out)
+    _report(result, result.save(out))
+
+
+def _report(result, folder: Path) -> None:
+    """What ``audit`` and ``add`` print: where the result went, the verdict, the scores."""
     s = result.summary
     click.echo(f"Audited {s['n_real']} real and {s['n_synthetic']} synthetic rows in "
                f"{s['timings']['total']:.1f} s -> {folder}/")
@@ -194,6 +199,47 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
                f"unoriginal {s['unoriginal']:.2f}  (all: high = bad)")
     for note in result.warnings:
         click.echo(f"note: {note}", err=True)
+
+
+@main.command()
+@click.argument("audit_dir", type=click.Path(file_okay=False))
+@click.option("--synthetic", "synthetic", type=click.Path(), required=True,
+              help="File of new synthetic rows (CSV, TSV, Parquet, JSONL, JSON).")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the new audit (never AUDIT_DIR itself).")
+@click.option("--text-column", help="The new file's text column (default: the audit's, else auto).")
+@click.option("--label-column", help="The new file's label column (default: the audit's, if present).")
+@click.option("--generator-column", help="The new file's generator column (default: the audit's, if present).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@_friendly_errors
+def add(audit_dir, synthetic, out, text_column, label_column, generator_column, quiet):
+    """Add new synthetic rows to the audit in AUDIT_DIR and write the audit of all rows to --out.
+
+    Old rows keep their places on the map (UMAP starts from AUDIT_DIR's layouts) and only new
+    texts are embedded; everything else is recomputed on all rows, with AUDIT_DIR's settings.
+    The new rows get batch 1 (2, 3... on later adds) in examples.parquet.
+
+    \b
+    Example:
+      synth-quality audit --real real.csv --synthetic round1.csv --out runs/round1
+      synth-quality add runs/round1 --synthetic round2.csv --out runs/round2
+    """
+    from .errors import InputDataError
+    from .incremental import add_rows
+    from .result import AuditResult
+
+    if Path(audit_dir).resolve() == Path(out).resolve():
+        raise InputDataError(f"--out {out} is the audit rows are added to; write the new audit "
+                             "to another folder (the earlier one is never overwritten)")
+    previous = AuditResult.load(audit_dir)
+    progress = TqdmProgress(quiet)
+    try:
+        result = add_rows(previous, synthetic, text_column=text_column,
+                          label_column=label_column, generator_column=generator_column,
+                          progress=progress)
+    finally:
+        progress.close()
+    _report(result, result.save(out))
 
 
 @main.command()

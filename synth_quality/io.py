@@ -377,6 +377,48 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
                      min_rows_per_side)
 
 
+def load_side(source, side: str = "synthetic", *, text_column=None, label_column=None,
+              generator_column=None, name: str | None = None, min_rows: int = 1) -> AuditInput:
+    """Read the rows of one side from one file (rows added to an earlier audit).
+
+    The same checks as :func:`load_inputs` (text column picked or required, blank texts
+    dropped, labels and generators as str), for one file whose rows are all on ``side``.
+
+    Parameters
+    ----------
+    source : path, bytes or pandas.DataFrame
+    side : {"synthetic", "real"}, default "synthetic"
+    text_column, label_column, generator_column : str, optional
+        As in :func:`load_inputs`; the generator is kept on the synthetic side only.
+    name : str, optional
+        The file name of bytes, or the name of a DataFrame in messages.
+    min_rows : int, default 1
+        Fewest rows the file must keep after blank texts are dropped.
+
+    Returns
+    -------
+    AuditInput
+        Its ``frame`` holds only ``side`` rows.
+    """
+    if side not in ("real", "synthetic"):
+        raise ValueError(f"side must be 'real' or 'synthetic', got {side!r}")
+    frame, info = _load(source, side, {side: name} if name else {})
+    display = info["path"]
+    extra = [c for c in (label_column, generator_column) if c is not None]
+    if text_column is not None and text_column in extra:
+        _fail(f"column {text_column!r} cannot be both the text column and the label or "
+              "generator column; pass different columns")
+    if text_column is None:
+        text_column = _pick_text_column([(frame, display)], extra)
+    for column, role in ((text_column, "text"), (label_column, "label"),
+                         (generator_column, "generator")):
+        if column is not None:
+            _require_column(frame, column, display, f"--{role}-column")
+    return _assemble([(side, frame, np.arange(len(frame)), display)], [{**info, "side": side}],
+                     text_column, label_column,
+                     generator_column if side == "synthetic" else None, None, min_rows)
+
+
 def _load(source, role: str, names: dict) -> tuple[pd.DataFrame, dict]:
     if isinstance(source, pd.DataFrame):
         display = str(names.get(role) or f"<{role} table>")

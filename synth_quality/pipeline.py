@@ -35,7 +35,7 @@ from .result import AuditResult, cluster_counts
 from .scores import (categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores,
                      uncovered_regions)
 from .summarise import by_generator, package_versions, prdc, region_table, verdict
-from .text_checks import artifact_report, repetition_scores, surface_features
+from .text_checks import SURFACE_FEATURES, artifact_report, text_measures
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
@@ -223,7 +223,10 @@ def _threads_beside(process):
 def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config) -> pd.DataFrame:
     side = frame["side"].to_numpy()
     is_syn = side == "synthetic"
-    rows = pd.DataFrame({"side": side, "row": frame["row"].to_numpy(np.int64), "text": texts})
+    # batch: 0 for the rows audited first, k for the k-th set added later (add_rows).
+    batch = frame["batch"].to_numpy(np.int64) if "batch" in frame else np.zeros(len(frame), np.int64)
+    rows = pd.DataFrame({"side": side, "row": frame["row"].to_numpy(np.int64), "batch": batch,
+                         "text": texts})
     for optional in ("generator", "label"):
         if optional in frame:
             rows[optional] = frame[optional].to_numpy(object)
@@ -261,11 +264,11 @@ def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
     rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
     rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
-    rows["repetition_score"] = repetition_scores(texts)
+    measures = text_measures(texts)
+    rows["repetition_score"] = measures["repetition_score"].to_numpy()
     rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
-    features = surface_features(texts)
-    for name in features.columns:
-        rows[name] = features[name].to_numpy()
+    for name in SURFACE_FEATURES:
+        rows[name] = measures[name].to_numpy()
 
     category, reason = categorise(side, rows["label_issue_score"].to_numpy(), p_syn, inside,
                                   is_outlier, config.detect.confident_threshold)
@@ -275,7 +278,7 @@ def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
 
 def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config, n) -> dict:
     auc = auc_with_ci(is_syn, p_syn)
-    features = rows[list(surface_features([""]).columns)]
+    features = rows[list(SURFACE_FEATURES)]
     groups = rows["generator"].to_numpy(object) if "generator" in rows else None
     artifacts = artifact_report(features, is_syn, groups=groups)
     size, samples = resolve_min_cluster_size(config.cluster, n)

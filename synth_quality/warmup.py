@@ -182,6 +182,31 @@ def warm_up() -> None:
     marker.write_text("ok\n")
 
 
+def load_in_process() -> bool:
+    """Load UMAP and its cached machine code into this process (about 3 s), if the cache is warm.
+
+    A long-running process (the dashboard) calls this in a background thread before it needs
+    UMAP, so its first projection does not pay the import. Nothing is compiled here: with a
+    cold cache it returns False at once and :func:`start_background_warmup` does the work.
+    """
+    if not is_warm():
+        return False
+    import numpy as np
+
+    from .neighbors import build_neighbor_graph
+    from .project import project
+
+    configure_numba_cache()
+    import_umap()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    graph = build_neighbor_graph(X, 30, 14, 5)
+    for dims, min_dist in ((2, 0.1), (5, 0.0)):
+        project(X, graph, dims, 15, min_dist, 0, n_epochs=5, use_cache=False)
+    return True
+
+
 _RUNNING: subprocess.Popen | None = None
 
 

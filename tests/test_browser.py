@@ -459,3 +459,38 @@ def test_bad_uploads_show_the_message_next_to_their_control(server, page, tmp_pa
     expect(page.get_by_text("Real side: 20 rows")).to_be_visible()
     expect(page.get_by_text("Synthetic side: 20 rows")).to_be_visible()
     expect(page.get_by_role("button", name="Run the audit")).to_be_visible()
+
+
+def test_add_synthetic_rows_to_the_current_audit(server, page, result, audits, tmp_path):  # noqa: F811
+    open_page(page, server.url, "/Data", "Data")
+    page.get_by_text("Add synthetic rows to the current audit").click()
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"\x00\x01\x02 not a table \x00" * 50)
+    uploader.set_input_files(str(bad))
+    expect(page.get_by_text("broken.csv looks like a binary file")).to_be_visible()
+
+    new = pd.DataFrame({
+        "text": [f"Round two review {i}: the {w} is {a}, and the ending lands better than expected."
+                 for i, (w, a) in enumerate((w, a) for w in ("plot", "cast", "score", "pacing")
+                                            for a in ("thin", "sharp", "warm", "uneven", "bold"))],
+        "sentiment": ["positive", "negative"] * 10, "generator": "round-two"})
+    good = tmp_path / "round2.csv"
+    new.to_csv(good, index=False)
+    uploader.set_input_files(str(good))
+    expect(page.get_by_text("20 rows to add")).to_be_visible()
+    # The audit's own column names are the defaults.
+    expect(page.get_by_role("combobox", name="Label column (optional)")).to_have_value("sentiment")
+    page.get_by_role("button", name="Add 20 rows and re-audit").click()
+    expect(page.get_by_text("Audit ready")).to_be_visible(timeout=LOAD)
+    n_syn = result.n_synthetic + 20
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text(f"{n_syn:,} synthetic rows")).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+    # The saved audit holds the old rows, in place, and the new ones as batch 1.
+    folders = [f for f in (audits.cache / "audits").glob("upload-*") if explore.is_audit_dir(f)]
+    assert len(folders) == 1, folders
+    added = AuditResult.load(folders[0])
+    assert added.examples.loc[added.examples["batch"] == 1, "text"].tolist() == new["text"].tolist()
+    assert added.summary["warm_start"]["rows_matched"] == len(result.examples)
+    assert added.summary["batches"][1]["file"] == "round2.csv"

@@ -126,3 +126,33 @@ def test_previous_audit_starts_the_layouts_and_is_never_overwritten(files, tmp_p
     summary = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert summary["warm_start"]["rows_new"] == 0
     assert {p.name: p.read_bytes() for p in first.iterdir()} == before
+
+
+def test_add_writes_the_audit_of_all_rows_and_leaves_the_first_alone(files, tmp_path):
+    first = tmp_path / "first"
+    assert run("audit", "--real", str(files / "real.csv"), "--synthetic", str(files / "synth.csv"),
+               "--quiet", "--out", str(first)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in first.iterdir()}
+    synth = pd.read_csv(files / "synth.csv")
+    round2 = synth.iloc[:30].assign(text=lambda f: "Round two: " + f["text"])
+    round2.to_csv(tmp_path / "round2.csv", index=False)
+
+    one_line_error(run("add", str(first), "--synthetic", str(tmp_path / "round2.csv"), "--out",
+                       str(first)), "--out", "another folder")
+    one_line_error(run("add", str(first), "--synthetic", str(tmp_path / "nope.csv"), "--out",
+                       str(tmp_path / "x")), "nope.csv", "not found")
+    one_line_error(run("add", str(first), "--synthetic", str(tmp_path / "round2.csv"),
+                       "--text-column", "body", "--out", str(tmp_path / "x")), "'body'", "round2.csv")
+    one_line_error(run("add", str(tmp_path / "nowhere"), "--synthetic",
+                       str(tmp_path / "round2.csv"), "--out", str(tmp_path / "x")), "nowhere")
+
+    done = run("add", str(first), "--synthetic", str(tmp_path / "round2.csv"), "--quiet",
+               "--out", str(tmp_path / "second"))
+    assert done.exit_code == 0, done.output
+    assert f"{len(synth) + 30} synthetic rows" in done.stdout
+    examples = pd.read_parquet(tmp_path / "second" / "examples.parquet")
+    assert examples.loc[examples["batch"] == 1, "text"].tolist() == round2["text"].tolist()
+    summary = json.loads((tmp_path / "second" / "summary.json").read_text())
+    assert summary["warm_start"]["rows_new"] == 30
+    assert [b["rows"] for b in summary["batches"]] == [len(examples) - 30, 30]
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == before
