@@ -94,14 +94,14 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .config import DetectConfig, EmbedConfig, ScoreConfig, _check_float, _check_int
+from .config import DetectConfig, EmbedConfig, ScoreConfig, check_float, check_int
 from .embed import embed_texts
 from .errors import ConfigError, InputDataError
-from .io import (SOURCE_COLUMN_NAMES, AuditInput, _is_missing, _label_value, _listing,
-                 _pick_text_column, _plural, _require_column, load_inputs, read_table)
-from .neighbors import _block_rows
+from .io import (SOURCE_COLUMN_NAMES, AuditInput, is_missing, label_value, listing, load_inputs,
+                 pick_text_column, plural, read_table, require_column)
+from .neighbors import block_rows
 from .progress import ProgressCallback, StageTimer, null_progress
-from .result import _jsonable
+from .result import jsonable
 
 LIFT_FILE = "lift.json"
 EVAL_FILE = "lift_eval.parquet"
@@ -173,21 +173,21 @@ class LiftConfig:
     def __post_init__(self):
         if self.metric not in METRICS:
             raise ConfigError(f"lift.metric ({self.metric!r}) must be one of {', '.join(METRICS)}")
-        _check_int("lift", "n_seeds", self.n_seeds, 1, 100)
+        check_int("lift", "n_seeds", self.n_seeds, 1, 100)
         if self.curve_seeds is not None:
-            _check_int("lift", "curve_seeds", self.curve_seeds, 1, 100)
+            check_int("lift", "curve_seeds", self.curve_seeds, 1, 100)
         if self.curve_seeds is not None and self.curve_seeds > self.n_seeds:
             raise ConfigError(f"lift.curve_seeds ({self.curve_seeds}) must be at most "
                               f"lift.n_seeds ({self.n_seeds})")
-        _check_int("lift", "n_bootstrap", self.n_bootstrap, 100, 100_000)
+        check_int("lift", "n_bootstrap", self.n_bootstrap, 100, 100_000)
         object.__setattr__(self, "fractions", self._numbers("fractions", self.fractions))
         for f in self.fractions:
-            _check_float("lift", "fractions", f, 0.0, 1.0, low_open=True)
+            check_float("lift", "fractions", f, 0.0, 1.0, low_open=True)
         object.__setattr__(self, "drop_percents",
                            self._numbers("drop_percents", self.drop_percents))
         for p in self.drop_percents:
-            _check_float("lift", "drop_percents", p, 0.0, 100.0, low_open=True, high_open=True)
-        _check_int("lift", "n_random_draws", self.n_random_draws, 1, 100)
+            check_float("lift", "drop_percents", p, 0.0, 100.0, low_open=True, high_open=True)
+        check_int("lift", "n_random_draws", self.n_random_draws, 1, 100)
         signals = self.signals
         if isinstance(signals, str) or not isinstance(signals, (tuple, list)):
             raise ConfigError(f"lift.signals must be a list of signal names, got {signals!r}")
@@ -196,12 +196,12 @@ class LiftConfig:
             raise ConfigError(f"lift.signals has unknown signal(s) {unknown}; known: "
                               f"{', '.join(SIGNALS)}")
         object.__setattr__(self, "signals", tuple(dict.fromkeys(signals)))
-        _check_float("lift", "holdout_fraction", self.holdout_fraction, 0.0, 1.0,
-                     low_open=True, high_open=True)
-        _check_float("lift", "near_duplicate_similarity", self.near_duplicate_similarity,
-                     0.5, 1.0)
-        _check_float("lift", "alpha", self.alpha, 0.0, 0.5, low_open=True, high_open=True)
-        _check_int("lift", "random_state", self.random_state, 0, 2**32 - 1)
+        check_float("lift", "holdout_fraction", self.holdout_fraction, 0.0, 1.0,
+                    low_open=True, high_open=True)
+        check_float("lift", "near_duplicate_similarity", self.near_duplicate_similarity,
+                    0.5, 1.0)
+        check_float("lift", "alpha", self.alpha, 0.0, 0.5, low_open=True, high_open=True)
+        check_int("lift", "random_state", self.random_state, 0, 2**32 - 1)
 
     @staticmethod
     def _numbers(name: str, values) -> tuple:
@@ -300,7 +300,7 @@ class LiftResult:
 
     def to_dict(self) -> dict:
         """The summary as plain JSON types (NaN and infinities become None)."""
-        return _jsonable(dict(self.summary, warnings=list(self.warnings)))
+        return jsonable(dict(self.summary, warnings=list(self.warnings)))
 
     def save(self, directory: str | Path) -> Path:
         """Write ``lift.json`` (and ``lift_eval.parquet``) into ``directory``; return its path."""
@@ -441,19 +441,19 @@ def _run(inputs, eval_data, eval_text_column, eval_label_column, eval_name, conf
                                  "--label-column)")
         if missing:
             rows = frame.loc[unlabelled & on_side, "row"].tolist()
-            notes.append(f"left out {_plural(missing, name + ' row')} without a "
-                         f"{label_column!r} label (rows {_listing(rows)})")
+            notes.append(f"left out {plural(missing, name + ' row')} without a "
+                         f"{label_column!r} label (rows {listing(rows)})")
     labelled = frame[~unlabelled].reset_index(drop=True)
     real_labels = sorted(set(labelled.loc[labelled["side"] == "real", "label"]))
     syn_labels = sorted(set(labelled.loc[labelled["side"] == "synthetic", "label"]))
     strange = [v for v in syn_labels if v not in real_labels]
     if strange:
         raise InputDataError(f"synthetic rows have {label_column!r} labels that no real row has "
-                             f"({_listing(strange)}; real labels: {_listing(real_labels)}); map "
+                             f"({listing(strange)}; real labels: {listing(real_labels)}); map "
                              "the synthetic labels to the real ones")
     if len(real_labels) < 2:
         raise InputDataError(f"the real rows have only one {label_column!r} label "
-                             f"({_listing(real_labels)}); a classifier needs at least two classes")
+                             f"({listing(real_labels)}); a classifier needs at least two classes")
 
     # ---- the evaluation set
     real_part = labelled[labelled["side"] == "real"].reset_index(drop=True)
@@ -473,12 +473,12 @@ def _run(inputs, eval_data, eval_text_column, eval_label_column, eval_name, conf
     if outside:
         counts = eval_frame["label"].value_counts()
         raise InputDataError(f"the evaluation set ({source}) has labels the training rows do not "
-                             f"have: {_listing(f'{v} ({counts[v]} rows)' for v in outside)}; "
-                             f"training labels: {_listing(classes)}; fix the labels or pass "
+                             f"have: {listing(f'{v} ({counts[v]} rows)' for v in outside)}; "
+                             f"training labels: {listing(classes)}; fix the labels or pass "
                              "--eval-label-column")
     if config.metric == "auc" and len(classes) != 2:
         raise ConfigError(f"lift.metric 'auc' needs two classes; {label_column!r} has "
-                          f"{len(classes)} ({_listing(classes)}); use accuracy or macro_f1")
+                          f"{len(classes)} ({listing(classes)}); use accuracy or macro_f1")
     train = pd.concat([train_real, syn_part], ignore_index=True)
     n_real = len(train_real)
     is_syn = np.arange(len(train)) >= n_real
@@ -500,7 +500,7 @@ def _run(inputs, eval_data, eval_text_column, eval_label_column, eval_name, conf
                              "the training rows; pass an evaluation set disjoint from the real "
                              "and synthetic training rows")
     if n_keep < MIN_EVAL_ROWS:
-        raise InputDataError(f"only {_plural(n_keep, 'evaluation row')} left ({source}, after "
+        raise InputDataError(f"only {plural(n_keep, 'evaluation row')} left ({source}, after "
                              f"excluding {int(leak['excluded'].sum())} that leak into the "
                              f"training rows); at least {MIN_EVAL_ROWS} are needed; pass a larger "
                              "--eval file")
@@ -607,30 +607,30 @@ def _read_eval(source, name, text_column, label_column, notes) -> tuple[pd.DataF
             notes.append(f"read {display} as {info['encoding']} (not valid UTF-8)")
     frame = frame.reset_index(drop=True)
     if label_column not in frame.columns:
-        _require_column(frame, label_column, display, "--eval-label-column")
+        require_column(frame, label_column, display, "--eval-label-column")
     _refuse_synthetic(frame, display)
     if text_column is None:
         try:
-            text_column = _pick_text_column([(frame, display)], [label_column])
+            text_column = pick_text_column([(frame, display)], [label_column])
         except InputDataError as exc:
             raise InputDataError(str(exc).replace("--text-column", "--eval-text-column")) from None
     else:
-        _require_column(frame, text_column, display, "--eval-text-column")
+        require_column(frame, text_column, display, "--eval-text-column")
     if text_column == label_column:
         raise InputDataError(f"column {text_column!r} of {display} cannot be both the text and the "
                              "label column; pass --eval-text-column")
     texts = frame[text_column].tolist()
-    labels = [_label_value(v) for v in frame[label_column].tolist()]
-    blank = [i for i, t in enumerate(texts) if _is_missing(t) or not str(t).strip()]
+    labels = [label_value(v) for v in frame[label_column].tolist()]
+    blank = [i for i, t in enumerate(texts) if is_missing(t) or not str(t).strip()]
     if blank:
-        notes.append(f"dropped {_plural(len(blank), 'blank text')} from the evaluation set "
-                     f"(rows {_listing(blank)}) of {display}")
+        notes.append(f"dropped {plural(len(blank), 'blank text')} from the evaluation set "
+                     f"(rows {listing(blank)}) of {display}")
     blank_set = set(blank)
     unlabelled = [i for i, v in enumerate(labels) if v is None and i not in blank_set]
     if unlabelled:
-        raise InputDataError(f"{_plural(len(unlabelled), 'evaluation row')} of {display} "
+        raise InputDataError(f"{plural(len(unlabelled), 'evaluation row')} of {display} "
                              f"{'has' if len(unlabelled) == 1 else 'have'} no {label_column!r} "
-                             f"label (rows {_listing(unlabelled)}); label them or drop them")
+                             f"label (rows {listing(unlabelled)}); label them or drop them")
     keep = [i for i in range(len(frame)) if i not in blank_set]
     if not keep:
         raise InputDataError(f"the evaluation table {display} has no text rows (column "
@@ -651,12 +651,12 @@ def _refuse_synthetic(frame: pd.DataFrame, display: str) -> None:
         if name not in SOURCE_COLUMN_NAMES:
             continue
         marks = _SYNTHETIC_VALUES + (("1", "true") if name == "is_synthetic" else ())
-        values = frame[column].map(lambda v: "" if _is_missing(v) else str(v).strip().lower())
+        values = frame[column].map(lambda v: "" if is_missing(v) else str(v).strip().lower())
         bad = np.flatnonzero(values.isin(marks).to_numpy()).tolist()
         if bad:
-            raise InputDataError(f"{_plural(len(bad), 'row')} of the evaluation set {display} "
+            raise InputDataError(f"{plural(len(bad), 'row')} of the evaluation set {display} "
                                  f"{'is' if len(bad) == 1 else 'are'} marked synthetic in column "
-                                 f"{column!r} (rows {_listing(bad)}); the lift is measured on real "
+                                 f"{column!r} (rows {listing(bad)}); the lift is measured on real "
                                  "rows only: drop them or pass a real evaluation file")
 
 
@@ -674,7 +674,7 @@ def _leakage(train: pd.DataFrame, X: np.ndarray, eval_frame: pd.DataFrame, X_eva
     best = np.full(n, -1, np.int64)
     best_sim = np.full(n, -np.inf, np.float32)
     Xt = np.ascontiguousarray(X, dtype=np.float32)
-    step = _block_rows(len(Xt))  # blocks of at most ~64 MB of similarities
+    step = block_rows(len(Xt))  # blocks of at most ~64 MB of similarities
     for start in range(0, n, step):
         sims = X_eval[start:start + step].astype(np.float32) @ Xt.T
         best[start:start + step] = sims.argmax(axis=1)
@@ -866,8 +866,8 @@ def _match_audit(syn: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
     audit_syn = audit_syn.drop_duplicates("row").set_index("row")
     missing = [r for r in syn["row"].tolist() if r not in audit_syn.index]
     if missing:
-        raise InputDataError(f"the audit does not cover {_plural(len(missing), 'synthetic row')} "
-                             f"of these inputs (rows {_listing(missing)}); run the audit on the "
+        raise InputDataError(f"the audit does not cover {plural(len(missing), 'synthetic row')} "
+                             f"of these inputs (rows {listing(missing)}); run the audit on the "
                              "same inputs, or leave out --audit-dir to compute the rankings here")
     matched = audit_syn.loc[syn["row"].tolist()].reset_index()
     if "text" in matched:
@@ -875,7 +875,7 @@ def _match_audit(syn: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
                   if _norm_text(a) != _norm_text(b)]
         if differ:
             raise InputDataError(f"the audit's synthetic texts differ from these inputs at "
-                                 f"{_plural(len(differ), 'row')} (rows {_listing(differ)}); run "
+                                 f"{plural(len(differ), 'row')} (rows {listing(differ)}); run "
                                  "the audit on the same inputs, or leave out --audit-dir")
     return matched
 
@@ -1315,7 +1315,7 @@ def _findings(s: dict) -> list[str]:
             out.append("It is significantly worse than random for: " + "; ".join(worse) + ".")
     ev = s["eval"]
     if ev["n_excluded_leakage"]:
-        out.append(f"{_plural(ev['n_excluded_leakage'], 'evaluation row')} also appeared among the "
+        out.append(f"{plural(ev['n_excluded_leakage'], 'evaluation row')} also appeared among the "
                    f"training rows ({ev['n_exact']} exact, {ev['n_near']} near copies) and "
                    f"{'was' if ev['n_excluded_leakage'] == 1 else 'were'} left out.")
     return out
