@@ -4,7 +4,8 @@ Everything a page needs that is more than a widget: the words that explain each 
 example filters and one-click views, mapping a chart selection back to rows, the plotly figures,
 cluster details, the findings of the overview, exports, and the on-disk cache of audits. No
 streamlit import here: the functions take and return plain values, DataFrames and figures, so
-they are unit-tested without a server (``tests/test_explore.py``).
+they are unit-tested without a server (``tests/test_explore.py``). The Lift page's helpers
+are in :mod:`synth_quality.lift_view`.
 
 Row identity: a row of ``AuditResult.examples`` is identified by its position in that table
 (``examples.index`` is a RangeIndex). Figures carry that position as ``customdata[0]`` of each
