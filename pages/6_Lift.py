@@ -6,7 +6,7 @@ import json
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore
+from synth_quality import explore, lift_view
 from synth_quality.errors import SynthQualityError
 
 audit = db.init_page("Lift")
@@ -26,7 +26,7 @@ st.caption(
     "minus score of real only: above 0 = the synthetic data helps, below 0 = it hurts.** Every "
     "number comes with an interval; a lift whose interval includes 0 cannot be told from chance.")
 
-if not explore.audit_has_labels(result.examples):
+if not lift_view.audit_has_labels(result.examples):
     st.info(
         "This audit has no task label column, so there is no task to train a classifier on. "
         "The lift control needs a label (such as sentiment) on the real and the synthetic rows. "
@@ -96,14 +96,14 @@ def run_control(choice: dict, metric: str) -> None:
     if db.computed_lift(audit, run_key) is None:
         box = st.container()
         progress = db.StreamlitProgress(box)
-        progress.tracker = explore.LiftProgressTracker()
+        progress.tracker = lift_view.LiftProgressTracker()
         progress.bar.progress(0.0, text="Starting the lift control ...")
         try:
             lift = lift_mod.run_lift(
-                explore.lift_inputs(result.examples, result.summary), choice["data"],
+                lift_view.lift_inputs(result.examples, result.summary), choice["data"],
                 eval_text_column=choice["text"], eval_label_column=choice["label"],
                 eval_name=choice["name"], config=lift_mod.LiftConfig(metric=metric),
-                embed_config=explore.lift_embed_config(result.summary),
+                embed_config=lift_view.lift_embed_config(result.summary),
                 audit_examples=result.examples, progress=progress)
         except SynthQualityError as exc:
             progress.bar.empty()
@@ -159,10 +159,10 @@ if lift is None:
 
 # --------------------------------------------------------------------------- the result
 
-s = explore.lift_summary_of(lift)
-level = explore.lift_level(s)
+s = lift_view.lift_summary_of(lift)
+level = lift_view.lift_level(s)
 m = s.get("metric_name") or s.get("metric")
-mismatch = explore.lift_mismatch(s, result.examples)
+mismatch = lift_view.lift_mismatch(s, result.examples)
 if mismatch:
     st.warning(mismatch)
 
@@ -170,7 +170,7 @@ verdict = s.get("verdict", "no significant lift")
 box = {"helps": st.success, "hurts": st.error}.get(verdict, st.info)
 box(db.md_escape(s.get("verdict_sentence", verdict)))
 
-heads = explore.lift_headline(s)
+heads = lift_view.lift_headline(s)
 cols = st.columns(4)
 for col, h in zip(cols, heads):
     help_ = (f"{m} of the model trained on {h['label'].lower()} rows ({h['n_train']:,} training "
@@ -186,12 +186,12 @@ with left:
     st.caption(f"Each model's {m} on the real evaluation rows: points = the score, bars = its "
                f"{level} interval, dashed line = the real-only score. Higher = better; blue = "
                "real only, purple = real + synthetic, orange = synthetic only.")
-    st.plotly_chart(explore.lift_scores_figure(s), key="lift_scores", config=CHART)
+    st.plotly_chart(lift_view.lift_scores_figure(s), key="lift_scores", config=CHART)
 with right:
     st.markdown("**What the lift means**")
-    st.text(explore.lift_text(s))
+    st.text(lift_view.lift_text(s))
 with st.expander("All metrics of the three models"):
-    st.dataframe(explore.lift_score_table(s), hide_index=True, width="stretch",
+    st.dataframe(lift_view.lift_score_table(s), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format=NUM)
                                 for c in ("accuracy", "macro-F1", "AUC")})
 
@@ -202,8 +202,8 @@ if s.get("per_generator"):
                "dashed 0 line = that generator's rows help. Colour = verdict: green helps, grey "
                "no significant lift, red hurts.")
     g1, g2 = st.columns(2, gap="medium")
-    g1.plotly_chart(explore.lift_generator_figure(s), key="lift_generators", config=CHART)
-    g2.dataframe(explore.lift_generator_table(s), hide_index=True, width="stretch",
+    g1.plotly_chart(lift_view.lift_generator_figure(s), key="lift_generators", config=CHART)
+    g2.dataframe(lift_view.lift_generator_table(s), hide_index=True, width="stretch",
                  column_config={"score": st.column_config.NumberColumn(format=NUM),
                                 "lift": st.column_config.NumberColumn(format=SIGNED),
                                 "p value": st.column_config.NumberColumn(format="%.3f")})
@@ -216,8 +216,8 @@ if s.get("how_much"):
                "above the dashed 0 line = helps. A curve that falls as more rows are added "
                "means the extra synthetic rows hurt.")
     h1, h2 = st.columns([3, 2], gap="medium")
-    h1.plotly_chart(explore.how_much_figure(s), key="lift_how_much", config=CHART)
-    h2.dataframe(explore.how_much_table(s), hide_index=True, width="stretch",
+    h1.plotly_chart(lift_view.how_much_figure(s), key="lift_how_much", config=CHART)
+    h2.dataframe(lift_view.how_much_table(s), hide_index=True, width="stretch",
                  column_config={"share of synthetic rows":
                                 st.column_config.NumberColumn(format="percent"),
                                 "score": st.column_config.NumberColumn(format=NUM),
@@ -229,8 +229,8 @@ if fr:
     st.caption("For each audit signal, the worst-ranked k% of the synthetic rows are dropped "
                "before training, and the result is compared with dropping as many rows at "
                "random. A ranking that beats random finds the rows that hurt the task.")
-    st.text(explore.filter_retest_summary(s))
-    st.dataframe(explore.filter_retest_overview(s), hide_index=True, width="stretch",
+    st.text(lift_view.filter_retest_summary(s))
+    st.dataframe(lift_view.filter_retest_overview(s), hide_index=True, width="stretch",
                  column_config={"best lift": st.column_config.NumberColumn(format=SIGNED),
                                 "drops first": st.column_config.TextColumn(width="large")})
     y = st.radio("Plot", ["lift", "score"], horizontal=True, key="w_lift_fr_y",
@@ -245,13 +245,13 @@ if fr:
         + ("; above the dashed 0 line the model beats real only." if y == "lift" else
            "; dashed lines mark the real-only and the real + all synthetic scores.")
         + " 'beats random' marks drops significantly better than random ones.")
-    tabs = st.tabs([explore.LIFT_SIGNALS.get(name, (name,))[0] for name in fr])
+    tabs = st.tabs([lift_view.LIFT_SIGNALS.get(name, (name,))[0] for name in fr])
     for tab, name in zip(tabs, fr):
         with tab:
-            st.text(explore.filter_retest_sentence(s, name))
-            st.plotly_chart(explore.filter_retest_figure(s, name, y), key=f"lift_fr_{name}",
+            st.text(lift_view.filter_retest_sentence(s, name))
+            st.plotly_chart(lift_view.filter_retest_figure(s, name, y), key=f"lift_fr_{name}",
                             config=CHART)
-            st.dataframe(explore.filter_retest_table(s, name), hide_index=True,
+            st.dataframe(lift_view.filter_retest_table(s, name), hide_index=True,
                          width="stretch",
                          column_config={c: st.column_config.NumberColumn(
                              format=SIGNED if ("lift" in c or "minus" in c) else NUM)
@@ -267,10 +267,10 @@ ev = s.get("eval") or {}
 st.caption("Real rows only. Evaluation rows that a training row copies (the same text after "
            "lowercasing, or cosine similarity at or above the near-duplicate threshold) are left "
            "out: a copy in the training data would inflate the score of the model that saw it.")
-details = explore.lift_eval_details(s)
+details = lift_view.lift_eval_details(s)
 st.dataframe(details, hide_index=True, width="stretch", height=35 * (len(details) + 1) + 3,
              column_config={"value": st.column_config.TextColumn(width="large")})
-leaks = explore.leakage_examples_table(s)
+leaks = lift_view.leakage_examples_table(s)
 if len(leaks):
     st.markdown(f"**Left out because a training row copies them** (first {len(leaks)} of "
                 f"{int(ev.get('n_excluded_leakage') or 0):,})")

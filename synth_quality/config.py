@@ -16,7 +16,8 @@ from .errors import ConfigError
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
-def _check_int(owner: str, name: str, value: Any, low: int, high: int | None = None) -> None:
+def check_int(owner: str, name: str, value: Any, low: int, high: int | None = None) -> None:
+    """Raise ConfigError unless ``value`` is an int from ``low`` to ``high`` (None: no limit)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{owner}.{name} must be an integer, got {value!r}")
     if value < low or (high is not None and value > high):
@@ -24,8 +25,10 @@ def _check_int(owner: str, name: str, value: Any, low: int, high: int | None = N
         raise ConfigError(f"{owner}.{name} ({value}) must be {limit}")
 
 
-def _check_float(owner: str, name: str, value: Any, low: float, high: float,
-                 low_open: bool = False, high_open: bool = False) -> None:
+def check_float(owner: str, name: str, value: Any, low: float, high: float,
+                low_open: bool = False, high_open: bool = False) -> None:
+    """Raise ConfigError unless ``value`` is a number from ``low`` to ``high`` (an end is
+    excluded when ``low_open`` / ``high_open``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{owner}.{name} must be a number, got {value!r}")
     bad = value < low or value > high or (low_open and value == low) or (high_open and value == high)
@@ -71,8 +74,8 @@ class EmbedConfig:
     def __post_init__(self):
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
-        _check_int("embed", "batch_size", self.batch_size, 1, 4096)
-        _check_int("embed", "batch_tokens", self.batch_tokens, 1, 1_000_000)
+        check_int("embed", "batch_size", self.batch_size, 1, 4096)
+        check_int("embed", "batch_tokens", self.batch_tokens, 1, 1_000_000)
         if not isinstance(self.fused_forward, bool):
             raise ConfigError(f"embed.fused_forward must be true or false, got "
                               f"{self.fused_forward!r}")
@@ -111,11 +114,11 @@ class ProjectConfig:
     update_epochs: int = 50
 
     def __post_init__(self):
-        _check_int("project", "n_neighbors", self.n_neighbors, 2, 200)
-        _check_float("project", "map_min_dist", self.map_min_dist, 0.0, 1.0)
-        _check_int("project", "cluster_components", self.cluster_components, 2, 50)
-        _check_int("project", "n_epochs", self.n_epochs, 10, 5000)
-        _check_int("project", "update_epochs", self.update_epochs, 1, 5000)
+        check_int("project", "n_neighbors", self.n_neighbors, 2, 200)
+        check_float("project", "map_min_dist", self.map_min_dist, 0.0, 1.0)
+        check_int("project", "cluster_components", self.cluster_components, 2, 50)
+        check_int("project", "n_epochs", self.n_epochs, 10, 5000)
+        check_int("project", "update_epochs", self.update_epochs, 1, 5000)
 
 
 @dataclass(frozen=True)
@@ -149,13 +152,13 @@ class ClusterConfig:
 
     def __post_init__(self):
         if self.min_cluster_size is not None:
-            _check_int("cluster", "min_cluster_size", self.min_cluster_size, 2)
+            check_int("cluster", "min_cluster_size", self.min_cluster_size, 2)
         if self.min_samples is not None:
-            _check_int("cluster", "min_samples", self.min_samples, 1)
-        _check_float("cluster", "alpha", self.alpha, 0.0, 1.0, low_open=True, high_open=True)
-        _check_float("cluster", "one_sided_ratio", self.one_sided_ratio, 0.0, 1.0)
-        _check_int("cluster", "n_keywords", self.n_keywords, 1, 50)
-        _check_int("cluster", "n_typical", self.n_typical, 1, 50)
+            check_int("cluster", "min_samples", self.min_samples, 1)
+        check_float("cluster", "alpha", self.alpha, 0.0, 1.0, low_open=True, high_open=True)
+        check_float("cluster", "one_sided_ratio", self.one_sided_ratio, 0.0, 1.0)
+        check_int("cluster", "n_keywords", self.n_keywords, 1, 50)
+        check_int("cluster", "n_typical", self.n_typical, 1, 50)
 
 
 @dataclass(frozen=True)
@@ -177,10 +180,10 @@ class DetectConfig:
     confident_threshold: float = 0.1
 
     def __post_init__(self):
-        _check_int("detect", "n_folds", self.n_folds, 2, 20)
-        _check_float("detect", "C", self.C, 0.0, 1e6, low_open=True)
-        _check_float("detect", "confident_threshold", self.confident_threshold, 0.0, 0.5,
-                     low_open=True)
+        check_int("detect", "n_folds", self.n_folds, 2, 20)
+        check_float("detect", "C", self.C, 0.0, 1e6, low_open=True)
+        check_float("detect", "confident_threshold", self.confident_threshold, 0.0, 0.5,
+                    low_open=True)
 
 
 @dataclass(frozen=True)
@@ -211,13 +214,13 @@ class ScoreConfig:
     repetition_threshold: float = 0.3
 
     def __post_init__(self):
-        _check_int("score", "k_neighbors", self.k_neighbors, 1, 100)
-        _check_float("score", "outlier_fence", self.outlier_fence, 0.0, 100.0)
-        _check_float("score", "near_duplicate_similarity", self.near_duplicate_similarity,
-                     0.5, 1.0)
-        _check_int("score", "manifold_k", self.manifold_k, 1, 100)
-        _check_float("score", "repetition_threshold", self.repetition_threshold, 0.0, 1.0,
-                     low_open=True)
+        check_int("score", "k_neighbors", self.k_neighbors, 1, 100)
+        check_float("score", "outlier_fence", self.outlier_fence, 0.0, 100.0)
+        check_float("score", "near_duplicate_similarity", self.near_duplicate_similarity,
+                    0.5, 1.0)
+        check_int("score", "manifold_k", self.manifold_k, 1, 100)
+        check_float("score", "repetition_threshold", self.repetition_threshold, 0.0, 1.0,
+                    low_open=True)
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,7 @@ class AuditConfig:
 
     def __post_init__(self):
         if self.random_state is not None:
-            _check_int("audit", "random_state", self.random_state, 0, 2**32 - 1)
+            check_int("audit", "random_state", self.random_state, 0, 2**32 - 1)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -42,21 +42,24 @@ def _fail(message: str) -> NoReturn:
     raise InputDataError(re.sub(r"\s*[\r\n]+\s*", " ", message).strip())
 
 
-def _listing(items, limit: int = _SHOW) -> str:
+def listing(items, limit: int = _SHOW) -> str:
+    """The items as "a, b, c", at most ``limit`` of them ("..., (N more)"); "none" if empty."""
     items = [str(i) for i in items]
     more = f", ... ({len(items) - limit} more)" if len(items) > limit else ""
     return (", ".join(items[:limit]) + more) if items else "none"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an s unless n is 1: "1 row", "3 rows"."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _rows(rows: list) -> str:
-    return f"{'row' if len(rows) == 1 else 'rows'} {_listing(rows)}"
+    return f"{'row' if len(rows) == 1 else 'rows'} {listing(rows)}"
 
 
-def _is_missing(value) -> bool:
+def is_missing(value) -> bool:
+    """True for None, pd.NA, pd.NaT and float NaN."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, (float, np.floating)) and math.isnan(value)
@@ -205,7 +208,7 @@ def _parse_json(text: str, display: str) -> pd.DataFrame:
         lengths = {k: len(v) for k, v in obj.items()}
         if len(set(lengths.values())) > 1:
             _fail(f"the lists in {display} have different lengths "
-                  f"({_listing(f'{k}: {n}' for k, n in lengths.items())}); make them equal")
+                  f"({listing(f'{k}: {n}' for k, n in lengths.items())}); make them equal")
         return pd.DataFrame(obj)
     found = ("an object whose values are not all lists" if isinstance(obj, dict) and obj
              else f"a JSON {_json_kind(obj)}")
@@ -340,18 +343,18 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
         display = info["path"]
         if source_column is None:
             source_column = _pick_source_column(frame, display)
-        _require_column(frame, source_column, display, "--source-column")
+        require_column(frame, source_column, display, "--source-column")
         if text_column is None:
-            text_column = _pick_text_column([(frame, display)], [source_column, *extra])
+            text_column = pick_text_column([(frame, display)], [source_column, *extra])
         for column, role in ((text_column, "text"), (label_column, "label"),
                              (generator_column, "generator")):
             if column is not None:
-                _require_column(frame, column, display, f"--{role}-column")
+                require_column(frame, column, display, f"--{role}-column")
                 if column == source_column:
                     _fail(f"column {column!r} of {display} cannot be both the source and the "
                           f"{role} column; pass another --{role}-column")
         values = [None if v is None else v.strip()
-                  for v in map(_label_value, frame[source_column].tolist())]
+                  for v in map(label_value, frame[source_column].tolist())]
         real_value = _pick_real_value(values, source_column, real_value, display)
         is_real = np.array([v == real_value for v in values])
         parts = [("real", frame, np.flatnonzero(is_real), display),
@@ -362,13 +365,13 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
         synth_frame, synth_info = _load(synthetic, "synthetic", names)
         tables = [(real_frame, real_info["path"]), (synth_frame, synth_info["path"])]
         if text_column is None:
-            text_column = _pick_text_column(tables, extra)
+            text_column = pick_text_column(tables, extra)
         for frame, display in tables:
-            _require_column(frame, text_column, display, "--text-column")
+            require_column(frame, text_column, display, "--text-column")
             if label_column is not None:
-                _require_column(frame, label_column, display, "--label-column")
+                require_column(frame, label_column, display, "--label-column")
         if generator_column is not None:
-            _require_column(synth_frame, generator_column, tables[1][1], "--generator-column")
+            require_column(synth_frame, generator_column, tables[1][1], "--generator-column")
         real_value = None
         parts = [("real", real_frame, np.arange(len(real_frame)), tables[0][1]),
                  ("synthetic", synth_frame, np.arange(len(synth_frame)), tables[1][1])]
@@ -434,7 +437,8 @@ def _load(source, role: str, names: dict) -> tuple[pd.DataFrame, dict]:
           f"{type(source).__name__}")
 
 
-def _require_column(frame: pd.DataFrame, column, display: str, option: str) -> None:
+def require_column(frame: pd.DataFrame, column, display: str, option: str) -> None:
+    """Raise InputDataError unless ``frame`` has ``column`` exactly once (naming ``option``)."""
     columns = list(frame.columns)
     if column in columns:
         if columns.count(column) > 1:
@@ -443,7 +447,7 @@ def _require_column(frame: pd.DataFrame, column, display: str, option: str) -> N
         return
     close = [c for c in columns if _norm(c) == _norm(column)]
     hint = f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
-    _fail(f"column {column!r} not found in {display} (columns: {_listing(columns, 30)}); "
+    _fail(f"column {column!r} not found in {display} (columns: {listing(columns, 30)}); "
           f"pass {option}{hint}")
 
 
@@ -453,18 +457,18 @@ def _pick_source_column(frame: pd.DataFrame, display: str):
         if hits:
             return hits[0]
     _fail(f"cannot tell which column of {display} says whether a row is real or synthetic "
-          f"(columns: {_listing(frame.columns, 30)}); pass --source-column")
+          f"(columns: {listing(frame.columns, 30)}); pass --source-column")
 
 
 def _pick_real_value(values: list, column, real_value, display: str) -> str:
     missing = [i for i, v in enumerate(values) if v is None]
     if missing:
-        _fail(f"column {column!r} of {display} is empty in {_plural(len(missing), 'row')} "
+        _fail(f"column {column!r} of {display} is empty in {plural(len(missing), 'row')} "
               f"({_rows(missing)}); fill in real or synthetic, or drop those rows")
     found = list(dict.fromkeys(values))
     if len(found) != 2:
         _fail(f"column {column!r} of {display} must have exactly two values (one for real rows, "
-              f"one for synthetic rows); found {len(found)}: {_listing(found)}; "
+              f"one for synthetic rows); found {len(found)}: {listing(found)}; "
               "fix the column or pass --source-column")
     if real_value is not None:
         wanted = str(real_value).strip()
@@ -472,26 +476,28 @@ def _pick_real_value(values: list, column, real_value, display: str) -> str:
                 or [v for v in found if v.lower() == wanted.lower()])
         if len(hits) != 1:
             _fail(f"--real-value {wanted!r} is not a value of column {column!r} in {display} "
-                  f"(values: {_listing(found)}); pass one of them")
+                  f"(values: {listing(found)}); pass one of them")
         return hits[0]
     hits = [v for v in found if v.lower() in REAL_VALUES]
     if len(hits) != 1 and _norm(column) == "is_synthetic":
         hits = [v for v in found if v.lower() in ("0", "false")]
     if len(hits) != 1:
-        _fail(f"cannot tell which value of {column!r} is real (values: {_listing(found)}) in "
+        _fail(f"cannot tell which value of {column!r} is real (values: {listing(found)}) in "
               f"{display}; pass --real-value")
     return hits[0]
 
 
 def _looks_like_text(series: pd.Series) -> bool:
-    values = [v for v in series.iloc[:_PICK_SAMPLE].tolist() if not _is_missing(v)]
+    values = [v for v in series.iloc[:_PICK_SAMPLE].tolist() if not is_missing(v)]
     if not values or not all(isinstance(v, str) for v in values):
         return False
     lengths = [len(v) for v in values if v.strip()]
     return bool(lengths) and sum(lengths) / len(lengths) >= MIN_TEXT_LENGTH
 
 
-def _pick_text_column(tables: list, exclude: list):
+def pick_text_column(tables: list, exclude: list):
+    """The text column of ``tables`` (``[(frame, display)]``, outside ``exclude``): a column with
+    a known text name, else the one column that looks like text; raises InputDataError."""
     first = tables[0][0]
     common = [c for c in first.columns if c not in exclude
               and all(c in frame.columns for frame, _ in tables[1:])]
@@ -508,12 +514,13 @@ def _pick_text_column(tables: list, exclude: list):
     where = " and ".join(display for _, display in tables)
     label = "columns" if len(tables) == 1 else "columns in both"
     shown = list(first.columns) if len(tables) == 1 else common
-    _fail(f"cannot pick the text column in {where} ({label}: {_listing(shown, 30)}); "
+    _fail(f"cannot pick the text column in {where} ({label}: {listing(shown, 30)}); "
           "pass --text-column")
 
 
-def _label_value(value) -> str | None:
-    if _is_missing(value):
+def label_value(value) -> str | None:
+    """A label or generator value as str (1.0 becomes "1"); None when missing or blank."""
+    if is_missing(value):
         return None
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)  # 1.0 from a float column with gaps means label "1"
@@ -538,24 +545,24 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
                 if generator_column is not None and side == "synthetic" else None)
         blanks, kept = [], 0
         for i, (row, text) in enumerate(zip(positions.tolist(), texts)):
-            if _is_missing(text) or not str(text).strip():
+            if is_missing(text) or not str(text).strip():
                 blanks.append(row)
                 continue
             kept += 1
             columns["side"].append(side)
             columns["row"].append(row)
             columns["text"].append(text if isinstance(text, str) else str(text))
-            columns["label"].append(None if labels is None else _label_value(labels[i]))
-            columns["generator"].append(None if gens is None else _label_value(gens[i]))
+            columns["label"].append(None if labels is None else label_value(labels[i]))
+            columns["generator"].append(None if gens is None else label_value(gens[i]))
         blank_rows[side] = blanks
-        after = f" after dropping {_plural(len(blanks), 'blank text')}" if blanks else ""
+        after = f" after dropping {plural(len(blanks), 'blank text')}" if blanks else ""
         if blanks:
-            warnings.append(f"dropped {_plural(len(blanks), 'blank text')} from the {side} side "
+            warnings.append(f"dropped {plural(len(blanks), 'blank text')} from the {side} side "
                             f"({_rows(blanks)}) of {display}")
         if kept == 0:
             _fail(f"the {side} side has no text rows{after} ({display}, column {text_column!r})")
         if kept < min_rows:
-            _fail(f"the {side} side has {_plural(kept, 'row')}{after}; at least {min_rows} are "
+            _fail(f"the {side} side has {plural(kept, 'row')}{after}; at least {min_rows} are "
                   f"needed to cross-validate ({display})")
     frame = pd.DataFrame({"side": columns["side"],
                           "row": np.asarray(columns["row"], dtype=np.int64),

@@ -25,7 +25,9 @@ from .progress import ProgressCallback, null_progress
 _BLOCK_BYTES = 64 * 2**20
 
 
-def _block_rows(n_cols: int) -> int:
+def block_rows(n_cols: int) -> int:
+    """Rows per block so that a block of float32 similarities with ``n_cols`` columns takes at
+    most about 64 MB (16 to 4096 rows)."""
     return int(max(16, min(4096, _BLOCK_BYTES // (4 * max(n_cols, 1)))))
 
 
@@ -88,7 +90,7 @@ def build_neighbor_graph(X: np.ndarray, n_real: int, k: int, manifold_k: int,
     own_radius = np.full(n, np.nan, np.float32)
     other_idx = np.full(n, -1, np.int64)
     other_sim = np.full(n, np.nan, np.float32)
-    step = _block_rows(n)
+    step = block_rows(n)
     with torch.inference_mode():
         for start in range(0, n, step):
             stop = min(n, start + step)
@@ -150,7 +152,7 @@ def manifold_counts(X: np.ndarray, n_real: int, own_radius: np.ndarray) -> dict:
     synth_radius = torch.from_numpy(np.ascontiguousarray(own_radius[n_real:], dtype=np.float32))
     hits = np.zeros(len(synth), np.int64)
     real_in_synth = torch.zeros(n_real, dtype=torch.bool)
-    step = _block_rows(n_real)
+    step = block_rows(n_real)
     with torch.inference_mode():
         for start in range(0, len(synth), step):
             sims = synth[start:start + step] @ real.T

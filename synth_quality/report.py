@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import explore
+from . import explore, lift_view
 
 #: Points drawn on the report's map at most (a random, seeded subset above this).
 MAX_MAP_POINTS = 20_000
@@ -212,10 +212,10 @@ def _inputs_text(summary: dict) -> str:
 
 def _lift_section(lift) -> list[str]:
     """The real-data control: verdict, the three models' scores, the lift, per generator."""
-    s = explore.lift_summary_of(lift)
-    level = explore.lift_level(s)
+    s = lift_view.lift_summary_of(lift)
+    level = lift_view.lift_level(s)
     m = s.get("metric_name") or s.get("metric", "score")
-    heads = explore.lift_headline(s)
+    heads = lift_view.lift_headline(s)
     scores = pd.DataFrame([{"model": h["label"], "training rows": h["n_train"],
                             m: h["value"], f"{level} interval": h["interval"]}
                            for h in heads[:3]])
@@ -231,8 +231,8 @@ def _lift_section(lift) -> list[str]:
             "</p>",
             f'<div class="verdict">{_e(s.get("verdict_sentence", s.get("verdict", "")))}</div>',
             _table(scores, numeric={"training rows": "{:,.0f}"}),
-            f"<p>{_e(explore.lift_text(s))}</p>",
-            f'<div class="plot">{_figure_div(explore.lift_scores_figure(s), "sq-lift-scores")}'
+            f"<p>{_e(lift_view.lift_text(s))}</p>",
+            f'<div class="plot">{_figure_div(lift_view.lift_scores_figure(s), "sq-lift-scores")}'
             "</div>"]
     if s.get("per_generator"):
         body += ["<h3>Lift per generator</h3>",
@@ -240,9 +240,9 @@ def _lift_section(lift) -> list[str]:
                  f"only (bars = {level} interval; right of 0 = helps; colour = verdict: green "
                  "helps, grey no significant lift, red hurts).</p>",
                  '<div class="plot">'
-                 + _figure_div(explore.lift_generator_figure(s), "sq-lift-generators")
+                 + _figure_div(lift_view.lift_generator_figure(s), "sq-lift-generators")
                  + "</div>",
-                 _table(explore.lift_generator_table(s),
+                 _table(lift_view.lift_generator_table(s),
                         numeric={"score": "{:.3f}", "lift": "{:+.3f}", "p value": "{:.3f}",
                                  "synthetic rows": "{:,.0f}"})]
     more = list((s.get("findings") or [])[1:])
@@ -296,7 +296,7 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
             f'<div class="verdict">{_e(summary.get("verdict", ""))}</div>',
             *([] if lift is None else [
                 '<div class="verdict"><strong>Real-data control:</strong> '
-                + _e(explore.lift_summary_of(lift).get("verdict_sentence", ""))
+                + _e(lift_view.lift_summary_of(lift).get("verdict_sentence", ""))
                 + " (see the Lift section below)</div>"]),
             "<h2>Scores</h2>",
             '<p class="note">All four dataset scores are in [0, 1] and high is bad. For '

@@ -28,14 +28,14 @@ from .errors import InputDataError
 OUTPUT_FILES = ("examples.parquet", "clusters.parquet", "summary.json")
 
 
-def _jsonable(value):
+def jsonable(value):
     """Make numpy scalars, arrays and NaN JSON-friendly (NaN -> null)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, (np.bool_,)):
         return bool(value)
     if isinstance(value, np.integer):
@@ -65,7 +65,7 @@ class AuditResult:
         if self.cluster_coords is not None:
             np.save(out / "cluster_coords.npy", self.cluster_coords)
         summary = dict(self.summary, warnings=list(self.warnings), config=self.config.to_dict())
-        (out / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2,
+        (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=2,
                                                      ensure_ascii=False) + "\n", encoding="utf-8")
         return out
 

@@ -22,7 +22,8 @@ from synth_quality.config import EmbedConfig
 from synth_quality.errors import ConfigError, InputDataError
 from synth_quality.io import load_inputs
 from synth_quality.lift import (HELD_OUT_SOURCE, LIFT_FILE, VERDICTS, LiftConfig, LiftResult,
-                                _weighted_auc, run_lift)
+                                run_lift)
+from synth_quality.lift_stats import weighted_auc
 
 REQUIRED_KEYS = ("metric", "real_only", "real_plus_synthetic", "synthetic_only", "lift",
                  "lift_ci", "verdict")
@@ -414,11 +415,11 @@ def test_model_without_sample_weight_and_other_metric(case):
 def test_bootstrap_is_paired():
     """Two models with the same predictions differ by exactly 0 on every resample; a model that
     is right on 10 more of 200 rows gains exactly 0.05 on average, with a narrow interval."""
-    from synth_quality.lift import _Bootstrap
+    from synth_quality.lift_stats import Bootstrap
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
-    boot = _Bootstrap(y, 2, LiftConfig(n_bootstrap=500), rng)
+    boot = Bootstrap(y, 2, LiftConfig(n_bootstrap=500), rng)
     pred = np.where(rng.random(200) < 0.7, y, 1 - y)
     same = {0: (pred, None), 1: (pred.copy(), None)}
     diffs = boot.pooled("accuracy", same, {0: (pred, None), 1: (pred, None)})
@@ -475,7 +476,7 @@ def test_weighted_auc_equals_auc_of_repeated_rows():
     y = rng.integers(0, 2, 60)
     score = np.round(rng.random(60), 1)  # many ties
     counts = rng.integers(0, 4, size=(5, 60)).astype(np.float32)
-    got = _weighted_auc(y, score, counts)
+    got = weighted_auc(y, score, counts)
     for b in range(5):
         idx = np.repeat(np.arange(60), counts[b].astype(int))
         assert got[b] == pytest.approx(roc_auc_score(y[idx], score[idx]))

@@ -1,5 +1,5 @@
-"""The Lift page (pages/6_Lift.py), its helpers in synth_quality.explore, and the report's lift
-section.
+"""The Lift page (pages/6_Lift.py), its helpers in synth_quality.lift_view, and the report's
+lift section.
 
 Lift results here are small and fast: the hashing embedder of conftest and few replicates and
 resamples (``FAST``), so a whole control takes a few seconds. The page tests run under AppTest
@@ -19,7 +19,7 @@ import pytest
 from browser_conftest import REPO, app, audits  # noqa: F401  (session fixture)
 from browser_conftest import texts as _texts
 from conftest import HashingEmbedder
-from synth_quality import AuditResult, explore, report
+from synth_quality import AuditResult, explore, lift_view, report
 from synth_quality.config import EmbedConfig
 from synth_quality.errors import InputDataError
 from synth_quality.lift import LIFT_FILE, LiftConfig, LiftResult, run_lift
@@ -33,7 +33,7 @@ PAYLOAD = "<script>window.__sq_xss = 1</script><img src=x onerror=alert(1)> **bo
 
 def fast_lift(result: AuditResult, **kwargs) -> LiftResult:
     """The control on an audit's rows, ranked by the audit, in a few seconds."""
-    return run_lift(explore.lift_inputs(result.examples, result.summary), config=FAST,
+    return run_lift(lift_view.lift_inputs(result.examples, result.summary), config=FAST,
                     embed_config=NO_CACHE, embedder=HashingEmbedder(),
                     audit_examples=result.examples, **kwargs)
 
@@ -47,7 +47,7 @@ def planted_lift(planted_audit):
 
 def test_lift_inputs_keep_the_audit_rows_and_their_numbers(planted_audit):
     ex = planted_audit.examples
-    inputs = explore.lift_inputs(ex, planted_audit.summary)
+    inputs = lift_view.lift_inputs(ex, planted_audit.summary)
     frame = inputs.frame
     assert len(frame) == len(ex)
     assert frame["side"].tolist() == sorted(frame["side"].tolist())        # real rows first
@@ -58,40 +58,40 @@ def test_lift_inputs_keep_the_audit_rows_and_their_numbers(planted_audit):
     # Missing labels and generators become None, which run_lift leaves out with a note.
     ex2 = ex.copy()
     ex2.loc[ex2.index[0], "label"] = float("nan")
-    assert explore.lift_inputs(ex2).frame["label"].iloc[0] is None
+    assert lift_view.lift_inputs(ex2).frame["label"].iloc[0] is None
 
 
 def test_audit_without_labels_is_refused_in_words(planted_audit):
     ex = planted_audit.examples.drop(columns="label")
-    assert not explore.audit_has_labels(ex)
+    assert not lift_view.audit_has_labels(ex)
     with pytest.raises(InputDataError, match="--label-column"):
-        explore.lift_inputs(ex)
+        lift_view.lift_inputs(ex)
     only_real = planted_audit.examples.copy()
     only_real.loc[only_real["side"] == "synthetic", "label"] = None
-    assert not explore.audit_has_labels(only_real)
-    assert explore.audit_has_labels(planted_audit.examples)
+    assert not lift_view.audit_has_labels(only_real)
+    assert lift_view.audit_has_labels(planted_audit.examples)
 
 
 def test_the_control_ranks_by_the_audit(planted_lift, planted_audit):
     s = planted_lift.summary
     assert {v["source"] for v in s["signals"].values()} == {"audit"}
     assert s["n_train_synthetic"] == int((planted_audit.examples["side"] == "synthetic").sum())
-    assert explore.lift_mismatch(s, planted_audit.examples) is None
+    assert lift_view.lift_mismatch(s, planted_audit.examples) is None
     other = dict(s, n_train_synthetic=s["n_train_synthetic"] + 7)
-    assert "may come from other data" in explore.lift_mismatch(other, planted_audit.examples)
+    assert "may come from other data" in lift_view.lift_mismatch(other, planted_audit.examples)
 
 
 def test_lift_embed_config_follows_the_audit():
-    cfg = explore.lift_embed_config({"config": {"embed": {"model": "m", "batch_size": 7,
-                                                          "cache_dir": "/c", "use_cache": True,
-                                                          "unknown": 1}}})
+    cfg = lift_view.lift_embed_config({"config": {"embed": {"model": "m", "batch_size": 7,
+                                                            "cache_dir": "/c", "use_cache": True,
+                                                            "unknown": 1}}})
     assert (cfg.model, cfg.batch_size, cfg.cache_dir) == ("m", 7, "/c")
-    assert explore.lift_embed_config({}) == EmbedConfig()
+    assert lift_view.lift_embed_config({}) == EmbedConfig()
 
 
 def test_headline_tables_and_text(planted_lift):
     s = planted_lift.to_dict()
-    heads = explore.lift_headline(s)
+    heads = lift_view.lift_headline(s)
     assert [h["label"] for h in heads] == ["Real only", "Real + synthetic", "Synthetic only",
                                           "Lift"]
     assert heads[0]["value"] == f"{s['real_only']:.3f}"
@@ -99,42 +99,42 @@ def test_headline_tables_and_text(planted_lift):
     lo, hi = s["lift_ci"]
     assert heads[3]["interval"] == f"{lo:+.3f} to {hi:+.3f}"
     assert heads[1]["n_train"] == s["n_train_real"] + s["n_train_synthetic"]
-    table = explore.lift_score_table(s)
-    assert table["model"].tolist() == list(explore.LIFT_MODELS.values())
+    table = lift_view.lift_score_table(s)
+    assert table["model"].tolist() == list(lift_view.LIFT_MODELS.values())
     assert table["accuracy"].tolist() == pytest.approx(
-        [s["metrics"][k]["accuracy"]["score"] for k in explore.LIFT_MODELS])
-    text = explore.lift_text(s)
+        [s["metrics"][k]["accuracy"]["score"] for k in lift_view.LIFT_MODELS])
+    text = lift_view.lift_text(s)
     assert f"{s['lift']:+.3f}" in text and "95% interval" in text
-    assert explore.LIFT_VERDICT_MEANING[s["verdict"]] in text
-    gens = explore.lift_generator_table(s)
+    assert lift_view.LIFT_VERDICT_MEANING[s["verdict"]] in text
+    gens = lift_view.lift_generator_table(s)
     assert set(gens["generator"]) == set(s["per_generator"])
-    assert len(explore.how_much_table(s)) == len(s["how_much"])
-    details = dict(explore.lift_eval_details(s).values.tolist())
+    assert len(lift_view.how_much_table(s)) == len(s["how_much"])
+    details = dict(lift_view.lift_eval_details(s).values.tolist())
     assert details["evaluation set"] == s["eval"]["source"]
     assert details["rows scored"].startswith(f"{s['eval']['n_rows']:,} of")
     for signal in s["filter_and_retest"]:
-        t = explore.filter_retest_table(s, signal)
+        t = lift_view.filter_retest_table(s, signal)
         assert t["dropped %"].tolist() == [10.0, 40.0]
-    overview = explore.filter_retest_overview(s)
+    overview = lift_view.filter_retest_overview(s)
     assert len(overview) == len(s["filter_and_retest"])
-    assert explore.lift_number(None) == "n/a" and explore.lift_interval([None, 1]) == "n/a"
+    assert lift_view.lift_number(None) == "n/a" and lift_view.lift_interval([None, 1]) == "n/a"
 
 
 def test_figures_state_axes_and_direction(planted_lift):
     s = planted_lift.to_dict()
-    fig = explore.lift_scores_figure(s)
-    assert [t.name for t in fig.data] == list(explore.LIFT_MODELS.values())
+    fig = lift_view.lift_scores_figure(s)
+    assert [t.name for t in fig.data] == list(lift_view.LIFT_MODELS.values())
     assert "higher = better" in fig.layout.xaxis.title.text
     assert fig.data[0].error_x.array[0] == pytest.approx(s["real_only_ci"][1] - s["real_only"])
-    gen = explore.lift_generator_figure(s)
+    gen = lift_view.lift_generator_figure(s)
     assert "right of 0 = helps" in gen.layout.xaxis.title.text
     assert sum(len(t.y) for t in gen.data) == 1 + len(s["per_generator"])
-    curve = explore.how_much_figure(s)
+    curve = lift_view.how_much_figure(s)
     line = [t for t in curve.data if t.name == "lift"][0]
     assert list(line.x) == [0.0, 50.0, 100.0] and line.y[0] == 0.0
     assert "above 0 = helps" in curve.layout.yaxis.title.text
     for y in ("lift", "score"):
-        fig = explore.filter_retest_figure(s, "label_issue", y)
+        fig = lift_view.filter_retest_figure(s, "label_issue", y)
         names = [t.name for t in fig.data]
         assert "random drops (mean)" in names and "drop the worst by Label issue" in names
         assert any("interval" in (n or "") for n in names)          # the random band
@@ -146,7 +146,7 @@ def test_figures_state_axes_and_direction(planted_lift):
 def test_generator_names_are_escaped_in_figures(planted_lift):
     s = json.loads(json.dumps(planted_lift.to_dict()))
     s["per_generator"] = {PAYLOAD: next(iter(s["per_generator"].values()))}
-    fig = explore.lift_generator_figure(s)
+    fig = lift_view.lift_generator_figure(s)
     labels = [y for t in fig.data for y in t.y]
     assert not any("<script>" in str(v) for v in labels)
     assert any("&lt;script&gt;" in str(v) for v in labels)
@@ -166,19 +166,19 @@ def test_filter_sentences_say_whether_the_ranking_beats_random():
     s = {"filter_and_retest": {"label_issue": [_entry(5), _entry(10, beats=True, vs=0.03)],
                                "outlier": [_entry(5, worse=True, vs=-0.02), _entry(10)]},
          "config": {"alpha": 0.05}}
-    yes = explore.filter_retest_sentence(s, "label_issue")
+    yes = lift_view.filter_retest_sentence(s, "label_issue")
     assert "beats dropping as many rows at random at 10%" in yes and "+0.030" in yes
-    no = explore.filter_retest_sentence(s, "outlier")
+    no = lift_view.filter_retest_sentence(s, "outlier")
     assert "never significantly better" in no and "worse than random at 5%" in no
-    assert "Label issue" in explore.filter_retest_summary(s)
-    assert "No audit ranking" in explore.filter_retest_summary(
+    assert "Label issue" in lift_view.filter_retest_summary(s)
+    assert "No audit ranking" in lift_view.filter_retest_summary(
         {"filter_and_retest": {"outlier": [_entry(5)]}})
-    overview = explore.filter_retest_overview(s)
+    overview = lift_view.filter_retest_overview(s)
     assert overview["beats random at"].tolist() == ["10%", "never"]
 
 
 def test_progress_tracker_reads_the_lift_stages():
-    t = explore.LiftProgressTracker()
+    t = lift_view.LiftProgressTracker()
     seen = [t.update("embedding", 0, 100), t.update("embedding", 100, 100),
             t.update("leakage guard", 0, None), t.update("leakage guard", 1, None),
             t.update("ranking", 1, None), t.update("lift", 0, 40), t.update("lift", 20, 40),
@@ -217,7 +217,7 @@ def test_report_has_an_escaped_offline_lift_section(planted_audit, planted_lift)
         assert links.refs == []              # nothing to fetch: no src, no href
         assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)\s*=", html)
         assert f"{planted_lift.summary['lift']:+.3f}" in html
-        for model in explore.LIFT_MODELS.values():
+        for model in lift_view.LIFT_MODELS.values():
             assert model in html
     # The payload (generator name, sentence, source, findings) is escaped everywhere.
     html = report.to_html(planted_audit, n_examples=1, lift=s)

@@ -11,7 +11,7 @@ from synth_quality.cluster import cluster_table, ctfidf_keywords, holm
 from synth_quality.config import AuditConfig, ClusterConfig
 from synth_quality.detect import auc_with_ci, out_of_fold_p_synthetic
 from synth_quality.errors import ConfigError
-from synth_quality.neighbors import _block_rows, build_neighbor_graph, manifold_counts
+from synth_quality.neighbors import block_rows, build_neighbor_graph, manifold_counts
 from synth_quality.scores import dataset_scores, near_duplicate_groups, outlier_scores
 
 
@@ -35,8 +35,8 @@ def test_neighbour_graph_matches_brute_force():
 
 
 def test_neighbour_blocks_never_hold_an_n_by_n_matrix():
-    assert _block_rows(50_000) * 50_000 * 4 <= 64 * 2**20
-    assert _block_rows(50_000) < 50_000
+    assert block_rows(50_000) * 50_000 * 4 <= 64 * 2**20
+    assert block_rows(50_000) < 50_000
 
 
 def test_delong_auc_matches_sklearn_and_ci_narrows_with_n():
