@@ -412,11 +412,11 @@ def load_side(source, side: str = "synthetic", *, text_column=None, label_column
         _fail(f"column {text_column!r} cannot be both the text column and the label or "
               "generator column; pass different columns")
     if text_column is None:
-        text_column = _pick_text_column([(frame, display)], extra)
+        text_column = pick_text_column([(frame, display)], extra)
     for column, role in ((text_column, "text"), (label_column, "label"),
                          (generator_column, "generator")):
         if column is not None:
-            _require_column(frame, column, display, f"--{role}-column")
+            require_column(frame, column, display, f"--{role}-column")
     return _assemble([(side, frame, np.arange(len(frame)), display)], [{**info, "side": side}],
                      text_column, label_column,
                      generator_column if side == "synthetic" else None, None, min_rows)
