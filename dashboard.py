@@ -89,6 +89,8 @@ class Audit:
     key : an id for caches and widget keys; changes with the folder, its contents and the
         minimum cluster size
     min_cluster_size : the minimum cluster size in use
+    saved_key : the same id without the minimum cluster size, for what re-clustering leaves
+        alone (the map coloured by anything but the cluster)
     """
 
     result: object
@@ -97,6 +99,7 @@ class Audit:
     label: str
     key: str
     min_cluster_size: int
+    saved_key: str = ""
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,15 +159,18 @@ def run_add_with_progress(folder, previous, container=None, **add_kwargs):
 
 @st.cache_resource(show_spinner=False)
 def preload_for_adding(model: str):
-    """Load the embedding model and UMAP's cached machine code in a background thread, once per
-    server, so that adding rows to an audit does not start with seconds of imports."""
+    """Load the embedding model and UMAP's cached machine code in a background thread, and start
+    the UMAP worker process, once per server, so that adding rows to an audit does not start
+    with seconds of imports and its two projections run side by side."""
 
     def load():
         try:
             from synth_quality.config import EmbedConfig
             from synth_quality.embed import make_embedder
+            from synth_quality.project import start_projection_worker
             from synth_quality.warmup import load_in_process
 
+            start_projection_worker()  # its own process: imports UMAP beside this thread
             config = EmbedConfig(model=model)
             make_embedder(config).prepare(config)
             load_in_process()
@@ -247,8 +253,9 @@ def current_audit() -> Audit:
     size = int(ss.get("sq_min_cluster_size") or default_size)
     can_recluster = base.cluster_coords is not None
     result = recluster(folder, stamp, size) if (size != default_size and can_recluster) else base
-    key = f"{folder}@{stamp:.0f}#{size if size != default_size else 'saved'}"
-    return Audit(result, base, folder, source["label"], key, size)
+    saved_key = f"{folder}@{stamp:.0f}"
+    key = f"{saved_key}#{size if size != default_size else 'saved'}"
+    return Audit(result, base, folder, source["label"], key, size, saved_key)
 
 
 # --------------------------------------------------------------------------- the page frame
@@ -303,6 +310,32 @@ def _warm_numba():
     return start_background_warmup()
 
 
+#: What later actions import (re-clustering: hdbscan, scikit-learn, scipy.stats; the report),
+#: about 3 s on this project's 2-core machine.
+LATER_IMPORTS = ("hdbscan", "sklearn.feature_extraction.text", "scipy.stats",
+                 "plotly.graph_objects", "synth_quality.cluster", "synth_quality.report")
+
+
+@st.cache_resource(show_spinner=False)
+def _import_the_rest_after(_first_page: threading.Thread):
+    """Once per server, after the first page has been drawn (its script thread has ended),
+    import what later actions need, so that the first minimum-cluster-size change does not
+    wait for it and the first page does not share the processor with it."""
+    import importlib
+
+    def run():
+        _first_page.join()
+        for name in LATER_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the page that needs it reports the problem
+                return
+
+    thread = threading.Thread(target=run, name="synth-quality-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     """First call of every page: page config, sidebar, and the current audit.
 
@@ -319,6 +352,7 @@ def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     ss = st.session_state
     ss.setdefault("sq_flagged", set())
     _warm_numba()
+    _import_the_rest_after(threading.current_thread())
     _nav()
     try:
         audit = current_audit()

@@ -1,19 +1,23 @@
-"""Dashboard timings in a real browser: first page of a saved audit, the Map page, re-clustering.
+"""Dashboard timings in a real browser: first page of a saved audit, the Map page, re-clustering
+(on the Clusters page), and adding synthetic rows.
 
-    python bench/dashboard_probe.py AUDIT_DIR        # prints JSON; bench/run.py calls it
+    python bench/dashboard_probe.py AUDIT_DIR [ADD_FILE]   # prints JSON; bench/run.py calls it
 
-Starts ``streamlit run app.py`` on a free loopback port with ``SYNTH_QUALITY_AUDIT_DIR`` set
-(the way ``synth-quality app --audit-dir`` opens a saved audit), then drives Debian's Chromium
-with Playwright. Times run from the browser's request to the moment the content is visible.
+Starts ``synth-quality app --audit-dir AUDIT_DIR`` on a free loopback port (how users open a
+saved audit), then drives Debian's Chromium with Playwright. Times run from the browser's request to the moment the content is visible.
+With ADD_FILE (synthetic rows whose texts are not in the embedding cache) it also times the Data
+page's "Add synthetic rows to the current audit", from the click to "Audit ready".
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -27,17 +31,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main(audit_dir: str) -> dict:
+def main(audit_dir: str, add_file: str | None = None) -> dict:
     from playwright.sync_api import expect, sync_playwright
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, SYNTH_QUALITY_AUDIT_DIR=audit_dir)
+    # Started the way users start it (`synth-quality app --audit-dir`, which the README's
+    # `bash run.sh app` runs); headless and without a file watcher, as a benchmark should be.
+    env = dict(os.environ, STREAMLIT_SERVER_HEADLESS="true",
+               STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
+    log = open(Path(tempfile.gettempdir()) / f"sq-dashboard-probe-{port}.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "synth_quality", "app", "--port", str(port), "--audit-dir",
+         audit_dir], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     out = {}
     try:
         t0 = time.perf_counter()
@@ -47,6 +53,8 @@ def main(audit_dir: str) -> dict:
                     if r.read().strip() == b"ok":
                         break
             except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"the dashboard exited with {server.returncode}; see {log.name}")
                 time.sleep(0.1)
         out["server_start_s"] = time.perf_counter() - t0
         with sync_playwright() as p:
@@ -62,15 +70,33 @@ def main(audit_dir: str) -> dict:
             page.goto(url + "/Map")
             page.wait_for_selector(".js-plotly-plot", state="visible", timeout=60_000)
             out["map_page_s"] = time.perf_counter() - t0
+            # Re-clustering, on the Clusters page: until the page's caption names the new
+            # size and Streamlit has finished the run (chart and table redrawn).
+            page.goto(url + "/Clusters")
+            expect(page.locator("h1").filter(has_text="Clusters")).to_be_visible(timeout=60_000)
+            page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
             saved = json.loads((Path(audit_dir) / "summary.json").read_text())
             size = int(saved["min_cluster_size_used"]) + 7
             box = page.locator("[data-testid=stSidebar] input[type=number]").first
             box.fill(str(size))
             t0 = time.perf_counter()
             box.press("Enter")
-            expect(page.get_by_text("Re-clustered:").first).to_be_visible(timeout=60_000)
-            page.wait_for_selector(".js-plotly-plot", state="visible", timeout=60_000)
+            expect(page.get_by_text(f"minimum size {size};", exact=False)).to_be_visible(timeout=60_000)
+            page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=60_000)
             out["recluster_s"] = time.perf_counter() - t0
+            if add_file:
+                page.goto(url + "/Data")
+                page.get_by_text("Add synthetic rows to the current audit").click()
+                page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(add_file)
+                button = page.get_by_role("button", name=re.compile(r"^Add [\d,]+ rows and re-audit$"))
+                expect(button).to_be_visible(timeout=60_000)
+                time.sleep(float(os.environ.get("SQ_PROBE_SETTLE", "0")))
+                t0 = time.perf_counter()
+                button.click()
+                expect(page.get_by_text("Audit ready")).to_be_visible(timeout=300_000)
+                out["add_rows_s"] = time.perf_counter() - t0
+                done = page.get_by_text(re.compile(r"^Done in [\d.]+ s$"))
+                out["add_rows_progress_text"] = done.first.inner_text() if done.count() else None
             browser.close()
     finally:
         server.terminate()
@@ -79,4 +105,4 @@ def main(audit_dir: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print(json.dumps(main(*sys.argv[1:3])))

@@ -9,22 +9,38 @@ The public API::
     result.summary       # dataset scores, detection AUC, timings...
     result.save("runs/first")
     bigger = add_rows(result, "round2.csv")   # the same audit plus new synthetic rows
+
+The names are imported on first use (PEP 562): ``import synth_quality.explore`` (the dashboard's
+first page) does not pay for scipy.stats and scikit-learn, which only the audit itself needs.
 """
 
-from .config import (AuditConfig, ClusterConfig, DetectConfig, EmbedConfig, ProjectConfig,
-                     ScoreConfig)
-from .errors import (ConfigError, InputDataError, MissingDependencyError, ModelLoadError,
-                     SynthQualityError)
-from .incremental import add_rows
-from .io import AuditInput, load_inputs
-from .lift import LiftConfig, LiftResult, run_lift
-from .pipeline import audit
-from .result import AuditResult
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "audit", "add_rows", "run_lift", "LiftConfig", "LiftResult", "load_inputs", "AuditInput", "AuditResult", "AuditConfig", "EmbedConfig",
-    "ProjectConfig", "ClusterConfig", "DetectConfig", "ScoreConfig", "SynthQualityError",
-    "InputDataError", "ConfigError", "MissingDependencyError", "ModelLoadError", "__version__",
-]
+#: public name -> the module that defines it
+_EXPORTS = {
+    "audit": "pipeline", "add_rows": "incremental", "run_lift": "lift",
+    "LiftConfig": "lift", "LiftResult": "lift", "load_inputs": "io", "AuditInput": "io",
+    "AuditResult": "result", "AuditConfig": "config", "EmbedConfig": "config",
+    "ProjectConfig": "config", "ClusterConfig": "config", "DetectConfig": "config",
+    "ScoreConfig": "config", "SynthQualityError": "errors", "InputDataError": "errors",
+    "ConfigError": "errors", "MissingDependencyError": "errors", "ModelLoadError": "errors",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'synth_quality' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

@@ -145,7 +145,7 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
                      f"({warm['rows_matched']:,} rows were in it, {warm['rows_new']:,} are new)")
     cluster_projection = None
     if cluster_projector is None:
-        # On large inputs this starts the cluster projection in a second process, to run
+        # This starts the cluster projection in a second process (the UMAP worker), to run
         # beside the map projection; its stage time is then only the wait after the map.
         cluster_projection = project_in_background(
             X, graph, config.project.cluster_components, config.project.n_neighbors, 0.0, seed,

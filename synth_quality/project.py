@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import Protocol
@@ -27,11 +28,15 @@ from .neighbors import NeighborGraph
 
 log = logging.getLogger(__name__)
 
-# From this many rows up, the cluster projection runs in a second process beside the map
-# projection (seeded UMAP is single-threaded, so the two fits can share 2 cores). Below it the
-# second process's start-up (about 3 s of imports) eats most of the gain: measured at 9,350
-# rows each fit takes about 6 s, at 51,000 rows 42 s (2-d) and 60 s (5-d).
-PARALLEL_PROJECTION_MIN_ROWS = 20_000
+# Seeded UMAP is single-threaded, so the cluster projection can run in a second process (a
+# ProjectionWorker) beside the map projection, on the other core. A new worker costs about 3 s
+# of start-up (imports), which pays only when a fit takes longer than that: a fit from scratch
+# of at least this many rows (about 6 s at 9,350 rows, 42-60 s at 51,000) ...
+NEW_WORKER_MIN_ROWS = 5_000
+# ... while a worker that is already running (the dashboard starts one ahead of time, see
+# start_projection_worker) is used from this many rows up, warm starts included (at 10,350
+# rows a warm-started fit takes about 1.7 s).
+WORKER_PROJECTION_MIN_ROWS = 2_000
 
 
 class Projector(Protocol):
@@ -166,73 +171,166 @@ class _InThisProcess:
         return project(X, graph, **kwargs)
 
 
-class _ProjectionProcess:
-    """A projection computed by :func:`_worker_main` in a child process.
+class ProjectionWorker:
+    """A child process with UMAP imported and its machine code loaded, waiting for projections.
 
-    ``result()`` waits for it; if the child fails for any reason the projection is computed
-    here instead (same inputs, same seed, so the same layout), with a log message.
+    A long-running process (the dashboard) starts one ahead of time with
+    :func:`start_projection_worker`; :func:`project_in_background` then hands it the cluster
+    projection, which runs beside the map projection without the ~3 s start of a new process.
+    Jobs go over its stdin as folder paths (the files :func:`_worker_main` reads), one at a
+    time; it exits when this process closes the pipe (or exits).
     """
 
-    def __init__(self, folder: tempfile.TemporaryDirectory, args: tuple):
-        self._folder, self._args = folder, args
-        path = Path(folder.name)
+    def __init__(self):
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        with open(path / "stderr.txt", "wb") as stderr:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c",
-                 "import sys; from synth_quality.project import _worker_main; "
-                 "_worker_main(sys.argv[1])", str(path)],
-                env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "from synth_quality.project import _serve; _serve()"],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, bufsize=1)
+        self._busy = threading.Lock()
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def try_submit(self, folder: tempfile.TemporaryDirectory, args: tuple):
+        """A job whose ``result()`` waits for the projection, or None if the worker is busy or gone."""
+        if not self.alive() or not self._busy.acquire(blocking=False):
+            return None
+        try:
+            self._process.stdin.write(folder.name + "\n")
+            self._process.stdin.flush()
+        except OSError:
+            self._busy.release()
+            return None
+        return _WorkerJob(self, folder, args)
+
+    def _answer(self) -> str:
+        """The worker's reply to the current job ("ok" or "error ..."); "" if it died."""
+        try:
+            while True:
+                line = self._process.stdout.readline()
+                if not line:
+                    return ""
+                if line.startswith(_REPLY) and line.strip() != _REPLY + "ready":
+                    return line[len(_REPLY):].strip()
+        finally:
+            self._busy.release()
+
+    def stop(self) -> None:
+        try:
+            self._process.stdin.close()
+            self._process.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._process.kill()
+
+
+class _WorkerJob:
+    """A projection sent to a :class:`ProjectionWorker`; falls back to this process on failure."""
+
+    def __init__(self, worker: ProjectionWorker, folder, args: tuple):
+        self._worker, self._folder, self._args = worker, folder, args
 
     def result(self) -> np.ndarray:
-        path = Path(self._folder.name)
         try:
-            code = self._process.wait()
-            if code == 0:
-                return np.load(path / "out.npy")
-            log.warning("the background UMAP process failed (exit %s): %s; projecting here",
-                        code, (path / "stderr.txt").read_text(errors="replace")[-500:])
+            answer = self._worker._answer()
+            if answer == "ok":
+                return np.load(Path(self._folder.name) / "out.npy")
+            log.warning("the UMAP worker failed (%s); projecting here", answer or "it exited")
         except OSError as exc:
-            log.warning("the background UMAP process failed (%s); projecting here", exc)
+            log.warning("the UMAP worker failed (%s); projecting here", exc)
         finally:
             self._folder.cleanup()
         return project(*self._args[:2], **self._args[2])
+
+
+_WORKER: ProjectionWorker | None = None
+_WORKER_LOCK = threading.Lock()
+
+
+def start_projection_worker() -> ProjectionWorker | None:
+    """Start (once per process) the :class:`ProjectionWorker` that later audits hand their
+    cluster projection to; None on a one-core machine or if it cannot start."""
+    global _WORKER
+    if (os.cpu_count() or 1) < 2:
+        return None
+    with _WORKER_LOCK:
+        if _WORKER is None or not _WORKER.alive():
+            try:
+                _WORKER = ProjectionWorker()
+            except OSError as exc:
+                log.info("could not start the UMAP worker: %s", exc)
+                _WORKER = None
+        return _WORKER
+
+
+_REPLY = "synth-quality-umap-worker: "  # marks the worker's replies among any other output
+
+
+def _serve() -> None:
+    """The worker's loop: load UMAP once, then project each folder named on stdin."""
+    replies = sys.stdout
+    sys.stdout = sys.stderr  # anything else that prints must not look like a reply
+
+    def reply(text: str) -> None:
+        replies.write(_REPLY + text.replace("\n", " ")[:300] + "\n")
+        replies.flush()
+
+    from .warmup import load_in_process
+
+    load_in_process()
+    reply("ready")
+    for line in sys.stdin:
+        try:
+            _worker_main(line.strip())
+            reply("ok")
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which projects itself
+            reply(f"error {type(exc).__name__}: {exc}")
+
+
+def _job_folder(X, graph, kwargs) -> tempfile.TemporaryDirectory:
+    """The files :func:`_worker_main` reads, in a temporary folder."""
+    folder = tempfile.TemporaryDirectory(prefix="synth-quality-umap-")
+    path = Path(folder.name)
+    np.save(path / "X.npy", X)
+    np.save(path / "knn_indices.npy", graph.knn_indices)
+    np.save(path / "knn_similarities.npy", graph.knn_similarities)
+    if kwargs.get("init") is not None:
+        np.save(path / "init.npy", kwargs["init"])
+    (path / "kwargs.json").write_text(json.dumps({k: v for k, v in kwargs.items() if k != "init"}))
+    return folder
 
 
 def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int,
                           n_neighbors: int, min_dist: float, random_state: int | None,
                           n_epochs: int | None = None, cache_dir: str | None = None,
                           use_cache: bool = False, init: np.ndarray | None = None):
-    """Start :func:`project` (default UMAP projector) in a child process when that pays.
+    """Start :func:`project` (default UMAP projector) in another process when that pays.
 
     Returns an object whose ``result()`` is what ``project`` would return with the same
-    arguments. The child runs only for seeded runs of at least
-    :data:`PARALLEL_PROJECTION_MIN_ROWS` rows on a machine with more than one core, and only if
-    the projection cache does not already hold the answer; otherwise ``result()`` computes (or
-    reads) it here.
+    arguments. Only seeded runs on a machine with more than one core, whose answer is not in
+    the projection cache already, go elsewhere: to the running :class:`ProjectionWorker` from
+    :data:`WORKER_PROJECTION_MIN_ROWS` rows (if it is free), or to a worker started now for a
+    fit from scratch of :data:`NEW_WORKER_MIN_ROWS` rows or more. Otherwise ``result()``
+    computes (or reads) it here.
     """
     kwargs = dict(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
                   random_state=random_state, n_epochs=n_epochs, cache_dir=cache_dir,
                   use_cache=use_cache, init=init)
     cached = (use_cache and random_state is not None and graph is not None
               and _cache_path(cache_dir, X, _cache_params(graph, **kwargs)).is_file())
-    if (cached or random_state is None or graph is None or X.shape[0] < PARALLEL_PROJECTION_MIN_ROWS
-            or (os.cpu_count() or 1) < 2):
+    if cached or random_state is None or graph is None or (os.cpu_count() or 1) < 2:
         return _InThisProcess(X, graph, kwargs)
-    folder = tempfile.TemporaryDirectory(prefix="synth-quality-umap-")
-    path = Path(folder.name)
-    np.save(path / "X.npy", X)
-    np.save(path / "knn_indices.npy", graph.knn_indices)
-    np.save(path / "knn_similarities.npy", graph.knn_similarities)
-    if init is not None:
-        np.save(path / "init.npy", init)
-    (path / "kwargs.json").write_text(json.dumps({k: v for k, v in kwargs.items() if k != "init"}))
-    try:
-        return _ProjectionProcess(folder, (X, graph, kwargs))
-    except OSError as exc:
-        log.warning("could not start a background UMAP process (%s); projecting here", exc)
+    n = X.shape[0]
+    worker = _WORKER if _WORKER is not None and _WORKER.alive() else None
+    if worker is None and n >= NEW_WORKER_MIN_ROWS and init is None:
+        worker = start_projection_worker()
+    if worker is not None and n >= WORKER_PROJECTION_MIN_ROWS:
+        folder = _job_folder(X, graph, kwargs)
+        job = worker.try_submit(folder, (X, graph, kwargs))
+        if job is not None:
+            return job
         folder.cleanup()
-        return _InThisProcess(X, graph, kwargs)
+    return _InThisProcess(X, graph, kwargs)
 
 
 def _worker_main(folder: str) -> None:

@@ -130,6 +130,12 @@ _HTML_ENTITY_RE = re.compile(r"&#?\w+;")
 _SPACE_PUNCT_RE = re.compile(r" [,.!?;:)]")
 
 
+def _has_uppercase(text: str) -> bool:
+    if text.isascii():  # exact for ASCII, and a C loop instead of a Python one
+        return text.lower() != text
+    return any(c.isupper() for c in text)
+
+
 def _n_words_of(tokens: list[str]) -> float:
     return float(sum(map(_is_word, tokens)))
 
@@ -146,16 +152,14 @@ _FROM_TOKENS = {"n_words": _n_words_of, "mean_word_length": _mean_word_length_of
 
 #: name -> (description for humans, function text -> float). Order is the report order.
 SURFACE_FEATURES: "OrderedDict[str, tuple[str, Callable[[str], float]]]" = OrderedDict([
-    ("has_uppercase", ("contains a capital letter",
-                       lambda t: float(any(c.isupper() for c in t)))),
+    ("has_uppercase", ("contains a capital letter", lambda t: float(_has_uppercase(t)))),
     ("has_html_entity", ("contains an HTML entity",
                          lambda t: float(bool(_HTML_ENTITY_RE.search(t))))),
     ("space_before_punctuation", ("is tokenised (space before punctuation)",
                                   lambda t: float(bool(_SPACE_PUNCT_RE.search(t))))),
     ("n_words", ("length in words", lambda t: _n_words_of(tokenize(t)))),
     ("mean_word_length", ("mean word length", lambda t: _mean_word_length_of(tokenize(t)))),
-    ("has_non_ascii", ("contains non-ASCII characters",
-                       lambda t: float(any(ord(c) > 127 for c in t)))),
+    ("has_non_ascii", ("contains non-ASCII characters", lambda t: float(not t.isascii()))),
 ])
 
 # Short names that open the report sentence of binary features ("Casing alone separates ...").

@@ -1,4 +1,4 @@
-"""The cluster projection in a second process gives exactly the layout computed in-process."""
+"""The cluster projection in the UMAP worker process gives exactly the layout computed here."""
 
 from __future__ import annotations
 
@@ -19,23 +19,42 @@ def small_graph():
     return X, build_neighbor_graph(X, 200, 14, 5)
 
 
-def test_background_process_gives_the_in_process_layout(small_graph, monkeypatch, tmp_path):
+@pytest.fixture
+def fresh_worker(monkeypatch):
+    """No worker running before the test, and none left after it."""
+    monkeypatch.setattr(project_module, "_WORKER", None)
+    yield
+    if project_module._WORKER is not None:
+        project_module._WORKER.stop()
+    project_module._WORKER = None
+
+
+def test_a_fit_from_scratch_starts_a_worker_with_the_in_process_layout(small_graph, monkeypatch,
+                                                                         fresh_worker):
     X, graph = small_graph
-    monkeypatch.setattr(project_module, "PARALLEL_PROJECTION_MIN_ROWS", 0)
+    monkeypatch.setattr(project_module, "NEW_WORKER_MIN_ROWS", 0)
+    monkeypatch.setattr(project_module, "WORKER_PROJECTION_MIN_ROWS", 0)
     args = (X, graph, 5, 15, 0.0, 0)
-    pending = project_in_background(*args, n_epochs=50, cache_dir=str(tmp_path))
-    assert isinstance(pending, project_module._ProjectionProcess)  # really a second process
+    pending = project_in_background(*args, n_epochs=50)
+    assert isinstance(pending, project_module._WorkerJob)  # really a second process
     here = project(*args, n_epochs=50)
     there = pending.result()
     assert there.shape == (400, 5)
     np.testing.assert_array_equal(there, here)
+    # A warm start does not start a worker of its own (the start-up would cost more than it saves).
+    project_module._WORKER.stop()
+    project_module._WORKER = None
+    start = np.random.default_rng(2).normal(size=(400, 5))
+    assert isinstance(project_in_background(*args, n_epochs=20, init=start),
+                      project_module._InThisProcess)
 
 
 @pytest.mark.parametrize("how", ["cannot start", "exits with an error"])
-def test_a_failing_background_process_falls_back_to_this_one(small_graph, monkeypatch, tmp_path,
-                                                             how):
+def test_a_failing_worker_falls_back_to_this_process(small_graph, monkeypatch, tmp_path,
+                                                     fresh_worker, how):
     X, graph = small_graph
-    monkeypatch.setattr(project_module, "PARALLEL_PROJECTION_MIN_ROWS", 0)
+    monkeypatch.setattr(project_module, "NEW_WORKER_MIN_ROWS", 0)
+    monkeypatch.setattr(project_module, "WORKER_PROJECTION_MIN_ROWS", 0)
     python = tmp_path / "python"
     if how == "exits with an error":
         python.write_text("#!/bin/sh\necho broken >&2\nexit 3\n")
@@ -43,15 +62,52 @@ def test_a_failing_background_process_falls_back_to_this_one(small_graph, monkey
     monkeypatch.setattr(project_module.sys, "executable", str(python))
     args = (X, graph, 2, 15, 0.1, 0)
     pending = project_in_background(*args, n_epochs=30)
-    expected = (project_module._InThisProcess if how == "cannot start"
-                else project_module._ProjectionProcess)
-    assert isinstance(pending, expected)
+    assert isinstance(pending, project_module._InThisProcess if how == "cannot start"
+                      else (project_module._WorkerJob, project_module._InThisProcess))
     np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=30))
 
 
-def test_small_or_unseeded_inputs_stay_in_this_process(small_graph):
+def test_small_or_unseeded_inputs_stay_in_this_process(small_graph, fresh_worker):
     X, graph = small_graph
     assert isinstance(project_in_background(X, graph, 5, 15, 0.0, 0),
                       project_module._InThisProcess)
     assert isinstance(project_in_background(X, graph, 5, 15, 0.0, None),
                       project_module._InThisProcess)
+
+
+@pytest.fixture
+def worker(monkeypatch, fresh_worker):
+    monkeypatch.setattr(project_module, "WORKER_PROJECTION_MIN_ROWS", 0)
+    started = project_module.start_projection_worker()
+    assert started is not None and started.alive()
+    yield started
+    started.stop()
+    project_module._WORKER = None
+
+
+def test_the_projection_worker_gives_the_in_process_layouts_job_after_job(small_graph, worker):
+    X, graph = small_graph
+    pid = worker._process.pid
+    for dims, min_dist, init in ((5, 0.0, None), (2, 0.1, None),
+                                 (2, 0.1, np.random.default_rng(1).normal(size=(400, 2)))):
+        args = (X, graph, dims, 15, min_dist, 0)
+        pending = project_in_background(*args, n_epochs=40, init=init)
+        assert isinstance(pending, project_module._WorkerJob)  # really the worker
+        np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=40, init=init))
+    assert worker._process.pid == pid and worker.alive()  # one process for every job
+    assert project_module.start_projection_worker() is worker
+
+
+def test_a_busy_or_dead_worker_is_not_waited_for(small_graph, worker):
+    X, graph = small_graph
+    args = (X, graph, 2, 15, 0.1, 0)
+    first = project_in_background(*args, n_epochs=30)
+    second = project_in_background(*args, n_epochs=30)  # the worker is busy with the first
+    assert isinstance(first, project_module._WorkerJob)
+    assert isinstance(second, project_module._InThisProcess)
+    np.testing.assert_array_equal(first.result(), second.result())
+    pending = project_in_background(*args, n_epochs=30)
+    worker._process.kill()
+    worker._process.wait()
+    np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=30))
+    assert isinstance(project_in_background(*args, n_epochs=30), project_module._InThisProcess)
