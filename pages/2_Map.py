@@ -43,11 +43,7 @@ with c2:
 plot_col, table_col = st.columns([3, 2], gap="medium")
 with plot_col:
     st.caption(explore.legend_text(color_by))
-    # Only the cluster colouring and the ring depend on the minimum cluster size; any other
-    # map is the saved one, so re-clustering does not rebuild it.
-    depends_on_clusters = color_by == "cluster" or highlight is not None
-    fig = db.map_figure(audit.key if depends_on_clusters else audit.saved_key, color_by,
-                        highlight, 640, result if depends_on_clusters else audit.base)
+    fig = db.map_figure(audit.key, color_by, highlight, 640, result, audit.saved_key, audit.base)
     event = st.plotly_chart(fig, key="sq_sel_map", on_select="rerun",
                             selection_mode=("points", "box", "lasso"),
                             config={"displaylogo": False, "scrollZoom": True})

@@ -67,21 +67,46 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     return adjusted
 
 
-def ctfidf_keywords(texts_by_cluster: dict[int, list[str]], n_keywords: int) -> dict[int, list[str]]:
-    """Top class-based TF-IDF words per cluster (BERTopic's formula: tf * log(1 + A / f))."""
+def _vectorizer():
     from sklearn.feature_extraction.text import CountVectorizer
 
-    ids = list(texts_by_cluster)
-    docs = [" ".join(texts_by_cluster[c]) for c in ids]
-    if not docs:
-        return {}
-    vectorizer = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b",
-                                 lowercase=True)
+    return CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z']+\b",
+                           lowercase=True)
+
+
+def term_counts(texts: list[str]):
+    """Word counts per text (sparse, texts x words) and the words, for :func:`cluster_table`.
+
+    Re-clustering regroups the same texts: with these counts computed once, each cluster's
+    counts are a sum of rows instead of a new pass over every text. None when the texts hold
+    only stop words.
+    """
+    vectorizer = _vectorizer()
     try:
-        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+        counts = vectorizer.fit_transform(texts)
     except ValueError:  # only stop words
-        return {c: [] for c in ids}
-    words = vectorizer.get_feature_names_out()
+        return None
+    return counts, vectorizer.get_feature_names_out()
+
+
+def ctfidf_keywords(texts_by_cluster: dict[int, list[str]], n_keywords: int,
+                    counts=None, words=None) -> dict[int, list[str]]:
+    """Top class-based TF-IDF words per cluster (BERTopic's formula: tf * log(1 + A / f)).
+
+    ``counts`` (clusters x words, in ``texts_by_cluster`` order) and ``words`` may be given
+    instead of being counted from the texts; they must be what counting the texts gives.
+    """
+    ids = list(texts_by_cluster)
+    if not ids:
+        return {}
+    if counts is None:
+        docs = [" ".join(texts_by_cluster[c]) for c in ids]
+        vectorizer = _vectorizer()
+        try:
+            counts = vectorizer.fit_transform(docs).toarray().astype(float)
+        except ValueError:  # only stop words
+            return {c: [] for c in ids}
+        words = vectorizer.get_feature_names_out()
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     avg_words = counts.sum() / len(ids)
     idf = np.log1p(avg_words / np.maximum(counts.sum(axis=0), 1))
@@ -93,12 +118,14 @@ def ctfidf_keywords(texts_by_cluster: dict[int, list[str]], n_keywords: int) -> 
     return out
 
 
-def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig) -> pd.DataFrame:
+def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig,
+                  word_counts=None) -> pd.DataFrame:
     """One row per cluster (noise included as cluster -1).
 
     ``frame`` needs columns ``side``, ``text``, ``cluster`` and, when coverage was computed,
     ``in_other_manifold``; rows align with ``coords`` (the space clustered on), where the
-    typical examples are the rows closest to the cluster's centre.
+    typical examples are the rows closest to the cluster's centre. ``word_counts``, optional,
+    is :func:`term_counts` of ``frame["text"]`` (same keywords, faster when re-clustering).
     """
     from scipy.stats import binomtest
 
@@ -144,7 +171,20 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     table["p_adjusted"] = 1.0
     if (~is_noise).any():
         table.loc[~is_noise, "p_adjusted"] = holm(table.loc[~is_noise, "p_value"].to_numpy())
-    keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords)
+    if word_counts is not None:
+        matrix, words = word_counts
+        groups = np.array(list(texts_by_cluster))
+        # clusters x rows indicator, times rows x words: each cluster's summed counts.
+        import scipy.sparse as sp
+
+        member = sp.csr_matrix((np.ones(len(labels)), (np.searchsorted(np.sort(groups), labels),
+                                                      np.arange(len(labels)))),
+                               shape=(len(groups), len(labels)))
+        order = np.searchsorted(np.sort(groups), groups)
+        counts = np.asarray((member @ matrix).todense(), dtype=float)[order]
+        keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords, counts, words)
+    else:
+        keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords)
     table["keywords"] = [keywords.get(c, []) for c in table["cluster"]]
     table["status"], table["status_reason"], table["skew"] = zip(*[
         _status(r, overall_real, config, has_coverage) for r in table.itertuples()])

@@ -108,8 +108,10 @@ def _map_figure(examples: pd.DataFrame, seed: int = 0):
         keep = np.sort(np.random.default_rng(seed).choice(len(examples), MAX_MAP_POINTS,
                                                           replace=False))
         examples = examples.iloc[keep]
-    by_side = explore.map_figure(examples.reset_index(drop=True), "side", height=600)
-    by_cat = explore.map_figure(examples.reset_index(drop=True), "category", height=600)
+    examples = examples.reset_index(drop=True)
+    prefixes = explore.hover_prefixes(examples)  # once for both maps
+    by_side = explore.map_figure(examples, "side", height=600, hover_prefixes=prefixes)
+    by_cat = explore.map_figure(examples, "category", height=600, hover_prefixes=prefixes)
     fig = go.Figure(layout=by_side.layout)
     n_side = len(by_side.data)
     for trace in by_side.data:

@@ -101,6 +101,16 @@ class AuditResult:
     def n_synthetic(self) -> int:
         return int((self.examples["side"] == "synthetic").sum())
 
+    def prepare_recluster(self):
+        """Count the words of every text, once per result (re-clustering regroups the same
+        texts; the cluster keywords then cost a sum instead of a pass over every text).
+        Returns what :func:`synth_quality.cluster.term_counts` returns."""
+        if not hasattr(self, "_word_counts"):
+            from .cluster import term_counts
+
+            self._word_counts = term_counts(self.examples["text"].astype(str).tolist())
+        return self._word_counts
+
     def recluster(self, min_cluster_size: int, min_samples: int | None = None) -> "AuditResult":
         """The same audit with HDBSCAN re-run at another minimum cluster size.
 
@@ -116,7 +126,8 @@ class AuditResult:
         labels = cluster_points(self.cluster_coords, config.cluster)
         examples = self.examples.copy()
         examples["cluster"] = labels
-        clusters = cluster_table(examples, self.cluster_coords, config.cluster)
+        clusters = cluster_table(examples, self.cluster_coords, config.cluster,
+                                 word_counts=self.prepare_recluster())
         summary = dict(self.summary)
         summary.update(cluster_counts(clusters))
         return AuditResult(examples, clusters, summary, self.cluster_coords, config,

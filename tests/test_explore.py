@@ -378,6 +378,21 @@ def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
     assert "<script>" not in label and "&lt;script&gt;" in label and "<img" not in label
 
 
+def test_hover_labels_name_the_current_clusters_when_their_text_part_is_reused(sample):
+    # The dashboard computes the text part once per saved audit and reuses it after
+    # re-clustering: the labels must be those computed from scratch, new cluster ids included.
+    prefixes = explore.hover_prefixes(sample.examples)
+    again = sample.recluster(int(sample.summary["min_cluster_size_used"]) + 9)
+    assert (again.examples["cluster"] != sample.examples["cluster"]).any()
+    reused = explore.hover_texts(again.examples, prefixes)
+    assert reused == explore.hover_texts(again.examples)
+    changed = np.flatnonzero((again.examples["cluster"] != sample.examples["cluster"]).to_numpy())
+    i = int(changed[0])
+    assert f"cluster {again.examples['cluster'].iloc[i]} ·" in reused[i]
+    fig = explore.map_figure(again.examples, "side", hover_prefixes=prefixes)
+    assert sorted(h for t in fig.data for h in t.hovertext) == sorted(reused)
+
+
 def test_coverage_views_and_uncovered_findings(planted_audit):
     """Issue 7: one-click views for rows the other side never reaches, and a finding per region."""
     ex = planted_audit.examples

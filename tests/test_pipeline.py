@@ -121,6 +121,13 @@ def test_save_load_round_trip_and_recluster(planted_audit, tmp_path):
     assert coarse.summary["n_clusters"] < planted_audit.summary["n_clusters"]
     assert coarse.clusters["size"].sum() == len(loaded.examples)
     assert (coarse.examples["cluster"] != loaded.examples["cluster"]).any()
+    # Re-clustering counts words once per audit; the table must be the one built from scratch.
+    from synth_quality.cluster import cluster_table
+
+    for size in (100, 15, 40):
+        again = loaded.recluster(min_cluster_size=size)
+        pd.testing.assert_frame_equal(
+            again.clusters, cluster_table(again.examples, loaded.cluster_coords, again.config.cluster))
 
 
 def test_progress_reports_every_stage(planted, fake_embedder):
