@@ -159,10 +159,11 @@ def run_add_with_progress(folder, previous, container=None, **add_kwargs):
 
 
 @st.cache_resource(show_spinner=False)
-def preload_for_adding(model: str):
+def preload_for_auditing(model: str):
     """Load the embedding model and UMAP's cached machine code in a background thread, and start
-    the UMAP worker process, once per server, so that adding rows to an audit does not start
-    with seconds of imports and its two projections run side by side."""
+    the UMAP worker process, once per server (the Data page calls this: audits start there), so
+    that an audit, and adding rows to one, does not start with seconds of imports, and its two
+    projections run side by side."""
 
     def load():
         try:
@@ -172,10 +173,13 @@ def preload_for_adding(model: str):
             from synth_quality.warmup import load_in_process
 
             start_projection_worker()  # its own process: imports UMAP beside this thread
+            load_in_process()
+            # The model last, so this thread ends as soon as it is loaded: a thread that has
+            # run torch keeps an OpenMP thread pool while it lives, and two pools on two cores
+            # make OpenMP spin less, which slows an audit's embedding by half.
             config = EmbedConfig(model=model)
             make_embedder(config).prepare(config)
-            load_in_process()
-        except Exception:  # noqa: BLE001 - the add itself reports any real problem
+        except Exception:  # noqa: BLE001 - the audit itself reports any real problem
             pass
 
     thread = threading.Thread(target=load, name="synth-quality-preload", daemon=True)

@@ -87,10 +87,12 @@ def main(audit_dir: str, add_file: str | None = None) -> dict:
             if add_file:
                 page.goto(url + "/Data")
                 page.get_by_text("Add synthetic rows to the current audit").click()
+                # As a person would while choosing the file: the page says when the embedding
+                # model and UMAP, loading in the background since the Data page opened, are ready.
+                expect(page.get_by_text("Embedding model and UMAP loaded.")).to_be_visible(timeout=120_000)
                 page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(add_file)
                 button = page.get_by_role("button", name=re.compile(r"^Add [\d,]+ rows and re-audit$"))
                 expect(button).to_be_visible(timeout=60_000)
-                time.sleep(float(os.environ.get("SQ_PROBE_SETTLE", "0")))
                 t0 = time.perf_counter()
                 button.click()
                 expect(page.get_by_text("Audit ready")).to_be_visible(timeout=300_000)

@@ -212,8 +212,7 @@ def main() -> None:
         inc_wall, _, _ = run_process(audit_cmd(work / "grown", *args_grown, "--previous",
                                                str(work / "warm")), env)
         add("reference case + 1,000 new synthetic rows, --previous (UMAP warm start), new "
-            "process, wall", f"{inc_wall:.1f} s", f"<= {0.15 * cold_wall:.1f} s (15%)",
-            inc_wall <= 0.15 * cold_wall)
+            "process, wall (the dashboard's add is below)", f"{inc_wall:.1f} s")
         add("  of which stage timings", ", ".join(f"{k} {v:.1f}" for k, v in timings_of(work / "grown").items()))
         full_wall, _, _ = run_process(audit_cmd(work / "grown-full", *args_grown), env)
         add("  the same without --previous (UMAP from scratch; the 1,000 new embeddings "
@@ -268,15 +267,29 @@ def main() -> None:
         add("re-cluster at another min_cluster_size, in-process: first / later",
             f"{recluster_s:.2f} / {again_s:.2f} s")
         ensure("playwright")
+        add_file = None
+        if FEWGEN_50K.is_file():
+            # 1,000 rows that no earlier step embedded (the incremental step used the first 1,000).
+            case = pd.read_csv(CASE, keep_default_na=False)
+            fresh = pd.read_csv(FEWGEN_50K, keep_default_na=False)
+            fresh = fresh[~fresh["text"].isin(case["text"])].drop_duplicates("text").iloc[1000:2000]
+            add_file = work / "round2.csv"
+            fresh.to_csv(add_file, index=False)
         if Path("/usr/bin/chromium").exists():
             _, _, out = run_process([sys.executable, str(REPO / "bench" / "dashboard_probe.py"),
-                                     str(work / "warm")], env)
+                                     str(work / "warm"), *([str(add_file)] if add_file else [])],
+                                    env)
             dash = json.loads(out.strip().splitlines()[-1])
             add("dashboard, Chromium: first page of a saved audit (fresh server)",
                 f"{dash['first_page_s']:.1f} s", "<= 3 s", dash["first_page_s"] <= 3)
             add("dashboard, Chromium: Map page (10,000-point map)", f"{dash['map_page_s']:.1f} s")
-            add("dashboard, Chromium: change the minimum cluster size until the map is redrawn",
-                f"{dash['recluster_s']:.1f} s", "<= 1 s", dash["recluster_s"] <= 1)
+            add("dashboard, Chromium: change the minimum cluster size until the Clusters page "
+                "has redrawn its chart and table", f"{dash['recluster_s']:.1f} s", "<= 1 s",
+                dash["recluster_s"] <= 1)
+            if "add_rows_s" in dash:
+                add("dashboard, Chromium: add 1,000 synthetic rows (Data page; click until "
+                    "'Audit ready')", f"{dash['add_rows_s']:.1f} s",
+                    f"<= {0.15 * cold_wall:.1f} s (15%)", dash["add_rows_s"] <= 0.15 * cold_wall)
 
     write_report(Path(args.output), rows, notes, rate)
     shutil.rmtree(work, ignore_errors=True)

@@ -9,6 +9,7 @@ import streamlit as st
 
 import dashboard as db
 from synth_quality import explore
+from synth_quality.config import DEFAULT_MODEL
 from synth_quality.errors import SynthQualityError
 
 audit = db.init_page("Data", require_audit=False)
@@ -20,6 +21,27 @@ MODES = {"sample": "Built-in sample", "one": "One file with a source column",
          "add": "Add synthetic rows to the current audit"}
 
 st.title("Data")
+# The embedding model and UMAP load in the background while you pick files.
+preloading = db.preload_for_auditing(audit.base.config.embed.model if audit is not None
+                                     else DEFAULT_MODEL)
+
+
+def preload_status():
+    """Says whether the model and UMAP are loaded yet (an audit started before waits for them).
+    While they load, the note refreshes itself every second; once they are loaded, the next run
+    of the page draws it plainly and nothing polls any more."""
+    done = ":material/check: Embedding model and UMAP loaded."
+    if not preloading.is_alive():
+        st.caption(done)
+        return
+
+    @st.fragment(run_every=1.0)
+    def note():
+        st.caption(done if not preloading.is_alive() else
+                   ":material/hourglass_top: Loading the embedding model and UMAP in the "
+                   "background ...")
+
+    note()
 if audit is not None:
     st.caption(f"Current audit: {db.md_escape(audit.label)} "
                f"({audit.result.summary.get('n_real', 0):,} real, "
@@ -264,12 +286,12 @@ elif mode == "two":
 elif mode == "add":
     base = audit.base
     used = base.summary.get("inputs") or {}
-    db.preload_for_adding(base.config.embed.model)  # model and UMAP load while you pick a file
     st.caption(f"New synthetic rows (say, the next generation round) are audited together with "
                f"the current audit's {len(base.examples):,} rows. UMAP starts from the current "
                "map, so the old rows keep their places, and only the new texts are embedded: "
                "this takes a fraction of a full audit. The result is a new audit; the current "
                "one stays as it is.")
+    preload_status()
     up = uploaded("Synthetic rows to add", "w_add_file", upload_help)
     err_file = st.empty()
     if up is not None:

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -71,6 +72,9 @@ def _resolve_model_path(model: str) -> tuple[str, str]:
 
 _LOADED: dict = {}
 _DIRECT: dict = {}
+# One load at a time: the dashboard preloads the model in a thread while a page may start an
+# audit that needs it; the second caller waits for the first instead of loading it again.
+_LOAD_LOCK = threading.RLock()
 
 
 class SentenceTransformerEmbedder:
@@ -92,6 +96,10 @@ class SentenceTransformerEmbedder:
 
     def load(self):
         """Load the model now (it otherwise loads on the first encode); returns it."""
+        with _LOAD_LOCK:
+            return self._load()
+
+    def _load(self):
         if self._st is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -128,11 +136,12 @@ class SentenceTransformerEmbedder:
         (:class:`~synth_quality.fused_bert.FolderModel`), or None for any other model."""
         if not self.identity.startswith("all-MiniLM-L6-v2@gt-"):
             return None
-        if self._path not in _DIRECT:  # one copy per process, like _LOADED
-            from .fused_bert import FolderModel
+        with _LOAD_LOCK:
+            if self._path not in _DIRECT:  # one copy per process, like _LOADED
+                from .fused_bert import FolderModel
 
-            _DIRECT[self._path] = FolderModel.open(self._path)
-        return _DIRECT[self._path]
+                _DIRECT[self._path] = FolderModel.open(self._path)
+            return _DIRECT[self._path]
 
     def prepare(self, config: EmbedConfig) -> None:
         """Load what :meth:`iter_batches` will use with this config (the slow part of a first
