@@ -298,29 +298,27 @@ elif mode == "add":
         frame = up["frame"]
         columns = list(frame.columns)
 
-        def same_or(column, guess):
-            return column if column in columns else guess
+        def default(role: str, guess):
+            """The current audit's column of this role if the new file has it, else a guess."""
+            before = used.get(f"{role}_column")
+            return before if before in columns else guess
 
         c1, c2, c3 = st.columns(3)
         with c1:
             text, err_text = pick("Text column", columns,
-                                  same_or(used.get("text_column"),
-                                          explore.guess_text_column(frame)), "w_add_text")
-        with c2:
-            label, err_label = pick(
-                "Label column (optional)", columns,
-                same_or(used.get("label_column"),
-                        explore.guess_optional_column(frame, explore.LABEL_NAMES)),
-                "w_add_label", optional=True,
-                help_=f"The current audit's label column: {used.get('label_column') or 'none'}.")
-        with c3:
-            generator, err_gen = pick(
-                "Generator column (optional)", columns,
-                same_or(used.get("generator_column"),
-                        explore.guess_optional_column(frame, explore.GENERATOR_NAMES)),
-                "w_add_generator", optional=True,
-                help_="Which model wrote each row; the Overview's By generator table then "
-                      "compares the new rows with the old ones.")
+                                  default("text", explore.guess_text_column(frame)), "w_add_text")
+        picked = {}
+        for col, role, names, help_ in (
+                (c2, "label", explore.LABEL_NAMES,
+                 f"The current audit's label column: {used.get('label_column') or 'none'}."),
+                (c3, "generator", explore.GENERATOR_NAMES,
+                 "Which model wrote each row; the Overview's By generator table then compares "
+                 "the new rows with the old ones.")):
+            with col:
+                picked[role] = pick(f"{role.capitalize()} column (optional)", columns,
+                                    default(role, explore.guess_optional_column(frame, names)),
+                                    f"w_add_{role}", optional=True, help_=help_)
+        (label, err_label), (generator, err_gen) = picked["label"], picked["generator"]
         placeholders = {"file": err_file, "synthetic_file": err_file, "text": err_text,
                         "label": err_label, "generator": err_gen}
         choices = [up["digest"], up["name"], text, label, generator]

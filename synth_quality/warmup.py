@@ -165,18 +165,8 @@ def is_warm() -> bool:
 
 def warm_up() -> None:
     """Compile UMAP's code paths the audit uses (tiny fits, 2-d and 5-d) into the cache."""
-    import numpy as np
-
-    from .neighbors import build_neighbor_graph
-    from .project import project
-
     import_umap()
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 16)).astype(np.float32)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    graph = build_neighbor_graph(X, 150, 14, 5)
-    for dims, min_dist in ((2, 0.1), (5, 0.0)):
-        project(X, graph, dims, 15, min_dist, 0)
+    _tiny_fits(300, 16)
     marker = _marker()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("ok\n")
@@ -191,20 +181,25 @@ def load_in_process() -> bool:
     """
     if not is_warm():
         return False
+    configure_numba_cache()
+    import_umap()
+    _tiny_fits(60, 8, n_epochs=5)  # the code is compiled: running it once loads it
+    return True
+
+
+def _tiny_fits(n_rows: int, dim: int, **project_kwargs) -> None:
+    """UMAP on random unit vectors through the audit's code paths: 2-d map and 5-d clusters."""
     import numpy as np
 
     from .neighbors import build_neighbor_graph
     from .project import project
 
-    configure_numba_cache()
-    import_umap()
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 8)).astype(np.float32)
+    X = rng.normal(size=(n_rows, dim)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    graph = build_neighbor_graph(X, 30, 14, 5)
+    graph = build_neighbor_graph(X, n_rows // 2, 14, 5)
     for dims, min_dist in ((2, 0.1), (5, 0.0)):
-        project(X, graph, dims, 15, min_dist, 0, n_epochs=5, use_cache=False)
-    return True
+        project(X, graph, dims, 15, min_dist, 0, **project_kwargs)
 
 
 _RUNNING: subprocess.Popen | None = None

@@ -174,15 +174,17 @@ def edge_distance(px, py, poly) -> np.ndarray:
 
 def pick_region(ex: pd.DataFrame, ax: dict, shape: str, rng) -> tuple[list, np.ndarray]:
     """A lasso polygon or a box (pixels) holding 10-300 points, none within 4 px of an edge
-    (so that rounding cannot decide a point); the fullest of 300 random tries."""
+    (so that rounding cannot decide a point); the fullest of 3,000 random tries (a dense map
+    may leave few clean boxes, and which ones depends on the layout)."""
     px, py = to_px(ax, ex["x"], ex["y"])
     best = None
-    for _ in range(300):
+    for _ in range(3000):
         cx, cy = px[rng.integers(len(px))], py[rng.integers(len(py))]
-        r = rng.uniform(0.06, 0.2) * min(ax["width"], ax["height"])
+        r = rng.uniform(0.03, 0.2) * min(ax["width"], ax["height"])
         if shape == "box":
-            poly = [(cx - r, cy - r * 0.8), (cx + r, cy - r * 0.8), (cx + r, cy + r * 0.8),
-                    (cx - r, cy + r * 0.8)]
+            aspect = rng.uniform(0.4, 1.2)
+            poly = [(cx - r, cy - r * aspect), (cx + r, cy - r * aspect),
+                    (cx + r, cy + r * aspect), (cx - r, cy + r * aspect)]
         else:
             poly = [(cx + r * np.cos(a) * (1 + 0.25 * np.sin(3 * a)),
                      cy + r * np.sin(a) * (1 + 0.25 * np.sin(3 * a)))

@@ -111,3 +111,15 @@ def test_a_busy_or_dead_worker_is_not_waited_for(small_graph, worker):
     worker._process.wait()
     np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=30))
     assert isinstance(project_in_background(*args, n_epochs=30), project_module._InThisProcess)
+
+
+def test_load_in_process_loads_umap_only_from_a_warm_cache(monkeypatch):
+    from synth_quality import warmup
+
+    monkeypatch.setattr(warmup, "is_warm", lambda: False)
+    assert warmup.load_in_process() is False  # nothing to load: it must not compile here
+    monkeypatch.setattr(warmup, "is_warm", lambda: True)
+    assert warmup.load_in_process() is True
+    import sys
+
+    assert "umap" in sys.modules and "pynndescent" not in sys.modules
