@@ -179,10 +179,11 @@ def preload_for_auditing(model: str):
             # make OpenMP spin less, which slows an audit's embedding by half.
             config = EmbedConfig(model=model)
             make_embedder(config).prepare(config)
-        except Exception:  # noqa: BLE001 - the audit itself reports any real problem
-            pass
+        except Exception as exc:  # noqa: BLE001 - the audit itself reports any real problem
+            thread.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
 
     thread = threading.Thread(target=load, name="synth-quality-preload", daemon=True)
+    thread.error = None  # a one-line reason when preloading failed
     thread.start()
     return thread
 

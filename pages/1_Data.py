@@ -30,14 +30,19 @@ def preload_status():
     """Says whether the model and UMAP are loaded yet (an audit started before waits for them).
     While they load, the note refreshes itself every second; once they are loaded, the next run
     of the page draws it plainly and nothing polls any more."""
-    done = ":material/check: Embedding model and UMAP loaded."
+    def finished() -> str:
+        if preloading.error:
+            return (f":material/warning: Could not load the embedding model ahead of time "
+                    f"({db.md_escape(preloading.error)}); an audit will try again and say why.")
+        return ":material/check: Embedding model and UMAP loaded."
+
     if not preloading.is_alive():
-        st.caption(done)
+        st.caption(finished())
         return
 
     @st.fragment(run_every=1.0)
     def note():
-        st.caption(done if not preloading.is_alive() else
+        st.caption(finished() if not preloading.is_alive() else
                    ":material/hourglass_top: Loading the embedding model and UMAP in the "
                    "background ...")
 

@@ -287,3 +287,17 @@ def test_a_broken_audit_folder_is_reported_not_raised(monkeypatch, tmp_path):
     at = app().switch_page("pages/1_Data.py").run()
     assert not at.exception
     assert "Data" in [t.value for t in at.title]
+
+
+def test_a_failed_preload_is_reported_not_hidden(tmp_path):
+    # The Data page says "loaded" only when the model really loaded; a model folder that does
+    # not hold a model gives a one-line reason instead.
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    import dashboard
+
+    thread = dashboard.preload_for_auditing(str(tmp_path))  # an empty folder, not a model
+    thread.join(120)
+    assert not thread.is_alive()
+    assert thread.error and "\n" not in thread.error and "ModelLoadError" in thread.error
