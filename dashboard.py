@@ -325,44 +325,40 @@ LATER_IMPORTS = ("hdbscan", "sklearn.feature_extraction.text", "scipy.stats",
                  "plotly.graph_objects", "synth_quality.cluster", "synth_quality.report")
 
 
-@st.cache_resource(show_spinner=False)
-def _import_the_rest_after(_first_page: threading.Thread):
-    """Once per server, after the first page has been drawn (its script thread has ended),
-    import what later actions need, so that the first minimum-cluster-size change does not
-    wait for it and the first page does not share the processor with it."""
-    import importlib
+def _after_page(page: threading.Thread, work, name: str) -> threading.Thread:
+    """Run ``work()`` in a daemon thread once ``page`` (a page's script thread) has ended and
+    the browser has had :data:`BROWSER_DRAW_S` to draw it: background work must not share the
+    2 cores with the page the user is waiting for. Failures are left to whatever needs it."""
 
     def run():
-        _first_page.join()
+        page.join()
         time.sleep(BROWSER_DRAW_S)
-        for name in LATER_IMPORTS:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the page that needs it reports the problem
-                return
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - the action that needs it reports any real problem
+            pass
 
-    thread = threading.Thread(target=run, name="synth-quality-imports", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread
+
+
+@st.cache_resource(show_spinner=False)
+def _import_the_rest_after(_first_page: threading.Thread):
+    """Once per server, after the first page is drawn, import what later actions need, so that
+    the first minimum-cluster-size change does not wait for it."""
+    import importlib
+
+    return _after_page(_first_page, lambda: [importlib.import_module(m) for m in LATER_IMPORTS],
+                       "synth-quality-imports")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _prepare_reclustering_after(_page: threading.Thread, folder: str, stamp: float):
     """After the page that opened this audit is drawn, count its words (what re-clustering
     reuses for the cluster keywords), so the first minimum-cluster-size change is faster."""
-    base = load_audit(folder, stamp)
-
-    def run():
-        _page.join()
-        time.sleep(BROWSER_DRAW_S)
-        try:
-            base.prepare_recluster()
-        except Exception:  # noqa: BLE001 - re-clustering itself reports any real problem
-            pass
-
-    thread = threading.Thread(target=run, name="synth-quality-word-counts", daemon=True)
-    thread.start()
-    return thread
+    return _after_page(_page, load_audit(folder, stamp).prepare_recluster,
+                       "synth-quality-word-counts")
 
 
 def init_page(title: str, *, require_audit: bool = True) -> Audit | None:

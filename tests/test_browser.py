@@ -429,15 +429,19 @@ def test_report_downloads_and_opens_offline(server, page, result, tmp_path):
     expect(page.get_by_text(result.summary["verdict"][:60])).to_be_visible()
 
 
+def upload_binary(page, uploader, path: Path) -> None:
+    """Upload a binary file named like a CSV; the page must say so, naming the file."""
+    path.write_bytes(b"\x00\x01\x02 not a table \x00" * 50)
+    uploader.set_input_files(str(path))
+    expect(page.get_by_text(f"{path.name} looks like a binary file")).to_be_visible()
+
+
 def test_bad_uploads_show_the_message_next_to_their_control(server, page, tmp_path):
     open_page(page, server.url, "/Data", "Data")
     expect(page.get_by_text("200 MB").first).to_be_visible()
     page.get_by_text("One file with a source column").click()
     uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"\x00\x01\x02 not a table \x00" * 50)
-    uploader.set_input_files(str(bad))
-    expect(page.get_by_text("bad.csv looks like a binary file")).to_be_visible()
+    upload_binary(page, uploader, tmp_path / "bad.csv")
 
     three = tmp_path / "three.csv"
     sides = ["real", "synthetic", "other"]
@@ -467,10 +471,7 @@ def test_add_synthetic_rows_to_the_current_audit(server, page, result, audits, t
     open_page(page, server.url, "/Data", "Data")
     page.get_by_text("Add synthetic rows to the current audit").click()
     uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    bad = tmp_path / "broken.csv"
-    bad.write_bytes(b"\x00\x01\x02 not a table \x00" * 50)
-    uploader.set_input_files(str(bad))
-    expect(page.get_by_text("broken.csv looks like a binary file")).to_be_visible()
+    upload_binary(page, uploader, tmp_path / "broken.csv")
 
     new = pd.DataFrame({
         "text": [f"Round two review {i}: the {w} is {a}, and the ending lands better than expected."
