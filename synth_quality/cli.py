@@ -115,7 +115,8 @@ def main():
 @click.option("--previous", "previous_dir", type=click.Path(file_okay=False), default=None,
               help="An earlier audit folder of most of these rows (before new rows were "
               "added): UMAP starts from its layouts, so old rows keep their places on the map "
-              "and the audit takes a fraction of the time. Never written to.")
+              "(exactly, when at most a quarter of the rows are new) and the audit takes a "
+              "fraction of the time. Never written to.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @_friendly_errors
 def audit(real, synthetic, data, source_column, real_value, text_column, label_column,

@@ -101,9 +101,18 @@ class ProjectConfig:
         (random_state None) are never cached.
     update_epochs : int, default 50
         Epochs when an audit starts from an earlier audit's layouts (``audit(previous=...)``,
-        ``synth-quality audit --previous``): old rows start where they were, new rows beside
-        their nearest old rows, and UMAP only has to settle them. Measured on the reference
-        case plus 1,000 rows: see docs/benchmarks.md.
+        ``synth-quality audit --previous``) with more new rows than ``place_new_rows_up_to``:
+        old rows start where they were, new rows beside their nearest old rows, and UMAP
+        settles all of them. Measured on the reference case plus 1,000 rows: see
+        docs/benchmarks.md.
+    place_new_rows_up_to : float, default 0.25
+        With an earlier audit and at most this share of new rows (adding a generation round),
+        the earlier rows keep *exactly* their places on the map and in the cluster projection,
+        and only the new rows are placed among them, as UMAP's own ``transform`` places new
+        points (``place_epochs`` epochs that move the new rows only; the time grows with the
+        new rows, not with all of them). 0 turns this off.
+    place_epochs : int, default 100
+        Epochs for placing new rows (UMAP's ``transform`` uses 100 below 10,000 rows).
     """
 
     n_neighbors: int = 15
@@ -112,6 +121,8 @@ class ProjectConfig:
     n_epochs: int = 200
     cache: bool = True
     update_epochs: int = 50
+    place_new_rows_up_to: float = 0.25
+    place_epochs: int = 100
 
     def __post_init__(self):
         check_int("project", "n_neighbors", self.n_neighbors, 2, 200)
@@ -119,6 +130,8 @@ class ProjectConfig:
         check_int("project", "cluster_components", self.cluster_components, 2, 50)
         check_int("project", "n_epochs", self.n_epochs, 10, 5000)
         check_int("project", "update_epochs", self.update_epochs, 1, 5000)
+        check_float("project", "place_new_rows_up_to", self.place_new_rows_up_to, 0.0, 0.5)
+        check_int("project", "place_epochs", self.place_epochs, 1, 5000)
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from .detect import auc_with_ci, out_of_fold_p_synthetic
 from .embed import embed_texts
 from .errors import InputDataError
 from .io import AuditInput, load_inputs
-from .neighbors import build_neighbor_graph, manifold_counts
+from .neighbors import add_to_neighbor_graph, build_neighbor_graph, manifold_counts
 from .progress import ProgressCallback, StageTimer, null_progress
-from .project import project, project_in_background, warm_start
+from .project import match_rows, project, project_in_background, warm_start
 from .result import AuditResult, cluster_counts
 from .scores import (categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores,
                      uncovered_regions)
@@ -56,9 +56,11 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     previous : AuditResult, optional
         An earlier audit of most of these rows (say, before a new generation round was
         added). Its map and cluster layouts become UMAP's starting point: rows it had (same
-        side, same text) start where they were, new rows beside their nearest old rows, and
-        UMAP runs ``config.project.update_epochs`` epochs instead of ``n_epochs``. Old rows
-        keep their places on the map, and the audit costs a fraction of a cold one. Everything
+        side, same text) start where they were, new rows beside their nearest old rows. With
+        at most ``config.project.place_new_rows_up_to`` new rows the old rows stay exactly
+        there and only the new ones are placed (``place_epochs``); with more, UMAP settles
+        all rows for ``update_epochs`` epochs instead of ``n_epochs``. Either way the audit
+        costs a fraction of a cold one. Everything
         else (neighbours, clusters, classifier, scores) is recomputed on all rows. The result
         depends on the earlier audit as well as on the rows: ``summary["warm_start"]`` says
         it was used.
@@ -129,8 +131,15 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     timings["embedding"] = round(time.perf_counter() - t0, 3)
 
     k_graph = max(config.score.k_neighbors, config.project.n_neighbors - 1)
+    matched = _match_previous(frame, previous)
     with StageTimer(progress, timings, "neighbours"):
-        graph = build_neighbor_graph(X, n_real, k_graph, config.score.manifold_k)
+        graph = None
+        if matched is not None and _only_appended(matched, n_real, previous):
+            # Rows were only added: search the pairs with a new row, keep the rest.
+            graph = add_to_neighbor_graph(previous.neighbor_graph, X, n_real, previous.n_real,
+                                          k_graph, config.score.manifold_k, progress)
+        if graph is None:
+            graph = build_neighbor_graph(X, n_real, k_graph, config.score.manifold_k, progress)
         manifold = manifold_counts(X, n_real, graph.own_radius)
 
     if warmup is not None:
@@ -138,11 +147,18 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
             warmup.wait()
     cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
                  use_cache=config.project.cache and config.embed.use_cache)
-    map_start, cluster_start, warm = _warm_starts(frame, previous, graph, config)
+    map_start, cluster_start, warm, fixed = _warm_starts(frame, previous, matched, graph, config)
     if warm:
-        cache["n_epochs"] = config.project.update_epochs
-        notes.append(f"synth-quality: UMAP started from the earlier audit's layouts "
-                     f"({warm['rows_matched']:,} rows were in it, {warm['rows_new']:,} are new)")
+        cache["n_epochs"] = warm["epochs"]
+        if warm["earlier_rows_fixed"]:
+            cache["fixed"] = fixed
+            notes.append(f"synth-quality: the {warm['rows_new']:,} new rows were placed on the "
+                         f"earlier audit's layouts; its {warm['rows_matched']:,} rows kept their "
+                         "places")
+        else:
+            notes.append(f"synth-quality: UMAP started from the earlier audit's layouts "
+                         f"({warm['rows_matched']:,} rows were in it, {warm['rows_new']:,} are "
+                         "new)")
     cluster_projection = None
     if cluster_projector is None:
         # This starts the cluster projection in a second process (the UMAP worker), to run
@@ -158,7 +174,8 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
             coords = cluster_projection.result()
         else:
             coords = project(X, graph, config.project.cluster_components,
-                             config.project.n_neighbors, 0.0, seed, cluster_projector, **cache)
+                             config.project.n_neighbors, 0.0, seed, cluster_projector,
+                             init=cluster_start, **cache)
     with StageTimer(progress, timings, "clustering"):
         labels = cluster_points(coords, config.cluster, clusterer)
 
@@ -176,34 +193,66 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     if summary["n_clusters"] == 0:
         notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                      "smaller min_cluster_size")
-    return AuditResult(rows, clusters, summary, coords, config, notes)
+    return AuditResult(rows, clusters, summary, coords, config, notes, graph)
 
 
-def _warm_starts(frame, previous, graph, config):
+def _match_previous(frame, previous) -> np.ndarray | None:
+    """Each row's index in ``previous`` (same side and text), -1 for a new row; None without
+    a usable earlier audit."""
+    if previous is None or not {"side", "text"} <= set(previous.examples.columns):
+        return None
+    before = previous.examples
+    return match_rows(list(zip(frame["side"], frame["text"].astype(str))),
+                      list(zip(before["side"], before["text"].astype(str))))
+
+
+def _only_appended(matched: np.ndarray, n_real: int, previous) -> bool:
+    """Whether today's rows are the earlier audit's rows, in their order, with new rows after
+    them on each side (what ``add_rows`` makes), and the earlier neighbour lists were saved."""
+    if previous.neighbor_graph is None:
+        return False
+    real_before = previous.n_real
+    syn_before = len(previous.examples) - real_before
+    n_syn = len(matched) - n_real
+    if real_before > n_real or syn_before > n_syn:
+        return False
+    expected = np.full(len(matched), -1, np.int64)
+    expected[:real_before] = np.arange(real_before)
+    expected[n_real:n_real + syn_before] = real_before + np.arange(syn_before)
+    return bool(np.array_equal(matched, expected))
+
+
+def _warm_starts(frame, previous, matched, graph, config):
     """UMAP start positions from ``previous`` for the map and the cluster projection.
 
-    Returns (map start, cluster start, summary entry); all None when there is no usable earlier
-    audit: none given, no saved cluster projection, another cluster dimension, or fewer than
-    half of today's rows in it (then the old layout says little about the new one).
+    Returns (map start, cluster start, summary entry, rows that were in ``previous``); all
+    None when there is no usable earlier audit: none given, no saved cluster projection,
+    another cluster dimension, or fewer than half of today's rows in it (then the old layout
+    says little about the new one). With few new rows (``place_new_rows_up_to``) the earlier
+    rows stay where they were and only the new ones are placed.
     """
-    if previous is None:
-        return None, None, None
+    nothing = None, None, None, None
+    if previous is None or matched is None:
+        return nothing
     before = previous.examples
     coords = previous.cluster_coords
     if (coords is None or coords.shape != (len(before), config.project.cluster_components)
-            or not {"side", "text", "x", "y"} <= set(before.columns)):
-        return None, None, None
-    keys_before = list(zip(before["side"], before["text"]))
-    keys_now = list(zip(frame["side"], frame["text"].astype(str)))
-    # Both layouts side by side in one call: the rows are matched once.
+            or not {"x", "y"} <= set(before.columns)):
+        return nothing
+    was_there = matched >= 0
+    n_matched = int(was_there.sum())
+    if n_matched < len(frame) / 2:
+        return nothing
+    # Both layouts side by side in one call.
     layouts = np.hstack([before[["x", "y"]].to_numpy(np.float32), np.asarray(coords, np.float32)])
-    start, matched = warm_start(keys_now, keys_before, layouts, graph.knn_indices)
-    if matched < len(frame) / 2:
-        return None, None, None
+    start = warm_start(matched, layouts, graph.knn_indices)
     map_start, cluster_start = start[:, :2].copy(), start[:, 2:].copy()
-    return map_start, cluster_start, {"rows_matched": matched,
-                                      "rows_new": len(frame) - matched,
-                                      "epochs": config.project.update_epochs}
+    n_new = len(frame) - n_matched
+    place = n_new <= config.project.place_new_rows_up_to * len(frame)
+    return map_start, cluster_start, {
+        "rows_matched": n_matched, "rows_new": n_new, "earlier_rows_fixed": bool(place),
+        "epochs": config.project.place_epochs if place else config.project.update_epochs,
+    }, (was_there if place else None)
 
 
 def _threads_beside(process):

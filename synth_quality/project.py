@@ -88,20 +88,25 @@ def _cache_path(cache_dir, X: np.ndarray, params: tuple) -> Path:
 
 
 def _cache_params(graph, n_components, n_neighbors, min_dist, random_state, n_epochs,
-                  init=None, **_ignored) -> tuple:
+                  init=None, fixed=None, **_ignored) -> tuple:
     start = None if init is None else hashlib.sha1(np.ascontiguousarray(init)).hexdigest()
-    return (n_components, n_neighbors, min_dist, random_state, n_epochs,
-            graph.knn_indices.shape[1] if graph else 0) + ((start,) if start else ())
+    params = (n_components, n_neighbors, min_dist, random_state, n_epochs,
+              graph.knn_indices.shape[1] if graph else 0) + ((start,) if start else ())
+    if fixed is not None:
+        params += ("placed", hashlib.sha1(np.packbits(np.asarray(fixed, bool))).hexdigest())
+    return params
 
 
 def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_neighbors: int,
             min_dist: float, random_state: int | None, projector: Projector | None = None,
             n_epochs: int | None = None, cache_dir: str | None = None, use_cache: bool = False,
-            init: np.ndarray | None = None) -> np.ndarray:
+            init: np.ndarray | None = None, fixed: np.ndarray | None = None) -> np.ndarray:
     """Project X to ``n_components`` dimensions.
 
     ``init`` (n, n_components), optional, is where UMAP starts instead of its spectral layout
-    (see :func:`warm_start`).
+    (see :func:`warm_start`). With ``fixed`` (n,) bool as well, the rows marked True keep their
+    ``init`` positions exactly and only the others are placed among them
+    (:func:`place_new_rows`, default projector only).
 
     With ``use_cache`` (default projector and an int ``random_state`` only) the result is kept
     on disk keyed by X and the settings: the same inputs always give the same layout, so it is
@@ -115,7 +120,8 @@ def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_nei
     cached = None
     if use_cache and projector is None and random_state is not None:
         cached = _cache_path(cache_dir, X, _cache_params(graph, n_components, n_neighbors,
-                                                         min_dist, random_state, n_epochs, init))
+                                                         min_dist, random_state, n_epochs, init,
+                                                         fixed))
         if cached.is_file():
             try:
                 out = np.load(cached)
@@ -123,8 +129,11 @@ def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_nei
                     return out
             except (OSError, ValueError):
                 pass
-    out = _project(X, graph, n_components, n_neighbors, min_dist, random_state, projector, n_epochs,
-                   init)
+    if fixed is not None and projector is None and graph is not None and init is not None:
+        out = place_new_rows(graph, init, fixed, n_neighbors, min_dist, random_state, n_epochs)
+    else:
+        out = _project(X, graph, n_components, n_neighbors, min_dist, random_state, projector,
+                       n_epochs, init)
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +167,58 @@ def _project(X, graph, n_components, n_neighbors, min_dist, random_state, projec
         warnings.filterwarnings("ignore", message=".*n_jobs.*")
         out = projector.fit_transform(X)
     return np.asarray(out, dtype=np.float32)
+
+
+def place_new_rows(graph: NeighborGraph, layout: np.ndarray, fixed: np.ndarray, n_neighbors: int,
+                   min_dist: float, random_state: int | None, n_epochs: int | None) -> np.ndarray:
+    """A UMAP layout in which the ``fixed`` rows keep their ``layout`` positions exactly and the
+    other (new) rows are placed among them.
+
+    This is UMAP's own ``transform`` approach, on the audit's neighbour graph: the fuzzy graph
+    is built on all rows as in a fit, and ``n_epochs`` of UMAP's optimiser (at a quarter of
+    its learning rate, as ``transform`` does) move only the new rows, pulled by their edges to
+    old and new rows alike and pushed by negative samples. A new row starts at ``layout`` (for
+    a new row: beside its nearest old rows, :func:`warm_start`). It costs time in proportion
+    to the new rows, not to all of them.
+    """
+    from .warmup import import_umap
+
+    import_umap()  # cached machine code, as for a fit
+    from umap.layouts import optimize_layout_euclidean
+    from umap.umap_ import find_ab_params, fuzzy_simplicial_set, make_epochs_per_sample
+
+    n = layout.shape[0]
+    n_epochs = int(n_epochs or 100)
+    moving = ~np.asarray(fixed, bool)
+    out = np.array(layout, dtype=np.float32, order="C", copy=True)
+    if not moving.any():
+        return out
+    rng = np.random.RandomState(random_state)
+    # Coinciding starts (new rows that share their old neighbours) are nudged apart, as UMAP
+    # does for an init with duplicates.
+    out[moving] += rng.normal(scale=1e-3 * float(out.std() or 1.0),
+                              size=(int(moving.sum()), out.shape[1])).astype(np.float32)
+    n_neighbors = max(2, min(n_neighbors, n - 1))
+    knn_indices, knn_dists = umap_knn_from_graph(graph, n_neighbors)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="umap")
+        fuzzy, _, _ = fuzzy_simplicial_set(np.empty((n, 1), np.float32), n_neighbors, rng,
+                                           "cosine", knn_indices=knn_indices,
+                                           knn_dists=knn_dists)
+    fuzzy = fuzzy.tocoo()
+    fuzzy.sum_duplicates()
+    # The edges UMAP's fit would keep at this many epochs, from a moving row.
+    keep = (fuzzy.data >= fuzzy.data.max() / float(n_epochs)) & moving[fuzzy.row]
+    head, tail, weight = fuzzy.row[keep], fuzzy.col[keep], fuzzy.data[keep]
+    if len(head) == 0:
+        return out
+    a, b = find_ab_params(1.0, min_dist)
+    rng_state = rng.randint(np.iinfo(np.int32).min + 1, np.iinfo(np.int32).max - 1,
+                            3).astype(np.int64)
+    return np.asarray(optimize_layout_euclidean(
+        out, out, head.astype(np.int32), tail.astype(np.int32), n_epochs, n,
+        make_epochs_per_sample(weight, n_epochs), a, b, rng_state, 1.0, 0.25, 5.0,
+        parallel=False, move_other=False), dtype=np.float32)
 
 
 class _InThisProcess:
@@ -287,6 +348,9 @@ def _serve() -> None:
             reply(f"error {type(exc).__name__}: {exc}")
 
 
+_ARRAY_KWARGS = ("init", "fixed")  # project() arguments that travel to the worker as .npy files
+
+
 def _job_folder(X, graph, kwargs) -> tempfile.TemporaryDirectory:
     """The files :func:`_worker_main` reads, in a temporary folder."""
     folder = tempfile.TemporaryDirectory(prefix="synth-quality-umap-")
@@ -294,16 +358,19 @@ def _job_folder(X, graph, kwargs) -> tempfile.TemporaryDirectory:
     np.save(path / "X.npy", X)
     np.save(path / "knn_indices.npy", graph.knn_indices)
     np.save(path / "knn_similarities.npy", graph.knn_similarities)
-    if kwargs.get("init") is not None:
-        np.save(path / "init.npy", kwargs["init"])
-    (path / "kwargs.json").write_text(json.dumps({k: v for k, v in kwargs.items() if k != "init"}))
+    for name in _ARRAY_KWARGS:
+        if kwargs.get(name) is not None:
+            np.save(path / f"{name}.npy", kwargs[name])
+    (path / "kwargs.json").write_text(json.dumps({k: v for k, v in kwargs.items()
+                                                  if k not in _ARRAY_KWARGS}))
     return folder
 
 
 def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int,
                           n_neighbors: int, min_dist: float, random_state: int | None,
                           n_epochs: int | None = None, cache_dir: str | None = None,
-                          use_cache: bool = False, init: np.ndarray | None = None):
+                          use_cache: bool = False, init: np.ndarray | None = None,
+                          fixed: np.ndarray | None = None):
     """Start :func:`project` (default UMAP projector) in another process when that pays.
 
     Returns an object whose ``result()`` is what ``project`` would return with the same
@@ -315,7 +382,7 @@ def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int
     """
     kwargs = dict(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
                   random_state=random_state, n_epochs=n_epochs, cache_dir=cache_dir,
-                  use_cache=use_cache, init=init)
+                  use_cache=use_cache, init=init, fixed=fixed)
     cached = (use_cache and random_state is not None and graph is not None
               and _cache_path(cache_dir, X, _cache_params(graph, **kwargs)).is_file())
     if cached or random_state is None or graph is None or (os.cpu_count() or 1) < 2:
@@ -336,8 +403,9 @@ def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int
 def _worker_main(folder: str) -> None:
     path = Path(folder)
     kwargs = json.loads((path / "kwargs.json").read_text())
-    if (path / "init.npy").is_file():
-        kwargs["init"] = np.load(path / "init.npy")
+    for name in _ARRAY_KWARGS:
+        if (path / f"{name}.npy").is_file():
+            kwargs[name] = np.load(path / f"{name}.npy")
     X = np.load(path / "X.npy")
     knn_indices = np.load(path / "knn_indices.npy")
     graph = NeighborGraph(knn_indices, np.load(path / "knn_similarities.npy"),
@@ -347,18 +415,35 @@ def _worker_main(folder: str) -> None:
     os.replace(path / "out.tmp.npy", path / "out.npy")
 
 
-def warm_start(keys_now: list, keys_before: list, layout_before: np.ndarray,
-               knn_indices: np.ndarray) -> tuple[np.ndarray, int]:
+def match_rows(keys_now: list, keys_before: list) -> np.ndarray:
+    """For each key (side, text) of today's rows, the index of the same row in an earlier
+    audit, or -1 for a new row. A key that occurs several times is matched occurrence by
+    occurrence (the k-th now with the k-th before), so each copy keeps its own earlier place."""
+    where_before: dict = {}
+    for i, key in enumerate(keys_before):
+        where_before.setdefault(key, []).append(i)
+    seen: dict = {}
+    matched = np.full(len(keys_now), -1, np.int64)
+    for i, key in enumerate(keys_now):
+        places = where_before.get(key)
+        if places:
+            k = seen.get(key, 0)
+            if k < len(places):
+                matched[i] = places[k]
+                seen[key] = k + 1
+    return matched
+
+
+def warm_start(matched: np.ndarray, layout_before: np.ndarray,
+               knn_indices: np.ndarray) -> np.ndarray:
     """Starting positions for UMAP from an earlier layout of (mostly) the same rows.
 
-    Rows whose key (side and text) was in the earlier audit start where they were; a new row
-    starts at the mean position of its nearest neighbours that were there (``knn_indices``,
-    nearest first; the first 5 such), or at the centre if none was. Returns the positions
-    and how many rows were matched.
+    ``matched`` is each row's index in the earlier audit or -1 (:func:`match_rows`). Matched
+    rows start where they were; a new row starts at the mean position of its nearest
+    neighbours that were there (``knn_indices``, nearest first; the first 5 such), or at the
+    centre if none was.
     """
-    where_before = {key: i for i, key in enumerate(keys_before)}
-    matched = np.array([where_before.get(key, -1) for key in keys_now])
-    start = np.zeros((len(keys_now), layout_before.shape[1]), np.float32)
+    start = np.zeros((len(matched), layout_before.shape[1]), np.float32)
     have = matched >= 0
     start[have] = layout_before[matched[have]]
     centre = start[have].mean(axis=0) if have.any() else np.zeros(layout_before.shape[1])
@@ -366,4 +451,4 @@ def warm_start(keys_now: list, keys_before: list, layout_before: np.ndarray,
         near = [j for j in knn_indices[i] if j >= 0 and have[j]][:5]
         start[i] = start[near].mean(axis=0) if near else centre
     # UMAP nudges exactly coinciding starts apart itself; nothing else to do here.
-    return start, int(have.sum())
+    return start

@@ -5,10 +5,11 @@ An :class:`AuditResult` holds three tables and the projection HDBSCAN ran on:
 - ``examples``: one row per input row (see the README's column reference);
 - ``clusters``: one row per cluster, noise (-1) included;
 - ``summary``: counts, dataset scores, detection AUC, artifacts, timings, config, versions;
-- ``cluster_coords``: the ``cluster_components``-d UMAP projection (for re-clustering).
+- ``cluster_coords``: the ``cluster_components``-d UMAP projection (for re-clustering);
+- ``neighbor_graph``: the exact neighbour lists (so that adding rows searches only new pairs).
 
-``save(dir)`` writes ``examples.parquet``, ``clusters.parquet``, ``summary.json`` and
-``cluster_coords.npy``; ``load(dir)`` reads them back. The object pickles, so Streamlit's
+``save(dir)`` writes ``examples.parquet``, ``clusters.parquet``, ``summary.json``,
+``cluster_coords.npy`` and ``neighbours.npz``; ``load(dir)`` reads them back. The object pickles, so Streamlit's
 ``st.cache_data`` can copy it.
 """
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from .config import AuditConfig
 from .errors import InputDataError
+from .neighbors import NeighborGraph
 
 OUTPUT_FILES = ("examples.parquet", "clusters.parquet", "summary.json")
 
@@ -54,6 +56,7 @@ class AuditResult:
     cluster_coords: np.ndarray | None = None
     config: AuditConfig = field(default_factory=AuditConfig)
     warnings: list[str] = field(default_factory=list)
+    neighbor_graph: NeighborGraph | None = None
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> Path:
@@ -64,6 +67,8 @@ class AuditResult:
         self.clusters.to_parquet(out / "clusters.parquet", index=False)
         if self.cluster_coords is not None:
             np.save(out / "cluster_coords.npy", self.cluster_coords)
+        if self.neighbor_graph is not None:
+            self.neighbor_graph.save(out / "neighbours.npz")
         summary = dict(self.summary, warnings=list(self.warnings), config=self.config.to_dict())
         (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=2,
                                                      ensure_ascii=False) + "\n", encoding="utf-8")
@@ -90,7 +95,11 @@ class AuditResult:
         coords_path = folder / "cluster_coords.npy"
         coords = np.load(coords_path) if coords_path.is_file() else None
         config = AuditConfig.from_dict(summary.get("config"))
-        return cls(examples, clusters, summary, coords, config, list(summary.get("warnings", [])))
+        graph = NeighborGraph.load(folder / "neighbours.npz")
+        if graph is not None and graph.knn_indices.shape[0] != len(examples):
+            graph = None
+        return cls(examples, clusters, summary, coords, config, list(summary.get("warnings", [])),
+                   graph)
 
     # ------------------------------------------------------------------ conveniences
     @property
@@ -131,7 +140,7 @@ class AuditResult:
         summary = dict(self.summary)
         summary.update(cluster_counts(clusters))
         return AuditResult(examples, clusters, summary, self.cluster_coords, config,
-                           list(self.warnings))
+                           list(self.warnings), self.neighbor_graph)
 
 
 def cluster_counts(clusters: pd.DataFrame) -> dict:

@@ -47,6 +47,32 @@ def test_add_rows_is_the_audit_of_all_rows_with_the_warm_start(first, added):
     assert added.summary["warm_start"]["rows_new"] == 40
 
 
+NEIGHBOUR_COLUMNS = ["knn_distance", "outlier_score", "nearest_real_similarity",
+                     "nearest_synthetic_similarity", "coverage_score"]
+
+
+def test_added_rows_extend_the_earlier_neighbour_lists(first, added, monkeypatch):
+    # add_rows searches only the pairs with a new row (the full search is not called) ...
+    import synth_quality.pipeline as pipeline
+
+    def no_full_search(*args, **kwargs):
+        raise AssertionError("the full neighbour search ran")
+
+    monkeypatch.setattr(pipeline, "build_neighbor_graph", no_full_search)
+    again = add_rows(first, new_batch(), embedder=HashingEmbedder())
+    monkeypatch.undo()
+    # ... and its neighbour-based scores are those of an audit of all rows from scratch.
+    real, synth = planted_frames()
+    scratch = audit(real=real, synthetic=pd.concat([synth, new_batch()], ignore_index=True),
+                    label_column="sentiment", generator_column="generator", config=CONFIG,
+                    embedder=HashingEmbedder())
+    pd.testing.assert_frame_equal(again.examples[NEIGHBOUR_COLUMNS],
+                                  scratch.examples[NEIGHBOUR_COLUMNS], atol=1e-6, rtol=0)
+    assert (again.examples["near_duplicate_group_size"]
+            == scratch.examples["near_duplicate_group_size"]).all()
+    pd.testing.assert_frame_equal(again.examples[SCORES], added.examples[SCORES])
+
+
 def test_batches_and_rows_say_where_each_row_came_from(first, added):
     ex = added.examples
     assert (ex["batch"].iloc[:len(first.examples)] == 0).all()
@@ -66,7 +92,9 @@ def test_batches_and_rows_say_where_each_row_came_from(first, added):
 
 def test_add_twice_after_a_save_and_load(tmp_path, added):
     added.save(tmp_path / "a")
-    again = add_rows(AuditResult.load(tmp_path / "a"), new_batch(10).assign(text=lambda f: f["text"] + " again"),
+    loaded = AuditResult.load(tmp_path / "a")
+    assert loaded.neighbor_graph.embeddings_digest == added.neighbor_graph.embeddings_digest
+    again = add_rows(loaded, new_batch(10).assign(text=lambda f: f["text"] + " again"),
                      embedder=HashingEmbedder())
     assert again.examples["batch"].value_counts().to_dict()[2] == 10
     assert [b["batch"] for b in again.summary["batches"]] == [0, 1, 2]

@@ -88,12 +88,18 @@ def worker(monkeypatch, fresh_worker):
 def test_the_projection_worker_gives_the_in_process_layouts_job_after_job(small_graph, worker):
     X, graph = small_graph
     pid = worker._process.pid
-    for dims, min_dist, init in ((5, 0.0, None), (2, 0.1, None),
-                                 (2, 0.1, np.random.default_rng(1).normal(size=(400, 2)))):
+    start = np.random.default_rng(1).normal(size=(400, 2)).astype(np.float32)
+    fixed = np.arange(400) >= 40  # the last 360 rows stay, the first 40 are placed
+    for dims, min_dist, init, keep in ((5, 0.0, None, None), (2, 0.1, None, None),
+                                       (2, 0.1, start, None), (2, 0.1, start, fixed)):
         args = (X, graph, dims, 15, min_dist, 0)
-        pending = project_in_background(*args, n_epochs=40, init=init)
+        pending = project_in_background(*args, n_epochs=40, init=init, fixed=keep)
         assert isinstance(pending, project_module._WorkerJob)  # really the worker
-        np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=40, init=init))
+        there = pending.result()
+        np.testing.assert_array_equal(there, project(*args, n_epochs=40, init=init, fixed=keep))
+        if keep is not None:  # a placement: the fixed rows did not move, the others did
+            np.testing.assert_array_equal(there[fixed], start[fixed])
+            assert np.abs(there[~fixed] - start[~fixed]).min() > 0
     assert worker._process.pid == pid and worker.alive()  # one process for every job
     assert project_module.start_projection_worker() is worker
 
