@@ -89,6 +89,59 @@ def term_counts(texts: list[str]):
     return counts, vectorizer.get_feature_names_out()
 
 
+def extend_term_counts(before, matched: np.ndarray, texts: list[str]):
+    """:func:`term_counts` of ``texts`` from the counts of an earlier audit's texts.
+
+    ``before`` is ``term_counts`` of the earlier texts, ``matched`` each text's row there
+    (-1 for a new text): only the new texts are counted. The result is what
+    ``term_counts(texts)`` gives (tested), as word counts of a text do not depend on the others.
+    """
+    import scipy.sparse as sp
+
+    matched = np.asarray(matched)
+    new = np.flatnonzero(matched < 0)
+    if before is None:
+        return term_counts(texts)
+    old_matrix, old_words = before
+    new_counts = term_counts([texts[i] for i in new]) if len(new) else None
+    new_matrix, new_words = (new_counts if new_counts is not None
+                             else (sp.csr_matrix((len(new), 0), dtype=old_matrix.dtype),
+                                   np.array([], dtype=object)))
+    words = np.union1d(np.asarray(old_words, dtype=object).astype(str),
+                       np.asarray(new_words, dtype=object).astype(str))
+    pieces = []
+    for matrix, own_words in ((old_matrix, old_words), (new_matrix, new_words)):
+        matrix = sp.csr_matrix(matrix)
+        columns = np.searchsorted(words, np.asarray(own_words, dtype=object).astype(str))
+        pieces.append(sp.csr_matrix((matrix.data, columns[matrix.indices], matrix.indptr),
+                                    shape=(matrix.shape[0], len(words))))
+    # Row i of the result: earlier row matched[i], or the next new text.
+    source = matched.copy()
+    source[new] = old_matrix.shape[0] + np.arange(len(new))
+    matrix = sp.vstack(pieces, format="csr")[source]
+    used = np.flatnonzero(np.asarray(matrix.sum(axis=0)).ravel() > 0)  # words of dropped rows go
+    if not len(used):
+        return None
+    matrix = matrix[:, used]
+    matrix.sort_indices()
+    return matrix, np.asarray(words[used], dtype=object)
+
+
+def group_term_counts(labels: np.ndarray, groups: list, word_counts) -> np.ndarray:
+    """Summed word counts of the rows of each group (``labels`` per row; rows whose label is
+    not in ``groups`` are left out), one row per group in ``groups`` order."""
+    import scipy.sparse as sp
+
+    matrix, _ = word_counts
+    where = {g: i for i, g in enumerate(groups)}
+    group_of_row = np.array([where.get(label, -1) for label in labels.tolist()], dtype=np.int64)
+    rows = np.flatnonzero(group_of_row >= 0)
+    # groups x rows indicator, times rows x words.
+    member = sp.csr_matrix((np.ones(len(rows)), (group_of_row[rows], rows)),
+                           shape=(len(groups), len(labels)))
+    return np.asarray((member @ matrix).todense(), dtype=float)
+
+
 def ctfidf_keywords(texts_by_cluster: dict[int, list[str]], n_keywords: int,
                     counts=None, words=None) -> dict[int, list[str]]:
     """Top class-based TF-IDF words per cluster (BERTopic's formula: tf * log(1 + A / f)).
@@ -172,17 +225,8 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     if (~is_noise).any():
         table.loc[~is_noise, "p_adjusted"] = holm(table.loc[~is_noise, "p_value"].to_numpy())
     if word_counts is not None:
-        matrix, words = word_counts
-        groups = np.array(list(texts_by_cluster))
-        # clusters x rows indicator, times rows x words: each cluster's summed counts.
-        import scipy.sparse as sp
-
-        member = sp.csr_matrix((np.ones(len(labels)), (np.searchsorted(np.sort(groups), labels),
-                                                      np.arange(len(labels)))),
-                               shape=(len(groups), len(labels)))
-        order = np.searchsorted(np.sort(groups), groups)
-        counts = np.asarray((member @ matrix).todense(), dtype=float)[order]
-        keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords, counts, words)
+        counts = group_term_counts(labels, list(texts_by_cluster), word_counts)
+        keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords, counts, word_counts[1])
     else:
         keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords)
     table["keywords"] = [keywords.get(c, []) for c in table["cluster"]]

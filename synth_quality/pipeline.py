@@ -185,15 +185,35 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     timings["detecting"] = round(time.perf_counter() - t0, 3)
 
     with StageTimer(progress, timings, "scoring"):
-        rows = _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
-        clusters = cluster_table(rows, coords, config.cluster)
+        measures = _text_measures(texts, matched, previous)
+        rows = _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config,
+                          measures)
+        word_counts = _word_counts(texts, matched, previous)
+        clusters = cluster_table(rows, coords, config.cluster, word_counts=word_counts)
         summary = _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config,
-                           len(frame))
+                           len(frame), word_counts)
         summary["warm_start"] = warm
     if summary["n_clusters"] == 0:
         notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                      "smaller min_cluster_size")
-    return AuditResult(rows, clusters, summary, coords, config, notes, graph)
+    result = AuditResult(rows, clusters, summary, coords, config, notes, graph)
+    if word_counts is not None:
+        result.keep_word_counts(word_counts)
+    return result
+
+
+def _word_counts(texts, matched, previous):
+    """Word counts of every text, when the earlier audit has counted its own already (the
+    dashboard does, in the background, for re-clustering): then only the new texts are
+    counted. None otherwise (the keyword tables count the words themselves)."""
+    if matched is None:
+        return None
+    counted, before = previous.counted_words()
+    if not counted:
+        return None
+    from .cluster import extend_term_counts
+
+    return extend_term_counts(before, matched, texts)
 
 
 def _match_previous(frame, previous) -> np.ndarray | None:
@@ -269,7 +289,26 @@ def _threads_beside(process):
     return lambda: max(1, cores - 1) if process.poll() is None else cores
 
 
-def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config) -> pd.DataFrame:
+def _text_measures(texts, matched, previous) -> pd.DataFrame:
+    """:func:`text_measures` of every text, read from the earlier audit for the rows it had
+    (they depend on the text alone) when it was made by this same version."""
+    columns = ["repetition_score", *SURFACE_FEATURES]
+    same_version = (previous is not None and (previous.summary.get("versions") or {}).get(
+        "synth-quality") == package_versions().get("synth-quality"))
+    if (matched is None or not same_version or not (matched >= 0).any()
+            or not set(columns) <= set(previous.examples.columns)):
+        return text_measures(texts)
+    values = np.empty((len(texts), len(columns)), np.float64)
+    have = matched >= 0
+    values[have] = previous.examples[columns].to_numpy(np.float64)[matched[have]]
+    new = np.flatnonzero(~have)
+    if len(new):
+        values[new] = text_measures([texts[i] for i in new])[columns].to_numpy(np.float64)
+    return pd.DataFrame(values, columns=columns)
+
+
+def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config,
+               measures) -> pd.DataFrame:
     side = frame["side"].to_numpy()
     is_syn = side == "synthetic"
     # batch: 0 for the rows audited first, k for the k-th set added later (add_rows).
@@ -313,7 +352,6 @@ def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
     rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
     rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
-    measures = text_measures(texts)
     rows["repetition_score"] = measures["repetition_score"].to_numpy()
     rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
     for name in SURFACE_FEATURES:
@@ -325,7 +363,8 @@ def _row_table(frame, texts, xy, labels, p_syn, graph, manifold, n_real, config)
     return rows
 
 
-def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config, n) -> dict:
+def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config, n,
+             word_counts=None) -> dict:
     auc = auc_with_ci(is_syn, p_syn)
     features = rows[list(SURFACE_FEATURES)]
     groups = rows["generator"].to_numpy(object) if "generator" in rows else None
@@ -354,7 +393,8 @@ def _summary(rows, clusters, inputs, manifold, p_syn, is_syn, embed_info, config
         "n_real_uncovered": int((~rows.loc[rows["side"] == "real", "in_other_manifold"]).sum()),
         "n_synthetic_off_manifold": int((~syn["in_other_manifold"]).sum()),
         **cluster_counts(clusters),
-        "uncovered_regions": region_table(rows, config.cluster.n_keywords, config.cluster.n_typical),
+        "uncovered_regions": region_table(rows, config.cluster.n_keywords, config.cluster.n_typical,
+                                          word_counts=word_counts),
         "min_cluster_size_used": size,
         "min_samples_used": samples,
         "artifacts": artifacts,

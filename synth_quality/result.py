@@ -120,6 +120,15 @@ class AuditResult:
             self._word_counts = term_counts(self.examples["text"].astype(str).tolist())
         return self._word_counts
 
+    def counted_words(self) -> tuple[bool, object]:
+        """(whether :meth:`prepare_recluster` has counted the words yet, the counts)."""
+        return hasattr(self, "_word_counts"), getattr(self, "_word_counts", None)
+
+    def keep_word_counts(self, counts) -> None:
+        """Keep ``term_counts`` of this result's texts, counted elsewhere (an audit that
+        extended an earlier audit's counts), for :meth:`prepare_recluster`."""
+        self._word_counts = counts
+
     def recluster(self, min_cluster_size: int, min_samples: int | None = None) -> "AuditResult":
         """The same audit with HDBSCAN re-run at another minimum cluster size.
 

@@ -72,15 +72,16 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
 
 
 def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
-                 limit: int = 20) -> list[dict]:
+                 limit: int = 20, word_counts=None) -> list[dict]:
     """The largest uncovered regions (see :func:`synth_quality.scores.uncovered_regions`).
 
     Each: ``region``, ``side`` ("real": text the synthetic data never reaches; "synthetic": text
     outside the real data), ``size``, ``n_noise`` (how many of its rows HDBSCAN left as noise),
     ``clusters`` (cluster id -> rows), ``keywords`` (c-TF-IDF against every other row) and
-    ``examples``.
+    ``examples``. ``word_counts``, optional, is :func:`synth_quality.cluster.term_counts` of
+    ``rows["text"]`` (the same keywords, without counting the words again).
     """
-    from .cluster import ctfidf_keywords
+    from .cluster import ctfidf_keywords, group_term_counts
 
     if "uncovered_region" not in rows or rows["uncovered_region"].isna().all():
         return []
@@ -88,7 +89,12 @@ def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
     ids = sorted(int(r) for r in region.dropna().unique())[:limit]
     texts = {r: rows.loc[region == r, "text"].tolist() for r in ids}
     texts[-1] = rows.loc[region.isna(), "text"].tolist()  # background for the keywords
-    keywords = ctfidf_keywords(texts, n_keywords)
+    if word_counts is not None:
+        labels = region.fillna(-1).to_numpy(np.int64)
+        counts = group_term_counts(labels, list(texts), word_counts)
+        keywords = ctfidf_keywords(texts, n_keywords, counts, word_counts[1])
+    else:
+        keywords = ctfidf_keywords(texts, n_keywords)
     out = []
     for r in ids:
         part = rows[region == r]

@@ -20,7 +20,6 @@ from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 # A word is letters/digits, optionally joined by inner apostrophes ("it's", "don't"); every
 # other non-space character is its own token. "_" counts as punctuation, not as a letter.
@@ -212,11 +211,17 @@ def text_measures(texts: Iterable[str]) -> pd.DataFrame:
 
 
 def _auc(real: np.ndarray, synthetic: np.ndarray) -> float:
-    y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
-    x = np.r_[real, synthetic]
+    """ROC AUC of the feature for "synthetic", as roc_auc_score computes it (ties count half),
+    from average ranks (Mann-Whitney U): the same number without scikit-learn's per-call checks,
+    which cost 10 ms a call here, 24 calls an audit."""
+    x = np.r_[np.asarray(real, np.float64), np.asarray(synthetic, np.float64)]
     if np.all(x == x[0]):
         return 0.5  # a constant score ranks nothing; roc_auc_score agrees, but say it plainly
-    return float(roc_auc_score(y, x))
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    average_rank = np.cumsum(counts) - (counts - 1) / 2.0  # 1-based, ties share their mean
+    n_real, n_syn = len(real), len(synthetic)
+    rank_sum = average_rank[inverse.ravel()[n_real:]].sum()
+    return float((rank_sum - n_syn * (n_syn + 1) / 2.0) / (n_real * n_syn))
 
 
 def _plural(description: str) -> str:

@@ -8,6 +8,8 @@ import pytest
 
 from synth_quality import AuditConfig, AuditResult, InputDataError, add_rows, audit
 
+from synth_quality.text_checks import SURFACE_FEATURES
+
 from conftest import HashingEmbedder, planted_frames
 
 CONFIG = AuditConfig.from_dict({"embed": {"use_cache": False},
@@ -70,6 +72,9 @@ def test_added_rows_extend_the_earlier_neighbour_lists(first, added, monkeypatch
                                   scratch.examples[NEIGHBOUR_COLUMNS], atol=1e-6, rtol=0)
     assert (again.examples["near_duplicate_group_size"]
             == scratch.examples["near_duplicate_group_size"]).all()
+    # The text measures of the earlier rows are read from the earlier audit: the same values.
+    measures = ["repetition_score", "is_degenerate", *SURFACE_FEATURES]
+    pd.testing.assert_frame_equal(again.examples[measures], scratch.examples[measures])
     pd.testing.assert_frame_equal(again.examples[SCORES], added.examples[SCORES])
 
 
@@ -141,3 +146,21 @@ def test_bad_files_get_a_one_line_error_naming_the_file(first, tmp_path, make, e
 def test_a_missing_named_column_is_refused(first):
     with pytest.raises(InputDataError, match="column 'genre' not found"):
         add_rows(first, new_batch(), generator_column="genre", embedder=HashingEmbedder())
+
+
+def test_words_counted_before_are_extended_to_the_same_keywords(first, added, tmp_path):
+    from synth_quality.cluster import term_counts
+
+    first.save(tmp_path / "first")
+    counted = AuditResult.load(tmp_path / "first")
+    counted.prepare_recluster()  # what the dashboard does in the background
+    result = add_rows(counted, new_batch(), embedder=HashingEmbedder())
+    assert result.clusters["keywords"].tolist() == added.clusters["keywords"].tolist()
+    assert ([r["keywords"] for r in result.summary["uncovered_regions"]]
+            == [r["keywords"] for r in added.summary["uncovered_regions"]])
+    assert any(r["keywords"] for r in added.summary["uncovered_regions"])
+    # The new result keeps the extended counts for its own re-clustering: all its words.
+    done, (matrix, words) = result.counted_words()
+    want_matrix, want_words = term_counts(result.examples["text"].tolist())
+    assert done and list(words) == list(want_words)
+    assert (matrix != want_matrix).nnz == 0

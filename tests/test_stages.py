@@ -139,3 +139,19 @@ def test_embedding_cache_round_trips_keys_with_trailing_zero_bytes(tmp_path, fak
     again, info2 = embed_texts(["z", "x y", "new words"], cfg, embedder=fake_embedder)
     assert (info1["n_embedded"], info2["n_embedded"], info2["n_from_cache"]) == (2, 1, 2)
     assert np.array_equal(again[1], first[0])
+
+
+def test_extended_word_counts_are_the_counts_of_all_texts():
+    import scipy.sparse as sp
+
+    from synth_quality.cluster import extend_term_counts, term_counts
+
+    before = ["the glacier film moves slowly", "a blender review", "acting is superb",
+              "glacier glacier ice", "plot holes everywhere"]
+    # rows 1 and 3 are dropped, row 0 appears twice, two new texts (one only stop words)
+    texts = [before[0], "brand new zebra words", before[2], before[4], "the and of", before[0]]
+    matched = np.array([0, -1, 2, 4, -1, 0])
+    matrix, words = extend_term_counts(term_counts(before), matched, texts)
+    want_matrix, want_words = term_counts(texts)
+    assert list(words) == list(want_words) and "blender" not in words and "zebra" in words
+    assert sp.issparse(matrix) and (matrix != want_matrix).nnz == 0
