@@ -301,3 +301,32 @@ def test_a_failed_preload_is_reported_not_hidden(tmp_path):
     thread.join(120)
     assert not thread.is_alive()
     assert thread.error and "\n" not in thread.error and "ModelLoadError" in thread.error
+
+
+def test_the_progress_bar_is_redrawn_at_most_twice_a_second_within_a_stage(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    import dashboard
+
+    drawn = []
+
+    class Bar:
+        def progress(self, fraction, text=""):
+            drawn.append(text)
+
+    class Container:
+        def progress(self, fraction, text=""):
+            return Bar()
+
+    clock = iter([0.0, 0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9])
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: next(clock))
+    progress = dashboard.StreamlitProgress(Container())
+    for done in (10, 20, 30, 40, 50):  # at 0.0, 0.1, 0.2, 0.3, 0.6 s
+        progress("embedding", done, 100)
+    progress("neighbours", 1, 10)       # 0.7 s: a new stage is always drawn
+    progress("neighbours", 5, 10)       # 0.8 s: skipped
+    progress("neighbours", 10, 10)      # 0.9 s: the end of a stage is always drawn
+    assert len(drawn) == 4, drawn
+    assert "embedding" in drawn[0].lower() and "10" in drawn[0] and "50" in drawn[1]
+    assert "neighbours: 1 / 10" in drawn[2] and "neighbours: 10 / 10" in drawn[3]
