@@ -422,15 +422,16 @@ def go_to(label: str) -> None:
 # would get a new identity on the rerun after a click and lose its selection.
 @st.cache_resource(show_spinner=False, max_entries=64)
 def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result,
-               saved_key: str = "", _base=None):
+               saved_key: str = "", _base=None, hover_all: bool = True):
     """The map for an audit (``key`` identifies ``_result``); shared, do not modify.
 
     With ``saved_key``/``_base`` (the saved audit that ``_result`` re-clusters) the costly part
     of the hover labels is computed once per saved audit, not once per minimum cluster size.
+    ``hover_all`` False: only the highlighted cluster's points have hover labels.
     """
     prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
     return explore.map_figure(_result.examples, color_by, highlight_cluster=highlight,
-                              height=height, hover_prefixes=prefixes)
+                              height=height, hover_prefixes=prefixes, hover_all=hover_all)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -102,8 +102,9 @@ with info_col:
                 st.info(empty)
 with map_col:
     st.caption(f"The map with cluster {cluster}'s {len(details['members']):,} rows ringed in "
-               "black (blue = real, orange = synthetic).")
-    mini = db.map_figure(audit.key, "side", cluster, 420, result, audit.saved_key, audit.base)
+               "black (blue = real, orange = synthetic); hover a ringed point for its text.")
+    mini = db.map_figure(audit.key, "side", cluster, 420, result, audit.saved_key, audit.base,
+                         hover_all=False)
     st.plotly_chart(mini, key="cluster_minimap", config={"displaylogo": False,
                                                          "displayModeBar": False})
     if st.button("Highlight it on the Map page", key="cluster_to_map", width="stretch"):

@@ -34,9 +34,69 @@ def resolve_min_cluster_size(config: ClusterConfig, n_rows: int) -> tuple[int, i
     return size, samples
 
 
+class LinkageCache:
+    """Keeps HDBSCAN's spanning tree in memory, to re-cluster the same points quickly.
+
+    HDBSCAN builds a minimum spanning tree from the points and ``min_samples`` only; the
+    minimum cluster size is applied afterwards, when the tree is condensed. ``min_samples``
+    stays 10 for every minimum cluster size from 10 up (:func:`resolve_min_cluster_size`), so
+    re-clustering a projection at another size can reuse the tree: the clustering then takes
+    tens of milliseconds instead of 0.2-0.7 s at 10,000 rows. HDBSCAN accepts this object as
+    its ``memory`` (the protocol of ``joblib.Memory``: ``memory.cache(func)(*args)``); the
+    labels are the same as without it (tested).
+    """
+
+    def __init__(self, max_entries: int = 4):
+        import threading
+        from collections import OrderedDict
+
+        self._results: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def __getstate__(self):  # a copy (pickle) starts empty: the lock cannot be copied
+        return {"_max_entries": self._max_entries}
+
+    def __setstate__(self, state):
+        self.__init__(state["_max_entries"])
+
+    def cache(self, func):
+        def cached(*args, **kwargs):
+            key = (func.__module__, func.__qualname__, _arguments_key(args, kwargs))
+            with self._lock:
+                if key in self._results:
+                    self._results.move_to_end(key)
+                    return self._results[key]
+            result = func(*args, **kwargs)
+            with self._lock:
+                self._results[key] = result
+                while len(self._results) > self._max_entries:
+                    self._results.popitem(last=False)
+            return result
+
+        return cached
+
+
+def _arguments_key(args, kwargs) -> str:
+    import hashlib
+
+    digest = hashlib.sha1()
+    for value in (*args, *sorted(kwargs.items())):
+        if isinstance(value, np.ndarray):
+            digest.update(repr((value.shape, value.dtype.str)).encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
 def cluster_points(coords: np.ndarray, config: ClusterConfig,
-                   clusterer: Clusterer | None = None) -> np.ndarray:
-    """Cluster labels (-1 = noise), shape (n,). Clusters are renumbered by size, largest = 0."""
+                   clusterer: Clusterer | None = None,
+                   linkage_cache: LinkageCache | None = None) -> np.ndarray:
+    """Cluster labels (-1 = noise), shape (n,). Clusters are renumbered by size, largest = 0.
+
+    ``linkage_cache`` (default HDBSCAN only) keeps the spanning tree for later calls on the
+    same points (:class:`LinkageCache`)."""
     n = coords.shape[0]
     if clusterer is None:
         size, samples = resolve_min_cluster_size(config, n)
@@ -44,8 +104,9 @@ def cluster_points(coords: np.ndarray, config: ClusterConfig,
             return np.full(n, -1, np.int64)
         import hdbscan
 
+        extra = {"memory": linkage_cache} if linkage_cache is not None else {}
         clusterer = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=samples,
-                                    core_dist_n_jobs=1)
+                                    core_dist_n_jobs=1, **extra)
     labels = np.asarray(clusterer.fit_predict(coords), dtype=np.int64)
     # Deterministic, readable numbering: by size descending, then by first row.
     ids = [c for c in np.unique(labels) if c >= 0]

@@ -112,13 +112,32 @@ class AuditResult:
 
     def prepare_recluster(self):
         """Count the words of every text, once per result (re-clustering regroups the same
-        texts; the cluster keywords then cost a sum instead of a pass over every text).
+        texts; the cluster keywords then cost a sum instead of a pass over every text), and
+        build HDBSCAN's spanning tree of the projection (it does not depend on the minimum
+        cluster size; see :class:`synth_quality.cluster.LinkageCache`).
         Returns what :func:`synth_quality.cluster.term_counts` returns."""
+        counts = self._words()
+        if self.cluster_coords is not None and not getattr(self, "_linkage_built", False):
+            from .cluster import cluster_points
+
+            cluster_points(self.cluster_coords, self.config.cluster,
+                           linkage_cache=self._linkage())
+            self._linkage_built = True
+        return counts
+
+    def _words(self):
         if not hasattr(self, "_word_counts"):
             from .cluster import term_counts
 
             self._word_counts = term_counts(self.examples["text"].astype(str).tolist())
         return self._word_counts
+
+    def _linkage(self):
+        if not hasattr(self, "_linkage_cache"):
+            from .cluster import LinkageCache
+
+            self._linkage_cache = LinkageCache()
+        return self._linkage_cache
 
     def counted_words(self) -> tuple[bool, object]:
         """(whether :meth:`prepare_recluster` has counted the words yet, the counts)."""
@@ -141,11 +160,12 @@ class AuditResult:
             raise InputDataError("this audit has no saved projection (cluster_coords.npy) to re-cluster")
         config = self.config.replace(cluster={"min_cluster_size": int(min_cluster_size),
                                               "min_samples": min_samples})
-        labels = cluster_points(self.cluster_coords, config.cluster)
+        labels = cluster_points(self.cluster_coords, config.cluster,
+                                linkage_cache=self._linkage())
         examples = self.examples.copy()
         examples["cluster"] = labels
         clusters = cluster_table(examples, self.cluster_coords, config.cluster,
-                                 word_counts=self.prepare_recluster())
+                                 word_counts=self._words())
         summary = dict(self.summary)
         summary.update(cluster_counts(clusters))
         return AuditResult(examples, clusters, summary, self.cluster_coords, config,

@@ -182,6 +182,16 @@ def test_map_figure_highlight_adds_a_ring_trace_of_the_cluster():
     assert "highlighted" in fig.data[-1].name
 
 
+def test_an_overview_map_has_hover_labels_only_on_the_ringed_points():
+    ex = small_examples()
+    full = explore.map_figure(ex, "side", highlight_cluster=1)
+    overview = explore.map_figure(ex, "side", highlight_cluster=1, hover_all=False)
+    assert explore.figure_trace_ids(overview) == explore.figure_trace_ids(full)
+    *points, ring = overview.data
+    assert all(t.hoverinfo == "skip" and t.hovertext is None for t in points)
+    assert list(ring.hovertext) == list(full.data[-1].hovertext)  # the same labels as the map
+
+
 def test_figure_trace_ids_survive_a_pickle_round_trip():
     import pickle
 

@@ -155,3 +155,32 @@ def test_extended_word_counts_are_the_counts_of_all_texts():
     want_matrix, want_words = term_counts(texts)
     assert list(words) == list(want_words) and "blender" not in words and "zebra" in words
     assert sp.issparse(matrix) and (matrix != want_matrix).nnz == 0
+
+
+def test_reclustering_with_the_kept_spanning_tree_gives_the_same_labels():
+    import pickle
+
+    from synth_quality.cluster import LinkageCache, cluster_points
+
+    rng = np.random.default_rng(4)
+    centres = rng.normal(scale=6, size=(6, 5))
+    coords = (centres[rng.integers(0, 6, 1500)] + rng.normal(size=(1500, 5))).astype(np.float32)
+    cache = LinkageCache()
+    calls = []
+    original = cache.cache
+
+    def counting(func):
+        inner = original(func)
+
+        def wrapped(*args, **kwargs):
+            calls.append(func.__name__)
+            return inner(*args, **kwargs)
+        return wrapped
+
+    cache.cache = counting
+    for size in (15, 40, 15, 90):
+        config = ClusterConfig(min_cluster_size=size)
+        plain = cluster_points(coords, config)
+        assert np.array_equal(cluster_points(coords, config, linkage_cache=cache), plain), size
+    assert len(calls) == 4 and len(cache._results) == 1  # one tree for every size (min_samples 10)
+    assert len(pickle.loads(pickle.dumps(cache))._results) == 0
