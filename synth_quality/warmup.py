@@ -188,18 +188,21 @@ def load_in_process() -> bool:
 
 
 def _tiny_fits(n_rows: int, dim: int, **project_kwargs) -> None:
-    """UMAP on random unit vectors through the audit's code paths: 2-d map and 5-d clusters."""
+    """UMAP on random unit vectors through the audit's code paths: 2-d map and 5-d clusters,
+    each fitted and then with a fifth of the rows placed among the others (adding rows)."""
     import numpy as np
 
     from .neighbors import build_neighbor_graph
-    from .project import project
+    from .project import place_new_rows, project
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_rows, dim)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     graph = build_neighbor_graph(X, n_rows // 2, 14, 5)
+    fixed = np.arange(n_rows) % 5 != 0
     for dims, min_dist in ((2, 0.1), (5, 0.0)):
-        project(X, graph, dims, 15, min_dist, 0, **project_kwargs)
+        layout = project(X, graph, dims, 15, min_dist, 0, **project_kwargs)
+        place_new_rows(graph, layout, fixed, 15, min_dist, 0, 5)
 
 
 _RUNNING: subprocess.Popen | None = None
