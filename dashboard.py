@@ -369,8 +369,9 @@ def _import_the_rest_after(_first_page: threading.Thread):
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _prepare_reclustering_after(_page: threading.Thread, folder: str, stamp: float):
-    """After the page that opened this audit is drawn, count its words (what re-clustering
-    reuses for the cluster keywords), so the first minimum-cluster-size change is faster."""
+    """After the page that opened this audit is drawn, count its words and build HDBSCAN's
+    spanning tree (what re-clustering reuses: ``AuditResult.prepare_recluster``), so the first
+    minimum-cluster-size change is faster."""
     return _after_page(_page, load_audit(folder, stamp).prepare_recluster,
                        "synth-quality-word-counts")
 

@@ -227,8 +227,7 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
     if before.embeddings_digest != embeddings_digest(X[old_pos]):
         return None  # other vectors (another model, other texts): its neighbours do not apply
     n_syn = n - n_real
-    for had, has, rows in ((n_real_before, n_real, own_before[:n_real_before]),
-                           (n_syn_before, n_syn, own_before[n_real_before:])):
+    for had, has in ((n_real_before, n_real), (n_syn_before, n_syn)):
         if manifold_k > 0 and had - 1 < manifold_k <= has - 1:
             return None  # the side's manifold did not exist before
     new_rows = np.setdiff1d(np.arange(n), old_pos)
@@ -237,8 +236,8 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
     done, total = 0, n
     with torch.inference_mode():
         # New rows: a full search (they are contiguous on each side).
+        step = block_rows(n)
         for lo, hi in ((n_real_before, n_real), (n_real + n_syn_before, n)):
-            step = block_rows(n)
             for start in range(lo, hi, step):
                 stop = min(hi, start + step)
                 _scan_rows(Xt, start, stop, n_real, k, manifold_k, out)

@@ -168,8 +168,11 @@ class AuditResult:
                                  word_counts=self._words())
         summary = dict(self.summary)
         summary.update(cluster_counts(clusters))
-        return AuditResult(examples, clusters, summary, self.cluster_coords, config,
-                           list(self.warnings), self.neighbor_graph)
+        again = AuditResult(examples, clusters, summary, self.cluster_coords, config,
+                            list(self.warnings), self.neighbor_graph)
+        # Same texts and projection: the word counts and the spanning tree still apply.
+        again._word_counts, again._linkage_cache = self._word_counts, self._linkage_cache
+        return again
 
 
 def cluster_counts(clusters: pd.DataFrame) -> dict:

@@ -128,6 +128,12 @@ def test_save_load_round_trip_and_recluster(planted_audit, tmp_path):
         again = loaded.recluster(min_cluster_size=size)
         pd.testing.assert_frame_equal(
             again.clusters, cluster_table(again.examples, loaded.cluster_coords, again.config.cluster))
+    # A re-clustered result re-clusters with the same counts and tree, to the same tables.
+    twice = loaded.recluster(min_cluster_size=15).recluster(min_cluster_size=40)
+    assert twice.counted_words()[1] is loaded.counted_words()[1]
+    pd.testing.assert_frame_equal(twice.clusters, loaded.recluster(min_cluster_size=40).clusters)
+    pd.testing.assert_series_equal(twice.examples["cluster"],
+                                   loaded.recluster(min_cluster_size=40).examples["cluster"])
 
 
 def test_progress_reports_every_stage(planted, fake_embedder):
