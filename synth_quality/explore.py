@@ -312,7 +312,7 @@ def folder_stamp(folder) -> float:
 #: Audit stages in order, with a rough share of the total time (for one overall bar).
 STAGE_WEIGHTS = {"loading": 0.02, "loading model": 0.04, "embedding": 0.31, "neighbours": 0.03,
                  "compiling UMAP (once per machine)": 0.15, "projecting (map)": 0.22,
-                 "projecting (clusters)": 0.10, "clustering": 0.02, "detecting": 0.06,
+                 "detecting": 0.06, "projecting (clusters)": 0.10, "clustering": 0.02,
                  "scoring": 0.05}
 STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embedding model",
               "embedding": "Embedding the texts",

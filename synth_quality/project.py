@@ -38,6 +38,11 @@ NEW_WORKER_MIN_ROWS = 5_000
 # rows a warm-started fit takes about 1.7 s).
 WORKER_PROJECTION_MIN_ROWS = 2_000
 
+# Part of the projection cache's key: raise it whenever a change in this package's code changes
+# what a seeded projection of the same inputs gives (2: the spectral start of .spectral), so
+# that a cache written by an earlier version is not read back as if this one had made it.
+LAYOUT_VERSION = 2
+
 
 class Projector(Protocol):
     def fit_transform(self, X: np.ndarray) -> np.ndarray: ...
@@ -82,7 +87,7 @@ def _cache_path(cache_dir, X: np.ndarray, params: tuple) -> Path:
     from .embed import default_cache_dir
 
     digest = hashlib.sha1(np.ascontiguousarray(X).tobytes())
-    digest.update(repr((params, metadata.version("umap-learn"))).encode())
+    digest.update(repr((params, metadata.version("umap-learn"), LAYOUT_VERSION)).encode())
     root = Path(cache_dir) if cache_dir else default_cache_dir()
     return root / "projections" / f"{digest.hexdigest()}.npy"
 
@@ -158,6 +163,12 @@ def _project(X, graph, n_components, n_neighbors, min_dist, random_state, projec
             return np.pad(out, ((0, 0), (0, max(pad, 0)))).astype(np.float32)
         n_neighbors = max(2, min(n_neighbors, n - 1))
         knn = umap_knn_from_graph(graph, n_neighbors) if graph is not None else None
+        if init is None and knn is not None:
+            # UMAP's own spectral start, with a faster eigensolver (see .spectral).
+            from .spectral import default_epochs, fuzzy_graph, spectral_init
+
+            init = spectral_init(fuzzy_graph(n, *knn, n_neighbors), n_components,
+                                 n_epochs or default_epochs(n), X, random_state)
         projector = make_umap(n_components, n_neighbors, min_dist, random_state, knn, n_epochs,
                               init)
     with warnings.catch_warnings():
@@ -185,7 +196,9 @@ def place_new_rows(graph: NeighborGraph, layout: np.ndarray, fixed: np.ndarray, 
 
     import_umap()  # cached machine code, as for a fit
     from umap.layouts import optimize_layout_euclidean
-    from umap.umap_ import find_ab_params, fuzzy_simplicial_set, make_epochs_per_sample
+    from umap.umap_ import find_ab_params, make_epochs_per_sample
+
+    from .spectral import fuzzy_graph
 
     n = layout.shape[0]
     n_epochs = int(n_epochs or 100)
@@ -199,14 +212,7 @@ def place_new_rows(graph: NeighborGraph, layout: np.ndarray, fixed: np.ndarray, 
     out[moving] += rng.normal(scale=1e-3 * float(out.std() or 1.0),
                               size=(int(moving.sum()), out.shape[1])).astype(np.float32)
     n_neighbors = max(2, min(n_neighbors, n - 1))
-    knn_indices, knn_dists = umap_knn_from_graph(graph, n_neighbors)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module="umap")
-        fuzzy, _, _ = fuzzy_simplicial_set(np.empty((n, 1), np.float32), n_neighbors, rng,
-                                           "cosine", knn_indices=knn_indices,
-                                           knn_dists=knn_dists)
-    fuzzy = fuzzy.tocoo()
-    fuzzy.sum_duplicates()
+    fuzzy = fuzzy_graph(n, *umap_knn_from_graph(graph, n_neighbors), n_neighbors)
     # The edges UMAP's fit would keep at this many epochs, from a moving row.
     keep = (fuzzy.data >= fuzzy.data.max() / float(n_epochs)) & moving[fuzzy.row]
     head, tail, weight = fuzzy.row[keep], fuzzy.col[keep], fuzzy.data[keep]
@@ -242,16 +248,48 @@ class ProjectionWorker:
     time; it exits when this process closes the pipe (or exits).
     """
 
-    def __init__(self):
+    def __init__(self, warm_up_first: bool = False):
+        """``warm_up_first``: with a cold numba cache, compile UMAP's code (:func:`.warmup.warm_up`)
+        before serving, so that one process is both the audit's warm-up and its worker;
+        otherwise the worker only loads what is already compiled."""
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         self._process = subprocess.Popen(
-            [sys.executable, "-c", "from synth_quality.project import _serve; _serve()"],
+            [sys.executable, "-c", "from synth_quality.project import _serve; "
+             f"_serve(warm_up_first={bool(warm_up_first)})"],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True, bufsize=1)
         self._busy = threading.Lock()
+        self._ready = threading.Event()
+        threading.Thread(target=self._await_ready, daemon=True,
+                         name="synth-quality-umap-worker-ready").start()
+
+    def _await_ready(self) -> None:
+        """Read the worker's output up to its "ready" line (or its end, if it dies first)."""
+        try:
+            for line in self._process.stdout:
+                if line.strip() == _REPLY + "ready":
+                    break
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._ready.set()
 
     def alive(self) -> bool:
         return self._process.poll() is None
+
+    # poll() and wait() as subprocess.Popen's, so that the audit can treat a worker that is
+    # compiling UMAP's code as its warm-up process: "done" once the worker is ready to serve.
+    def poll(self) -> int | None:
+        """None while the worker is still starting (compiling or loading), else 0 (or its
+        exit code if it has died)."""
+        if not self._ready.is_set():
+            return None
+        return self._process.poll() or 0
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait until the worker is ready to serve (or dead); see :meth:`poll`."""
+        self._ready.wait(timeout)
+        return self.poll()
 
     def try_submit(self, folder: tempfile.TemporaryDirectory, args: tuple):
         """A job whose ``result()`` waits for the projection, or None if the worker is busy or gone."""
@@ -268,6 +306,7 @@ class ProjectionWorker:
     def _answer(self) -> str:
         """The worker's reply to the current job ("ok" or "error ..."); "" if it died."""
         try:
+            self._ready.wait()  # until then the ready thread reads the worker's output
             while True:
                 line = self._process.stdout.readline()
                 if not line:
@@ -308,16 +347,17 @@ _WORKER: ProjectionWorker | None = None
 _WORKER_LOCK = threading.Lock()
 
 
-def start_projection_worker() -> ProjectionWorker | None:
+def start_projection_worker(warm_up_first: bool = False) -> ProjectionWorker | None:
     """Start (once per process) the :class:`ProjectionWorker` that later audits hand their
-    cluster projection to; None on a one-core machine or if it cannot start."""
+    cluster projection to; None on a one-core machine or if it cannot start. A worker that is
+    already running is returned as it is."""
     global _WORKER
     if (os.cpu_count() or 1) < 2:
         return None
     with _WORKER_LOCK:
         if _WORKER is None or not _WORKER.alive():
             try:
-                _WORKER = ProjectionWorker()
+                _WORKER = ProjectionWorker(warm_up_first)
             except OSError as exc:
                 log.info("could not start the UMAP worker: %s", exc)
                 _WORKER = None
@@ -327,8 +367,9 @@ def start_projection_worker() -> ProjectionWorker | None:
 _REPLY = "synth-quality-umap-worker: "  # marks the worker's replies among any other output
 
 
-def _serve() -> None:
-    """The worker's loop: load UMAP once, then project each folder named on stdin."""
+def _serve(warm_up_first: bool = False) -> None:
+    """The worker's loop: load UMAP once (compile it first if ``warm_up_first`` and the
+    cache is cold), then project each folder named on stdin."""
     replies = sys.stdout
     sys.stdout = sys.stderr  # anything else that prints must not look like a reply
 
@@ -336,9 +377,15 @@ def _serve() -> None:
         replies.write(_REPLY + text.replace("\n", " ")[:300] + "\n")
         replies.flush()
 
-    from .warmup import load_in_process
+    from .warmup import is_warm, load_in_process, warm_up
 
-    load_in_process()
+    if warm_up_first and not is_warm():
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - a job then compiles what it needs, as before
+            pass
+    else:
+        load_in_process()
     reply("ready")
     for line in sys.stdin:
         try:

@@ -205,14 +205,18 @@ def _tiny_fits(n_rows: int, dim: int, **project_kwargs) -> None:
         place_new_rows(graph, layout, fixed, 15, min_dist, 0, 5)
 
 
-_RUNNING: subprocess.Popen | None = None
+_RUNNING = None  # the warm-up process (or worker) this process started
 
 
-def start_background_warmup() -> subprocess.Popen | None:
+def start_background_warmup(as_worker: bool = False):
     """Start :func:`warm_up` in a child process unless the cache is already warm.
 
-    Returns the process (``wait()`` on it before the first UMAP fit) or None. A warm-up this
-    process already started and that is still running is returned instead of a second one.
+    Returns the process (``wait()`` on it before the first UMAP fit; ``poll()`` is None while it
+    compiles) or None. A warm-up this process already started and that is still running is
+    returned instead of a second one. With ``as_worker`` (an audit that will hand its cluster
+    projection to a :class:`~synth_quality.project.ProjectionWorker`) the child is that worker:
+    it compiles, then stays to project, so the worker does not start and load UMAP again
+    after the warm-up (about 6 s at the start of the cluster projection).
     """
     global _RUNNING
     if is_warm():
@@ -220,6 +224,13 @@ def start_background_warmup() -> subprocess.Popen | None:
     if _RUNNING is not None and _RUNNING.poll() is None:
         return _RUNNING
     configure_numba_cache()
+    if as_worker:
+        from .project import start_projection_worker
+
+        worker = start_projection_worker(warm_up_first=True)
+        if worker is not None and worker.poll() is None:  # not one already serving uncompiled
+            _RUNNING = worker
+            return worker
     env = dict(os.environ)
     try:
         _RUNNING = subprocess.Popen([sys.executable, "-c",

@@ -216,7 +216,7 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac2, text = tracker.update("projecting (map)", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 9 of 10)") and frac3 > frac2
+    assert text.endswith("2 / 5 folds (stage 7 of 10)") and frac3 > frac2
     frac4, _ = tracker.update("scoring", 1, None)
     assert frac4 == pytest.approx(1.0)
     assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back

@@ -129,3 +129,34 @@ def test_load_in_process_loads_umap_only_from_a_warm_cache(monkeypatch):
     import sys
 
     assert "umap" in sys.modules and "pynndescent" not in sys.modules
+
+
+def test_an_audits_warm_up_process_stays_on_as_its_worker(small_graph, monkeypatch, tmp_path,
+                                                          fresh_worker):
+    """With a cold cache, the process that compiles UMAP is the worker that then projects."""
+    import shutil
+
+    from synth_quality import warmup
+
+    if not warmup.is_warm():
+        warmup.warm_up()
+    # A copy of the compiled code without the "warm" marker: the worker must go through the
+    # warm-up (loading instead of compiling, which keeps this test short) and write the marker.
+    cache = tmp_path / "numba"
+    shutil.copytree(warmup.numba_cache_dir(), cache,
+                    ignore=shutil.ignore_patterns("synth-quality-warm-*"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
+    monkeypatch.setattr(warmup, "_RUNNING", None)
+    assert not warmup.is_warm()
+    started = warmup.start_background_warmup(as_worker=True)
+    assert isinstance(started, project_module.ProjectionWorker)
+    assert started is project_module._WORKER
+    assert started.poll() is None  # still warming up: an audit embeds on one core meanwhile
+    assert started.wait(300) == 0 and warmup.is_warm()
+    assert warmup.start_background_warmup(as_worker=True) is None  # warm now: nothing to start
+    monkeypatch.setattr(project_module, "WORKER_PROJECTION_MIN_ROWS", 0)
+    X, graph = small_graph
+    args = (X, graph, 5, 15, 0.0, 0)
+    pending = project_in_background(*args, n_epochs=30)
+    assert isinstance(pending, project_module._WorkerJob) and pending._worker is started
+    np.testing.assert_array_equal(pending.result(), project(*args, n_epochs=30))

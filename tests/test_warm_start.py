@@ -25,9 +25,9 @@ def grown_frames():
     return real, pd.concat([synth, new], ignore_index=True)
 
 
-def run(real, synth, previous=None):
+def run(real, synth, previous=None, config=CONFIG):
     return audit(real=real, synthetic=synth, label_column="sentiment",
-                 generator_column="generator", config=CONFIG, embedder=HashingEmbedder(),
+                 generator_column="generator", config=config, embedder=HashingEmbedder(),
                  previous=previous)
 
 
@@ -92,10 +92,21 @@ def test_warm_start_is_recorded_and_keeps_old_rows_in_place(rounds, resettled):
     assert info["earlier_rows_fixed"] is False
     assert cold.summary["warm_start"] is None
     assert any("earlier audit" in w for w in warm.warnings)
-    # Old rows keep their arrangement far better than a layout made from scratch.
-    _, _, moved_warm = procrustes(*_old_rows_xy(warm, first))
-    _, _, moved_cold = procrustes(*_old_rows_xy(cold, first))
-    assert moved_warm < 0.5 * moved_cold, (moved_warm, moved_cold)
+    # Old rows keep their arrangement far better than a layout made from scratch. On 300
+    # rows one seed's ratio ranges from 0.2 to 0.6, so the test averages three seeds.
+    moved = [(procrustes(*_old_rows_xy(warm, first))[2], procrustes(*_old_rows_xy(cold, first))[2])]
+    for seed in (1, 2):
+        seeded = {**CONFIG.to_dict(), "random_state": seed}
+        config = AuditConfig.from_dict(seeded)
+        again = AuditConfig.from_dict({**seeded, "project": {**seeded["project"],
+                                                             "place_new_rows_up_to": 0.0}})
+        first_s = run(*planted_frames(), config=config)
+        cold_s = run(*grown_frames(), config=config)
+        warm_s = run(*grown_frames(), previous=first_s, config=again)
+        moved.append((procrustes(*_old_rows_xy(warm_s, first_s))[2],
+                      procrustes(*_old_rows_xy(cold_s, first_s))[2]))
+    moved_warm, moved_cold = np.mean(moved, axis=0)
+    assert moved_warm < 0.5 * moved_cold, moved
 
 
 @pytest.mark.parametrize("how", ["placed", "resettled"])
