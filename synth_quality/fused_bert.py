@@ -9,7 +9,11 @@ differently scheduled:
 
 - texts are batched by **exact token length**, so no batch holds a padding token and no
   attention mask is needed (attention runs through torch's fused ``scaled_dot_product_attention``);
-- the query, key and value weights are concatenated into one ``(3h, h)`` matrix per layer.
+- the query, key and value weights are concatenated into one ``(3h, h)`` matrix per layer;
+- each sub-layer's output projection is added into the residual stream in place
+  (``x.addmm_``), and GELU runs in place: fewer passes over memory (about 3%);
+- glibc keeps the freed batch buffers for the next batch (:func:`keep_freed_memory`) instead
+  of returning them to the kernel and faulting them in again (10-25%).
 
 Vectors agree with ``SentenceTransformer.encode`` to about 3e-7 per coordinate (cosine
 0.9999999; ``tests/test_embed_fused.py`` checks it on the real model). Anything this module does
@@ -30,6 +34,44 @@ log = logging.getLogger(__name__)
 # Texts tokenised per call: bounds the padded id matrix the tokenizer returns
 # (4,096 texts x at most 512 ids x 3 arrays of int64 is 48 MB).
 _TOKENISE_CHUNK = 4096
+
+
+# glibc's malloc settings (mallopt parameters) for the embedding: keep up to this much freed
+# memory at the top of the heap instead of handing it back to the kernel, and serve blocks up
+# to this size from the heap rather than from fresh mmap() pages.
+_TRIM_THRESHOLD = 128 << 20
+_MMAP_THRESHOLD = 32 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+_MALLOC_TUNED = False
+
+
+def keep_freed_memory() -> bool:
+    """Let glibc's allocator reuse the forward pass's freed buffers instead of returning them to
+    the kernel (once per process; True if the settings were applied).
+
+    Each batch allocates and frees a few tensors of up to 12 MB. With glibc's default,
+    adaptive thresholds those pages went back to the kernel and were faulted in again, zeroed,
+    on the next batch: 0.3-1.9 million page faults per 2,300 texts, depending on what the
+    process had allocated before, and up to a tenth of the embedding's CPU time in the kernel.
+    With fixed thresholds (at most 128 MB kept) it was 35-50 thousand faults and the same
+    texts embedded 10-25% faster, measured in alternating runs. Only glibc (Linux) has
+    ``mallopt``; elsewhere this does nothing.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return True
+    try:
+        import ctypes
+        import sys
+
+        if not sys.platform.startswith("linux"):
+            return False
+        libc = ctypes.CDLL("libc.so.6")
+        _MALLOC_TUNED = bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+                             and libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD))
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+        _MALLOC_TUNED = False
+    return _MALLOC_TUNED
 
 
 def equal_length_batches(lengths: Sequence[int], batch_tokens: int) -> list[np.ndarray]:
@@ -77,6 +119,8 @@ class FusedBertEncoder:
         ``encoder.layer.0.attention.self.query.weight``); ``config``: its config as a dict."""
         import torch
 
+        keep_freed_memory()
+
         def w(name):
             return weights[name].detach().float().contiguous()
 
@@ -96,13 +140,14 @@ class FusedBertEncoder:
                                     for n in ("query", "key", "value")]).contiguous(),
                 "qkv_b": torch.cat([w(p + f"attention.self.{n}.bias")
                                     for n in ("query", "key", "value")]).contiguous(),
-                "out_w": w(p + "attention.output.dense.weight"),
+                # Transposed views (no copies): the in-place addmm_ below multiplies by W.T.
+                "out_wT": w(p + "attention.output.dense.weight").t(),
                 "out_b": w(p + "attention.output.dense.bias"),
                 "norm1": (w(p + "attention.output.LayerNorm.weight"),
                           w(p + "attention.output.LayerNorm.bias"), eps),
                 "ff1_w": w(p + "intermediate.dense.weight"),
                 "ff1_b": w(p + "intermediate.dense.bias"),
-                "ff2_w": w(p + "output.dense.weight"), "ff2_b": w(p + "output.dense.bias"),
+                "ff2_wT": w(p + "output.dense.weight").t(), "ff2_b": w(p + "output.dense.bias"),
                 "norm2": (w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias"), eps),
             })
 
@@ -149,12 +194,13 @@ class FusedBertEncoder:
                 q, k, v = qkv.view(batch, length, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
                 context = F.scaled_dot_product_attention(q, k, v)
                 context = context.transpose(1, 2).reshape(batch * length, h)
-                y = F.linear(context, p["out_w"], p["out_b"])
-                y += x
-                x = F.layer_norm(y, (h,), *p["norm1"])
-                y = F.linear(F.gelu(F.linear(x, p["ff1_w"], p["ff1_b"])), p["ff2_w"], p["ff2_b"])
-                y += x
-                x = F.layer_norm(y, (h,), *p["norm2"])
+                # The residual stream takes each sub-layer's output in place (x += W a + b): no
+                # bias copied into a fresh output and no separate residual pass.
+                x.addmm_(context, p["out_wT"]).add_(p["out_b"])
+                x = F.layer_norm(x, (h,), *p["norm1"])
+                hidden = torch.ops.aten.gelu_(F.linear(x, p["ff1_w"], p["ff1_b"]))
+                x.addmm_(hidden, p["ff2_wT"]).add_(p["ff2_b"])
+                x = F.layer_norm(x, (h,), *p["norm2"])
             pooled = x.view(batch, length, h).mean(dim=1)
             return F.normalize(pooled, dim=1).numpy().astype(np.float32, copy=False)
 

@@ -78,3 +78,28 @@ def test_fused_forward_matches_sentence_transformers_on_the_real_model():
     # Different texts still get different vectors (a broken forward could map all alike).
     off_diagonal = fused @ fused.T - np.eye(len(texts)) * 2
     assert off_diagonal[2, 3] < 0.9
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc only")
+def test_freed_forward_pass_buffers_are_reused_not_faulted_in_again():
+    """Batch-sized buffers allocated and freed in a loop (as the forward pass does) must not
+    make the kernel hand out fresh zeroed pages each time once keep_freed_memory() ran."""
+    import subprocess
+    import sys
+
+    script = """
+import resource, sys, numpy as np
+if sys.argv[1] == "tuned":
+    from synth_quality.fused_bert import keep_freed_memory
+    assert keep_freed_memory()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):  # 12 + 9 + 12 MB, like a feed-forward step's tensors
+    a = np.ones(3 << 20, np.float32); b = np.ones(9 << 18, np.float32); c = np.ones(3 << 20, np.float32)
+    del a, b, c
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+    faults = {how: int(subprocess.run([sys.executable, "-c", script, how], capture_output=True,
+                                      text=True, check=True).stdout)
+              for how in ("default", "tuned")}
+    one_round = (12 + 9 + 12) * 2**20 // 4096  # pages touched by one loop iteration
+    assert faults["tuned"] < 2 * one_round < faults["default"], faults
