@@ -61,9 +61,7 @@ def spectral_init(graph, dim: int, n_epochs: int, data: np.ndarray,
     than ``max / n_epochs`` are dropped); ``data`` (n, d) places the pieces of a graph in more
     than ``2 * dim`` pieces relative to each other (by their centroids, cosine distance).
     """
-    import scipy.sparse
     import scipy.sparse.csgraph
-
     from umap.umap_ import noisy_scale_coords
 
     rng = np.random.RandomState(random_state)
