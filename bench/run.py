@@ -292,12 +292,18 @@ def main() -> None:
                                      str(work / "warm"), *([str(add_file)] if add_file else [])],
                                     env)
             dash = json.loads(out.strip().splitlines()[-1])
-            add("dashboard, Chromium: first page of a saved audit (fresh server)",
+            def spread(values):
+                return f"{min(values):.1f}-{max(values):.1f}"
+            add(f"dashboard, Chromium: first page of a saved audit, median of "
+                f"{len(dash['first_page_all_s'])} fresh servers ({spread(dash['first_page_all_s'])})",
                 f"{dash['first_page_s']:.1f} s", "<= 3 s", dash["first_page_s"] <= 3)
             add("dashboard, Chromium: Map page (10,000-point map)", f"{dash['map_page_s']:.1f} s")
-            add("dashboard, Chromium: change the minimum cluster size until the Clusters page "
-                "has redrawn its chart and table", f"{dash['recluster_s']:.1f} s", "<= 1 s",
-                dash["recluster_s"] <= 1)
+            add(f"dashboard, Chromium: change the minimum cluster size until the Clusters page has "
+                f"redrawn its chart and tables, median of {len(dash['recluster_all_s'])} changes "
+                f"made 2 s after the page was drawn ({spread(dash['recluster_all_s'])})",
+                f"{dash['recluster_s']:.1f} s", "<= 1 s", dash["recluster_s"] <= 1)
+            add("  the same, changed the moment Streamlit reported the page finished (Chromium "
+                "still drawing it)", f"{dash['recluster_at_once_s']:.1f} s")
             if "add_rows_s" in dash:
                 add("dashboard, Chromium: add 1,000 synthetic rows (Data page; click until "
                     "'Audit ready')", f"{dash['add_rows_s']:.1f} s",
