@@ -48,7 +48,9 @@ class TqdmProgress:
             self.bar = None
 
 
-def _friendly_errors(func):
+def friendly_errors(func):
+    """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status 1
+    (no traceback); the ``audit``, ``add`` and ``lift`` commands share it."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
@@ -118,7 +120,7 @@ def main():
               "(exactly, when at most a quarter of the rows are new) and the audit takes a "
               "fraction of the time. Never written to.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_friendly_errors
+@friendly_errors
 def audit(real, synthetic, data, source_column, real_value, text_column, label_column,
           generator_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
           no_cache, config_path, previous_dir, quiet):
@@ -212,7 +214,7 @@ def _report(result, folder: Path) -> None:
 @click.option("--label-column", help="The new file's label column (default: the audit's, if present).")
 @click.option("--generator-column", help="The new file's generator column (default: the audit's, if present).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_friendly_errors
+@friendly_errors
 def add(audit_dir, synthetic, out, text_column, label_column, generator_column, quiet):
     """Add new synthetic rows to the audit in AUDIT_DIR and write the audit of all rows to --out.
 

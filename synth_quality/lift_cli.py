@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .cli import TqdmProgress, _friendly_errors, input_options, load_kwargs
+from .cli import TqdmProgress, friendly_errors, input_options, load_kwargs
 
 
 @click.command()
@@ -42,7 +42,7 @@ from .cli import TqdmProgress, _friendly_errors, input_options, load_kwargs
               help="Embedding cache folder (default $SYNTH_QUALITY_CACHE_DIR or "
                    "~/.cache/synth-quality): the audit's, so nothing is embedded twice.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_friendly_errors
+@friendly_errors
 def lift(real, synthetic, data, source_column, real_value, text_column, label_column,
          generator_column, eval_path, eval_text_column, eval_label_column, audit_dir, out,
          metric, seeds, n_bootstrap, seed, model, cache_dir, quiet):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 
@@ -16,6 +17,14 @@ _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "h
 
 
 def package_versions() -> dict:
+    """Versions of Python and the packages that shape an audit's numbers (None if missing)."""
+    return dict(_package_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> dict:
+    # Read once per process: an audit asks twice (its summary, and whether an earlier audit's
+    # text measures can be reused), the dashboard once per audit.
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
