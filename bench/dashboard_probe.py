@@ -142,6 +142,7 @@ def main(audit_dir: str, add_file: str | None = None) -> dict:
                 page.wait_for_timeout(READ_PAUSE_S * 1000)
                 changes.append(change_size(page, size + 3 + 7 * k))
             out["recluster_all_s"] = changes
+            out["read_pause_s"] = READ_PAUSE_S
             out["recluster_s"] = statistics.median(changes)
             if add_file:
                 page.goto(url + "/Data")
