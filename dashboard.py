@@ -182,9 +182,9 @@ def preload_for_auditing(model: str):
     def load():
         try:
             from synth_quality.config import EmbedConfig
-            from synth_quality.embed import make_embedder
-            from synth_quality.project import start_projection_worker
-            from synth_quality.warmup import load_in_process
+            from synth_quality.embed.api import make_embedder
+            from synth_quality.project.worker import start_projection_worker
+            from synth_quality.project.warmup import load_in_process
 
             start_projection_worker()  # its own process: imports UMAP beside this thread
             load_in_process()
@@ -210,7 +210,7 @@ def _sample_dir(cache_root: str) -> str:
 
 def ensure_sample_audit() -> str:
     """The folder of the sample's audit; computes it (progress bar) if it is not cached yet."""
-    from synth_quality.embed import CACHE_ENV
+    from synth_quality.config import CACHE_ENV
 
     folder = Path(_sample_dir(os.environ.get(CACHE_ENV, "")))
     if explore.is_audit_dir(folder):
@@ -325,7 +325,7 @@ def _audit_box(audit: Audit | None) -> None:
 def _warm_numba():
     """Compile UMAP's numba code in the background once per server (once per machine really),
     so an audit started from the Data page does not wait for it."""
-    from synth_quality.warmup import start_background_warmup
+    from synth_quality.project.warmup import start_background_warmup
 
     return start_background_warmup()
 
@@ -336,7 +336,7 @@ BROWSER_DRAW_S = 1.5
 #: What later actions import (re-clustering: hdbscan, scikit-learn, scipy.stats; the report),
 #: about 3 s on this project's 2-core machine.
 LATER_IMPORTS = ("hdbscan", "sklearn.feature_extraction.text", "scipy.stats",
-                 "plotly.graph_objects", "synth_quality.cluster", "synth_quality.report")
+                 "plotly.graph_objects", "synth_quality.analysis.cluster", "synth_quality.report")
 
 
 def _after_page(page: threading.Thread, work, name: str) -> threading.Thread:

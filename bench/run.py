@@ -91,7 +91,7 @@ def matmul_rate(seconds: float = 5.0, n: int = 2048) -> float:
 def model_gflop(texts: list[str]) -> float:
     """MiniLM forward FLOPs for these texts, counted on their real tokens (the fused forward
     batches texts of equal token length, so it computes no padding)."""
-    from synth_quality.embed import SentenceTransformerEmbedder
+    from synth_quality.embed.api import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder().folder_model()
     cfg = model.encoder
@@ -111,7 +111,7 @@ EMBED_SNIPPET = textwrap.dedent("""
     sys.path.insert(0, sys.argv[2])
     from run import matmul_rate  # bench/run.py's own measurement
     from synth_quality.config import EmbedConfig
-    from synth_quality.embed import SentenceTransformerEmbedder, embed_texts
+    from synth_quality.embed.api import SentenceTransformerEmbedder, embed_texts
     texts = pd.read_csv(sys.argv[1], keep_default_na=False)["text"].tolist()
     e = SentenceTransformerEmbedder(); e.prepare(EmbedConfig())
     embed_texts(texts[:200], EmbedConfig(use_cache=False), embedder=e)  # first-call set-up

@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _EXPORTS = {
-    "audit": "pipeline", "add_rows": "incremental", "run_lift": "lift",
+    "audit": "pipeline.audit", "add_rows": "pipeline.incremental", "run_lift": "lift",
     "LiftConfig": "lift", "LiftResult": "lift", "load_inputs": "io", "AuditInput": "io",
     "AuditResult": "result", "AuditConfig": "config", "EmbedConfig": "config",
     "ProjectConfig": "config", "ClusterConfig": "config", "DetectConfig": "config",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import SynthQualityError
+from synth_quality.errors import SynthQualityError
 
 
 class TqdmProgress:
@@ -132,9 +132,9 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
       # after a new generation round, starting from the first audit's layouts:
       synth-quality audit --real real.csv --synthetic synth_v2.csv --previous runs/first --out runs/second
     """
-    from .config import AuditConfig
-    from .errors import ConfigError, InputDataError
-    from .pipeline import audit as run_audit
+    from synth_quality.config import AuditConfig
+    from synth_quality.errors import ConfigError, InputDataError
+    from synth_quality.pipeline.audit import audit as run_audit
 
     settings: dict = {}
     if config_path:
@@ -168,7 +168,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
     if sample:
         if real or synthetic or data:
             raise InputDataError("pass either --sample or your own files, not both")
-        from .sample import sample_path
+        from synth_quality.sample import sample_path
 
         kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
                       label_column="sentiment", generator_column="generator")
@@ -177,7 +177,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
                              "--source-column, or --sample")
     previous = None
     if previous_dir:
-        from .result import AuditResult
+        from synth_quality.result import AuditResult
 
         if Path(previous_dir).resolve() == Path(out).resolve():
             raise InputDataError(f"--out {out} is the --previous audit; write the new audit "
@@ -227,9 +227,9 @@ def add(audit_dir, synthetic, out, text_column, label_column, generator_column, 
       synth-quality audit --real real.csv --synthetic round1.csv --out runs/round1
       synth-quality add runs/round1 --synthetic round2.csv --out runs/round2
     """
-    from .errors import InputDataError
-    from .incremental import add_rows
-    from .result import AuditResult
+    from synth_quality.errors import InputDataError
+    from synth_quality.pipeline.incremental import add_rows
+    from synth_quality.result import AuditResult
 
     if Path(audit_dir).resolve() == Path(out).resolve():
         raise InputDataError(f"--out {out} is the audit rows are added to; write the new audit "
@@ -302,13 +302,13 @@ def _preload_dashboard(app_dir: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False), default="sample_data")
 def sample(directory):
     """Write the built-in sample (sample.csv) into DIRECTORY (default sample_data/)."""
-    from .sample import write_sample
+    from synth_quality.sample import write_sample
 
     click.echo(str(write_sample(directory)))
 
 
 def _register_lift():
-    from .lift_cli import lift  # its own module: it imports cli's shared options
+    from synth_quality.lift_cli import lift  # its own module: it imports cli's shared options
 
     main.add_command(lift)
 

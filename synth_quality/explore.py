@@ -233,15 +233,15 @@ def legend_text(color_by: str) -> str:
 # --------------------------------------------------------------------------- audit cache on disk
 
 def _cache_root(cache_root=None) -> Path:
-    from .embed import default_cache_dir
+    from synth_quality.config import default_cache_dir
 
     return Path(cache_root) if cache_root else default_cache_dir()
 
 
 def config_fingerprint(config=None) -> str:
     """A stable hash of the settings that change an audit's output (cache settings excluded)."""
-    from . import __version__
-    from .config import AuditConfig
+    from synth_quality import __version__
+    from synth_quality.config import AuditConfig
 
     settings = (config or AuditConfig()).to_dict()
     settings["embed"] = {k: v for k, v in settings["embed"].items()
@@ -252,7 +252,7 @@ def config_fingerprint(config=None) -> str:
 
 def sample_audit_kwargs(path=None) -> dict:
     """The ``audit()`` keyword arguments for the built-in sample."""
-    from .sample import sample_path
+    from synth_quality.sample import sample_path
 
     return dict(data=str(path or sample_path()), source_column="real_or_synthetic",
                 label_column="sentiment", generator_column="generator")
@@ -260,7 +260,7 @@ def sample_audit_kwargs(path=None) -> dict:
 
 def sample_audit_dir(cache_root=None, config=None, sample_file=None) -> Path:
     """Where the audit of the built-in sample is cached: keyed by its content and the config."""
-    from .sample import sample_path
+    from synth_quality.sample import sample_path
 
     data = Path(sample_file or sample_path()).read_bytes()
     digest = hashlib.sha256(data + config_fingerprint(config).encode()).hexdigest()[:16]
@@ -277,7 +277,7 @@ def upload_audit_dir(parts: Iterable[bytes | str], cache_root=None, config=None)
 
 
 def is_audit_dir(folder) -> bool:
-    from .result import OUTPUT_FILES
+    from synth_quality.result import OUTPUT_FILES
 
     folder = Path(folder)
     return folder.is_dir() and all((folder / name).is_file() for name in OUTPUT_FILES)
@@ -1116,7 +1116,7 @@ def locate_input_error(message: str, two_files: bool = False, real_name: str | N
 
 
 def guess_text_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | None:
-    from .io import MIN_TEXT_LENGTH, TEXT_COLUMN_NAMES
+    from synth_quality.io import MIN_TEXT_LENGTH, TEXT_COLUMN_NAMES
 
     cols = [c for c in frame.columns if c not in exclude]
     for wanted in TEXT_COLUMN_NAMES:
@@ -1136,7 +1136,7 @@ def guess_text_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str |
 
 
 def guess_source_column(frame: pd.DataFrame) -> str | None:
-    from .io import SOURCE_COLUMN_NAMES
+    from synth_quality.io import SOURCE_COLUMN_NAMES
 
     for wanted in SOURCE_COLUMN_NAMES:
         hits = [c for c in frame.columns if str(c).strip().lower() == wanted]
@@ -1149,7 +1149,7 @@ def guess_source_column(frame: pd.DataFrame) -> str | None:
 
 
 def guess_real_value(values: Sequence[str]) -> str | None:
-    from .io import REAL_VALUES
+    from synth_quality.io import REAL_VALUES
 
     hits = [v for v in values if str(v).strip().lower() in REAL_VALUES]
     if len(hits) == 1:

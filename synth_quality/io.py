@@ -22,7 +22,7 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from .errors import InputDataError
+from synth_quality.errors import InputDataError
 
 SUPPORTED_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
                      ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}

@@ -67,13 +67,13 @@ Ranking signals for filter-and-retest (worst first), from the audit's examples t
 (matched on ``(side, row)``), else computed here with the audit's own functions and defaults:
 
 - ``label_issue``: the detector's ``label_issue_score``, lowest first (most obviously synthetic);
-  computed with :func:`synth_quality.detect.out_of_fold_p_synthetic` on the training rows.
-- ``outlier``: ``outlier_score``, highest first (:func:`synth_quality.scores.outlier_scores`).
+  computed with :func:`synth_quality.analysis.detect.out_of_fold_p_synthetic` on the training rows.
+- ``outlier``: ``outlier_score``, highest first (:func:`synth_quality.analysis.scores.outlier_scores`).
 - ``duplicate``: copies of real rows first (``is_copy_of_real``, or in a near-duplicate group
   with a real row), then the redundant members of synthetic near-duplicate groups (the first
   member of each group is kept), largest groups first, then by ``nearest_real_similarity``.
 - ``degeneration``: ``repetition_score``, highest first
-  (:func:`synth_quality.text_checks.repetition_scores`).
+  (:func:`synth_quality.analysis.text_checks.repetition_scores`).
 
 Ties are broken at random (seeded), so a signal that flags only 2 % of the rows drops random
 rows beyond its flagged ones; ``n_flagged`` says how many rows each signal flags.
@@ -98,17 +98,17 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .config import EmbedConfig, check_float, check_int
-from .embed import embed_texts
-from .errors import ConfigError, InputDataError
-from .io import AuditInput, listing, load_inputs, plural
-from .lift_eval import holdout, leakage, read_eval
-from .lift_signals import rankings
-from .lift_stats import METRICS, Bootstrap, Fitter, plan
-from .lift_stats import METRIC_NAMES  # noqa: F401  (re-exported: part of this module's names)
-from .lift_summary import eval_table, findings, summarise, verdict_sentence
-from .progress import ProgressCallback, StageTimer, null_progress
-from .result import jsonable
+from synth_quality.config import EmbedConfig, check_float, check_int
+from synth_quality.embed.api import embed_texts
+from synth_quality.errors import ConfigError, InputDataError
+from synth_quality.io import AuditInput, listing, load_inputs, plural
+from synth_quality.lift_eval import holdout, leakage, read_eval
+from synth_quality.lift_signals import rankings
+from synth_quality.lift_stats import METRICS, Bootstrap, Fitter, plan
+from synth_quality.lift_stats import METRIC_NAMES  # noqa: F401  (re-exported: part of this module's names)
+from synth_quality.lift_summary import eval_table, findings, summarise, verdict_sentence
+from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.result import jsonable
 
 LIFT_FILE = "lift.json"
 EVAL_FILE = "lift_eval.parquet"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .cli import TqdmProgress, friendly_errors, input_options, load_kwargs
+from synth_quality.cli import TqdmProgress, friendly_errors, input_options, load_kwargs
 
 
 @click.command()
@@ -53,9 +53,9 @@ def lift(real, synthetic, data, source_column, real_value, text_column, label_co
     Example:
       synth-quality lift --data case.csv --label-column sentiment --eval eval.csv --out runs/lift
     """
-    from .config import EmbedConfig
-    from .errors import InputDataError
-    from .lift import LiftConfig, run_lift
+    from synth_quality.config import EmbedConfig
+    from synth_quality.errors import InputDataError
+    from synth_quality.lift import LiftConfig, run_lift
 
     if not (real or synthetic or data):
         raise InputDataError("nothing to test: pass --real and --synthetic, or --data with "
@@ -114,7 +114,7 @@ def _audit_examples(audit_dir: str):
     """The examples table of an audit folder (only what the rankings need is read)."""
     import pandas as pd
 
-    from .errors import InputDataError
+    from synth_quality.errors import InputDataError
 
     folder = Path(audit_dir)
     path = folder / "examples.parquet"

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import InputDataError
-from .io import (SOURCE_COLUMN_NAMES, is_missing, label_value, listing, pick_text_column, plural,
+from synth_quality.errors import InputDataError
+from synth_quality.io import (SOURCE_COLUMN_NAMES, is_missing, label_value, listing, pick_text_column, plural,
                  read_table, require_column)
-from .neighbors import block_rows
+from synth_quality.graph.knn import block_rows
 
 if TYPE_CHECKING:
-    from .lift import LiftConfig
+    from synth_quality.lift import LiftConfig
 
 _N_EXAMPLES = 5             # leakage examples kept in lift.json
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .config import DetectConfig, ScoreConfig
-from .errors import InputDataError
-from .io import listing, plural
-from .lift_eval import norm_text
+from synth_quality.config import DetectConfig, ScoreConfig
+from synth_quality.errors import InputDataError
+from synth_quality.io import listing, plural
+from synth_quality.lift_eval import norm_text
 
 if TYPE_CHECKING:
-    from .lift import LiftConfig
+    from synth_quality.lift import LiftConfig
 
 _N_WORST = 20               # worst-ranked synthetic rows listed per signal
 
@@ -76,7 +76,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
                if matched is None or not all(c in matched for c in _AUDIT_COLUMNS[s])}
     graph = None
     if compute & {"outlier", "duplicate"}:
-        from .neighbors import build_neighbor_graph
+        from synth_quality.graph.knn import build_neighbor_graph
 
         score_cfg = ScoreConfig()
         graph = build_neighbor_graph(X, n_real, max(score_cfg.k_neighbors, 1),
@@ -86,7 +86,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
         if "label_issue" in compute:
             from threadpoolctl import threadpool_limits
 
-            from .detect import out_of_fold_p_synthetic
+            from synth_quality.analysis.detect import out_of_fold_p_synthetic
 
             det = DetectConfig()
             is_syn = np.arange(len(train)) >= n_real
@@ -98,7 +98,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
                                   "source": "audit"}
     if "outlier" in wanted:
         if "outlier" in compute:
-            from .scores import outlier_scores
+            from synth_quality.analysis.scores import outlier_scores
 
             score_cfg = ScoreConfig()
             _, score, is_outlier = outlier_scores(graph, score_cfg.k_neighbors,
@@ -112,7 +112,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
                               "is_outlier": flags, "source": "audit"}
     if "duplicate" in wanted:
         if "duplicate" in compute:
-            from .scores import near_duplicate_groups
+            from synth_quality.analysis.scores import near_duplicate_groups
 
             thr = ScoreConfig().near_duplicate_similarity
             groups = near_duplicate_groups(graph, train["text"].astype(str).tolist(), thr)
@@ -130,7 +130,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
             out["duplicate"]["source"] = "audit"
     if "degeneration" in wanted:
         if "degeneration" in compute:
-            from .text_checks import repetition_scores
+            from synth_quality.analysis.text_checks import repetition_scores
 
             out["degeneration"] = {"repetition_score": repetition_scores(syn["text"].tolist()),
                                    "source": "computed"}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .io import plural
-from .lift_stats import METRIC_NAMES, METRICS, Arm, mcnemar, verdict_of
+from synth_quality.io import plural
+from synth_quality.lift_stats import METRIC_NAMES, METRICS, Arm, mcnemar, verdict_of
 
 
 # ------------------------------------------------------------------------------- summary

@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .explore import SIDE_COLORS, ProgressTracker
+from synth_quality.explore import SIDE_COLORS, ProgressTracker
 
 #: The three models of the real-data control, in the order they are shown.
 LIFT_MODELS = {"real_only": "Real only", "real_plus_synthetic": "Real + synthetic",
@@ -106,8 +106,8 @@ def lift_inputs(examples: pd.DataFrame, summary: dict | None = None):
     the same rows for filter-and-retest. Labels and generators become str, missing ones None.
     Raises InputDataError when the audit has no label column.
     """
-    from .errors import InputDataError
-    from .io import AuditInput
+    from synth_quality.errors import InputDataError
+    from synth_quality.io import AuditInput
 
     if not audit_has_labels(examples):
         raise InputDataError("this audit has no task label column on both sides; re-run the "
@@ -144,7 +144,7 @@ def lift_embed_config(summary: dict | None):
     """The audit's embedding settings (same model, same cache: nothing embedded twice)."""
     import dataclasses
 
-    from .config import EmbedConfig
+    from synth_quality.config import EmbedConfig
 
     given = dict(((summary or {}).get("config") or {}).get("embed") or {})
     known = {f.name for f in dataclasses.fields(EmbedConfig)}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import explore, lift_view
+from synth_quality import explore, lift_view
 
 #: Points drawn on the report's map at most (a random, seeded subset above this).
 MAX_MAP_POINTS = 20_000

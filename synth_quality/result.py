@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import AuditConfig
-from .errors import InputDataError
-from .neighbors import NeighborGraph
+from synth_quality.config import AuditConfig
+from synth_quality.errors import InputDataError
+from synth_quality.graph.knn import NeighborGraph
 
 OUTPUT_FILES = ("examples.parquet", "clusters.parquet", "summary.json")
 
@@ -114,11 +114,11 @@ class AuditResult:
         """Count the words of every text, once per result (re-clustering regroups the same
         texts; the cluster keywords then cost a sum instead of a pass over every text), and
         build HDBSCAN's spanning tree of the projection (it does not depend on the minimum
-        cluster size; see :class:`synth_quality.cluster.LinkageCache`).
-        Returns what :func:`synth_quality.cluster.term_counts` returns."""
+        cluster size; see :class:`synth_quality.analysis.cluster.LinkageCache`).
+        Returns what :func:`synth_quality.analysis.keywords.term_counts` returns."""
         counts = self._words()
         if self.cluster_coords is not None and not getattr(self, "_linkage_built", False):
-            from .cluster import cluster_points
+            from synth_quality.analysis.cluster import cluster_points
 
             cluster_points(self.cluster_coords, self.config.cluster,
                            linkage_cache=self._linkage())
@@ -127,14 +127,14 @@ class AuditResult:
 
     def _words(self):
         if not hasattr(self, "_word_counts"):
-            from .cluster import term_counts
+            from synth_quality.analysis.keywords import term_counts
 
             self._word_counts = term_counts(self.examples["text"].astype(str).tolist())
         return self._word_counts
 
     def _linkage(self):
         if not hasattr(self, "_linkage_cache"):
-            from .cluster import LinkageCache
+            from synth_quality.analysis.cluster import LinkageCache
 
             self._linkage_cache = LinkageCache()
         return self._linkage_cache
@@ -154,7 +154,7 @@ class AuditResult:
         Only ``cluster`` in ``examples``, the cluster table and the cluster counts in
         ``summary`` change; it takes well under a second (no embedding, no UMAP).
         """
-        from .cluster import cluster_points, cluster_table
+        from synth_quality.analysis.cluster import cluster_points, cluster_table
 
         if self.cluster_coords is None:
             raise InputDataError("this audit has no saved projection (cluster_coords.npy) to re-cluster")

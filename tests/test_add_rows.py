@@ -8,7 +8,7 @@ import pytest
 
 from synth_quality import AuditConfig, AuditResult, InputDataError, add_rows, audit
 
-from synth_quality.text_checks import SURFACE_FEATURES
+from synth_quality.analysis.text_checks import SURFACE_FEATURES
 
 from conftest import HashingEmbedder, planted_frames
 
@@ -55,7 +55,7 @@ NEIGHBOUR_COLUMNS = ["knn_distance", "outlier_score", "nearest_real_similarity",
 
 def test_added_rows_extend_the_earlier_neighbour_lists(first, added, monkeypatch):
     # add_rows searches only the pairs with a new row (the full search is not called) ...
-    import synth_quality.pipeline as pipeline
+    import synth_quality.pipeline.audit as pipeline
 
     def no_full_search(*args, **kwargs):
         raise AssertionError("the full neighbour search ran")
@@ -149,7 +149,7 @@ def test_a_missing_named_column_is_refused(first):
 
 
 def test_words_counted_before_are_extended_to_the_same_keywords(first, added, tmp_path):
-    from synth_quality.cluster import term_counts
+    from synth_quality.analysis.keywords import term_counts
 
     first.save(tmp_path / "first")
     counted = AuditResult.load(tmp_path / "first")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from synth_quality import AuditConfig, InputDataError, audit
-from synth_quality.project import project
+from synth_quality.project.layout import project
 
 FAST = {"embed": {"use_cache": False}}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from synth_quality.config import EmbedConfig
-from synth_quality.fused_bert import FusedBertEncoder, equal_length_batches
+from synth_quality.embed.fused import FusedBertEncoder, equal_length_batches
 
 
 def test_equal_length_batches_cover_every_row_once_without_mixing_lengths():
@@ -44,7 +44,7 @@ def test_models_the_fused_forward_does_not_cover_fall_back_to_encode():
 
 @pytest.mark.slow
 def test_fused_forward_matches_sentence_transformers_on_the_real_model():
-    from synth_quality.embed import SentenceTransformerEmbedder, embed_texts
+    from synth_quality.embed.api import SentenceTransformerEmbedder, embed_texts
 
     texts = ["", "ok", "the film is a mess .", "A Much LONGER review, with Capitals & symbols!",
              "it's a mess . " * 200,  # past the model's 256-token limit: truncated alike
@@ -63,7 +63,7 @@ def test_fused_forward_matches_sentence_transformers_on_the_real_model():
     assert np.abs(fused - plain).max() < 1e-5
     assert np.min(np.sum(fused * plain, axis=1)) > 0.99999
     # ... and tokenised exactly as sentence-transformers tokenises it (truncation included).
-    from synth_quality.fused_bert import tokenise
+    from synth_quality.embed.fused import tokenise
 
     ours, _ = direct.tokenise(texts)
     theirs, _ = tokenise(embedder.load(), texts)
@@ -90,7 +90,7 @@ def test_freed_forward_pass_buffers_are_reused_not_faulted_in_again():
     script = """
 import resource, sys, numpy as np
 if sys.argv[1] == "tuned":
-    from synth_quality.fused_bert import keep_freed_memory
+    from synth_quality.embed.fused import keep_freed_memory
     assert keep_freed_memory()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(20):  # 12 + 9 + 12 MB, like a feed-forward step's tensors

@@ -528,7 +528,7 @@ def test_cli_bad_audit_dir_is_one_line_error(files, tmp_path):
 
 
 def test_cli_writes_lift_json(files, tmp_path, monkeypatch):
-    monkeypatch.setattr("synth_quality.embed.make_embedder", lambda config: HashingEmbedder())
+    monkeypatch.setattr("synth_quality.embed.api.make_embedder", lambda config: HashingEmbedder())
     monkeypatch.setenv("SYNTH_QUALITY_CACHE_DIR", str(tmp_path / "cache"))
     real, synth, ev = files
     out = tmp_path / "out"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth_quality.neighbors import NeighborGraph, add_to_neighbor_graph, build_neighbor_graph
+from synth_quality.graph.knn import NeighborGraph, add_to_neighbor_graph, build_neighbor_graph
 
 
 def unit_rows(n, dim=16, seed=0):

@@ -122,7 +122,7 @@ def test_save_load_round_trip_and_recluster(planted_audit, tmp_path):
     assert coarse.clusters["size"].sum() == len(loaded.examples)
     assert (coarse.examples["cluster"] != loaded.examples["cluster"]).any()
     # Re-clustering counts words once per audit; the table must be the one built from scratch.
-    from synth_quality.cluster import cluster_table
+    from synth_quality.analysis.cluster import cluster_table
 
     for size in (100, 15, 40):
         again = loaded.recluster(min_cluster_size=size)

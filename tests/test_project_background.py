@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import synth_quality.project as project_module
-from synth_quality.neighbors import build_neighbor_graph
-from synth_quality.project import project, project_in_background
+import synth_quality.project.worker as project_module
+from synth_quality.graph.knn import build_neighbor_graph
+from synth_quality.project.layout import project
+from synth_quality.project.worker import project_in_background
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,7 @@ def test_a_busy_or_dead_worker_is_not_waited_for(small_graph, worker):
 
 
 def test_load_in_process_loads_umap_only_from_a_warm_cache(monkeypatch):
-    from synth_quality import warmup
+    from synth_quality.project import warmup
 
     monkeypatch.setattr(warmup, "is_warm", lambda: False)
     assert warmup.load_in_process() is False  # nothing to load: it must not compile here
@@ -136,7 +137,7 @@ def test_an_audits_warm_up_process_stays_on_as_its_worker(small_graph, monkeypat
     """With a cold cache, the process that compiles UMAP is the worker that then projects."""
     import shutil
 
-    from synth_quality import warmup
+    from synth_quality.project import warmup
 
     if not warmup.is_warm():
         warmup.warm_up()

@@ -7,12 +7,16 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from synth_quality.cluster import cluster_table, ctfidf_keywords, holm
+from synth_quality.analysis.cluster import cluster_table
+from synth_quality.analysis.keywords import ctfidf_keywords
+from synth_quality.stats import holm
 from synth_quality.config import AuditConfig, ClusterConfig
-from synth_quality.detect import auc_with_ci, out_of_fold_p_synthetic
+from synth_quality.stats import auc_with_ci
+from synth_quality.analysis.detect import out_of_fold_p_synthetic
 from synth_quality.errors import ConfigError
-from synth_quality.neighbors import block_rows, build_neighbor_graph, manifold_counts
-from synth_quality.scores import dataset_scores, near_duplicate_groups, outlier_scores
+from synth_quality.graph.knn import block_rows, build_neighbor_graph
+from synth_quality.graph.manifold import manifold_counts
+from synth_quality.analysis.scores import dataset_scores, near_duplicate_groups, outlier_scores
 
 
 def unit_rows(n, dim=16, seed=0):
@@ -127,7 +131,8 @@ def test_config_round_trip_and_replace():
 
 def test_embedding_cache_round_trips_keys_with_trailing_zero_bytes(tmp_path, fake_embedder):
     from synth_quality.config import EmbedConfig
-    from synth_quality.embed import EmbeddingCache, embed_texts
+    from synth_quality.embed.cache import EmbeddingCache
+    from synth_quality.embed.api import embed_texts
 
     cache = EmbeddingCache(tmp_path, "m")
     keys = [b"a" * 19 + b"\x00", b"\x00" * 20, b"b" * 20]
@@ -144,7 +149,7 @@ def test_embedding_cache_round_trips_keys_with_trailing_zero_bytes(tmp_path, fak
 def test_extended_word_counts_are_the_counts_of_all_texts():
     import scipy.sparse as sp
 
-    from synth_quality.cluster import extend_term_counts, term_counts
+    from synth_quality.analysis.keywords import extend_term_counts, term_counts
 
     before = ["the glacier film moves slowly", "a blender review", "acting is superb",
               "glacier glacier ice", "plot holes everywhere"]
@@ -160,7 +165,7 @@ def test_extended_word_counts_are_the_counts_of_all_texts():
 def test_reclustering_with_the_kept_spanning_tree_gives_the_same_labels():
     import pickle
 
-    from synth_quality.cluster import LinkageCache, cluster_points
+    from synth_quality.analysis.cluster import LinkageCache, cluster_points
 
     rng = np.random.default_rng(4)
     centres = rng.normal(scale=6, size=(6, 5))
@@ -200,9 +205,9 @@ def test_spectral_start_spans_what_umaps_own_spectral_layout_spans(sizes):
     vectors (smallest of the Laplacian), piece by piece, with the pieces where UMAP puts them."""
     import scipy.sparse.csgraph
 
-    from synth_quality.project import umap_knn_from_graph
-    from synth_quality.spectral import fuzzy_graph, spectral_init
-    from synth_quality.warmup import import_umap
+    from synth_quality.project.layout import umap_knn_from_graph
+    from synth_quality.project.spectral import fuzzy_graph, spectral_init
+    from synth_quality.project.warmup import import_umap
 
     import_umap()  # as the audit imports it: without loading pynndescent into this process
     from umap.spectral import spectral_layout

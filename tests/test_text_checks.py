@@ -1,4 +1,4 @@
-"""Tests for synth_quality.text_checks."""
+"""Tests for synth_quality.analysis.text_checks."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth_quality.text_checks import (
-    SURFACE_FEATURES,
-    artifact_report,
-    repetition_score,
-    repetition_scores,
-    surface_features,
-    text_measures,
-    tokenize,
-)
+from synth_quality.analysis.text_checks import (SURFACE_FEATURES, artifact_report, repetition_score,
+                                                repetition_scores, surface_features, text_measures,
+                                                tokenize)
 
 LOOP = "it's a mess . it's a mess . it's a mess ."
 STUTTER = "an epic of epic epic epic epic"
@@ -233,7 +227,7 @@ def test_report_empty_side():
 def test_feature_auc_is_scikit_learns(kind):
     from sklearn.metrics import roc_auc_score
 
-    from synth_quality.text_checks import _auc
+    from synth_quality.stats import rank_auc
 
     rng = np.random.default_rng(3)
     draw = {"binary": lambda n, p: (rng.random(n) < p).astype(float),
@@ -241,5 +235,5 @@ def test_feature_auc_is_scikit_learns(kind):
             "continuous": lambda n, p: rng.normal(p, 1, n)}[kind]
     real, synthetic = draw(300, 0.3), draw(700, 0.6)
     want = roc_auc_score(np.r_[np.zeros(300), np.ones(700)], np.r_[real, synthetic])
-    assert _auc(real, synthetic) == pytest.approx(want, abs=1e-12)
-    assert _auc(synthetic, real) == pytest.approx(1 - want, abs=1e-12)
+    assert rank_auc(real, synthetic) == pytest.approx(want, abs=1e-12)
+    assert rank_auc(synthetic, real) == pytest.approx(1 - want, abs=1e-12)

@@ -8,7 +8,7 @@ import pytest
 from scipy.spatial import procrustes
 
 from synth_quality import AuditConfig, audit
-from synth_quality.project import match_rows, warm_start
+from synth_quality.project.layout import match_rows, warm_start
 
 from conftest import HashingEmbedder, planted_frames
 

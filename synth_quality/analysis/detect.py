@@ -11,9 +11,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import norm, rankdata
 
-from .progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, null_progress
 
 
 def out_of_fold_p_synthetic(X: np.ndarray, is_synthetic: np.ndarray, n_folds: int, C: float,
@@ -57,27 +56,3 @@ def out_of_fold_p_synthetic(X: np.ndarray, is_synthetic: np.ndarray, n_folds: in
     return p
 
 
-def auc_with_ci(y_true: np.ndarray, score: np.ndarray, level: float = 0.95) -> dict:
-    """ROC AUC with DeLong's confidence interval.
-
-    Returns ``{"auc", "ci_low", "ci_high", "n_positive", "n_negative"}``; AUC and bounds are
-    NaN when a class is missing. DeLong's variance is exact for the Mann-Whitney statistic, so
-    no bootstrap (and no seed) is needed.
-    """
-    y = np.asarray(y_true, bool)
-    s = np.asarray(score, float)
-    pos, neg = s[y], s[~y]
-    m, n = len(pos), len(neg)
-    out = {"auc": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_positive": m, "n_negative": n}
-    if m == 0 or n == 0:
-        return out
-    all_ranks = rankdata(np.concatenate([pos, neg]))
-    pos_ranks, neg_ranks = rankdata(pos), rankdata(neg)
-    auc = (all_ranks[:m].sum() - m * (m + 1) / 2) / (m * n)
-    v10 = (all_ranks[:m] - pos_ranks) / n          # per positive: share of negatives below it
-    v01 = 1.0 - (all_ranks[m:] - neg_ranks) / m    # per negative: share of positives above it
-    var = (v10.var(ddof=1) / m if m > 1 else 0.0) + (v01.var(ddof=1) / n if n > 1 else 0.0)
-    half = norm.ppf(0.5 + level / 2) * np.sqrt(max(var, 0.0))
-    out.update(auc=float(auc), ci_low=float(max(0.0, auc - half)),
-               ci_high=float(min(1.0, auc + half)))
-    return out

@@ -20,6 +20,8 @@ import logging
 
 import numpy as np
 
+from synth_quality.project import compat
+
 log = logging.getLogger(__name__)
 
 # Components up to this many rows are solved densely (exact, and ARPACK needs room for its
@@ -35,19 +37,7 @@ def default_epochs(n_rows: int) -> int:
 def fuzzy_graph(n_rows: int, knn_indices: np.ndarray, knn_dists: np.ndarray, n_neighbors: int):
     """UMAP's fuzzy neighbour graph (COO, duplicates summed) from a precomputed k-NN, exactly as
     ``UMAP.fit`` builds it with the default set operations."""
-    import warnings
-
-    from .warmup import import_umap
-
-    import_umap()
-    from umap.umap_ import fuzzy_simplicial_set
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module="umap")
-        graph, _, _ = fuzzy_simplicial_set(np.empty((n_rows, 1), np.float32), n_neighbors,
-                                           np.random.RandomState(0), "cosine",
-                                           knn_indices=knn_indices, knn_dists=knn_dists)
-    graph = graph.tocoo()
+    graph = compat.fuzzy_simplicial_set(n_rows, knn_indices, knn_dists, n_neighbors).tocoo()
     graph.sum_duplicates()
     return graph
 
@@ -62,7 +52,6 @@ def spectral_init(graph, dim: int, n_epochs: int, data: np.ndarray,
     than ``2 * dim`` pieces relative to each other (by their centroids, cosine distance).
     """
     import scipy.sparse.csgraph
-    from umap.umap_ import noisy_scale_coords
 
     rng = np.random.RandomState(random_state)
     graph = graph.tocoo(copy=True)
@@ -74,18 +63,16 @@ def spectral_init(graph, dim: int, n_epochs: int, data: np.ndarray,
         layout = _piece_layout(graph, dim, rng)
     else:
         layout = _pieces_layout(graph, n_pieces, labels, dim, data, rng)
-    return noisy_scale_coords(layout, rng, max_coord=10, noise=0.0001)
+    return compat.noisy_scale_coords(layout, rng, max_coord=10, noise=0.0001)
 
 
 def _pieces_layout(graph, n_pieces, labels, dim, data, rng) -> np.ndarray:
     """UMAP's ``multi_component_layout``: each piece's own spectral layout, shrunk and moved to
     the piece's place in a layout of the pieces."""
     from sklearn.metrics import pairwise_distances
-    from umap.spectral import component_layout
 
     if n_pieces > 2 * dim:
-        meta = component_layout(data, n_pieces, labels, dim, rng, metric="cosine",
-                                metric_kwds={})
+        meta = compat.component_layout(data, n_pieces, labels, dim, rng)
     else:  # few pieces: the corners of a cross-polytope
         k = int(np.ceil(n_pieces / 2.0))
         base = np.hstack([np.eye(k), np.zeros((k, dim - k))])

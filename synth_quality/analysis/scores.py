@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .neighbors import NeighborGraph
+from synth_quality.graph.components import connected_groups, number_groups
+from synth_quality.graph.knn import NeighborGraph
 
 CATEGORIES = ("unrealistic synthetic", "realistic synthetic", "underrepresented real",
               "well-covered real", "outlier")
@@ -41,33 +42,6 @@ def outlier_scores(graph: NeighborGraph, k: int, fence: float) -> tuple[np.ndarr
     return dist, score, dist > q3 + fence * (q3 - q1)
 
 
-def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected-component label of each of n nodes joined by the edges (a[i], b[i])."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
-
-
-def _number_groups(labels: np.ndarray, keep: np.ndarray, order_by_size: bool) -> np.ndarray:
-    """Renumber the components marked ``keep`` 0, 1, ... (-1 for the rest), deterministically:
-    by first row, or by size (largest first) then first row."""
-    out = np.full(len(labels), -1, np.int64)
-    kept = np.unique(labels[keep])
-    if not len(kept):
-        return out
-    first = np.full(labels.max() + 1, len(labels))
-    np.minimum.at(first, labels, np.arange(len(labels)))
-    sizes = np.bincount(labels[keep], minlength=labels.max() + 1)
-    rank = (sorted(kept, key=lambda c: (-sizes[c], first[c])) if order_by_size
-            else sorted(kept, key=lambda c: first[c]))
-    remap = np.full(labels.max() + 1, -1, np.int64)
-    remap[np.array(rank)] = np.arange(len(rank))
-    out[keep] = remap[labels[keep]]
-    return out
-
-
 def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: float) -> np.ndarray:
     """Group ids of near-duplicate rows (-1 = none); ids numbered by first row.
 
@@ -84,42 +58,9 @@ def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: flo
         if first != i:
             a.append(np.array([first]))
             b.append(np.array([i]))
-    labels = _components(n, np.concatenate(a), np.concatenate(b))
+    labels = connected_groups(n, np.concatenate(a), np.concatenate(b))
     sizes = np.bincount(labels)
-    return _number_groups(labels, sizes[labels] > 1, order_by_size=False)
-
-
-def coverage(graph: NeighborGraph, n_real: int, balls_hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row ``coverage_score`` and ``in_other_manifold``.
-
-    ``coverage_score = rad / (rad + d)``, d being the cosine distance to the nearest row of the
-    other side and rad a real k-NN radius (the real data is the reference):
-
-    - real row r: rad = r's own k-NN radius, so the score is >= 0.5 exactly when a synthetic row
-      lies inside r's neighbourhood (Naeem et al.'s coverage);
-    - synthetic row s: rad = the median real k-NN radius, one scale for all synthetic rows, so
-      they rank purely by distance to the real data. (Using the nearest real row's own radius
-      instead let rows far from everything borrow the wide radius of a sparse real row: on the
-      sample it ranked the planted off-topic rows at AUROC 0.77 instead of 0.99.)
-
-    1 = an exact copy on the other side, 0.5 = the edge of a typical neighbourhood, towards 0 =
-    nothing near. ``in_other_manifold`` is the exact test: a real row is covered when
-    d <= its radius; a synthetic row is inside the real manifold when some real k-NN ball
-    contains it (precision).
-    """
-    n = graph.own_radius.shape[0]
-    real_radius = 1.0 - graph.own_radius[:n_real].astype(np.float64)
-    d_other = np.clip(1.0 - graph.other_similarity.astype(np.float64), 0.0, None)
-    scale = np.empty(n)
-    scale[:n_real] = real_radius
-    finite = real_radius[np.isfinite(real_radius)]
-    scale[n_real:] = np.median(finite) if len(finite) else np.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(scale + d_other > 0, scale / (scale + d_other), 1.0)
-    inside = np.empty(n, bool)
-    inside[:n_real] = d_other[:n_real] <= real_radius
-    inside[n_real:] = balls_hit > 0
-    return np.nan_to_num(score, nan=0.0), inside
+    return number_groups(labels, sizes[labels] > 1, order_by_size=False)
 
 
 def categorise(side: np.ndarray, label_issue: np.ndarray, p_synthetic: np.ndarray,
@@ -177,19 +118,3 @@ def dataset_scores(rows: pd.DataFrame) -> dict:
     }
 
 
-def uncovered_regions(graph: NeighborGraph, side: np.ndarray, uncovered: np.ndarray,
-                      min_size: int = 3) -> np.ndarray:
-    """Group rows the other side does not reach into regions (-1 = none).
-
-    Two uncovered rows of the same side join when one is among the other's k nearest rows;
-    regions are the connected components with at least ``min_size`` rows. This finds one-sided
-    groups wherever they are, including among HDBSCAN's noise points. Ids are numbered by
-    size (largest = 0).
-    """
-    n = len(side)
-    rows, cols = np.nonzero(uncovered[graph.knn_indices] & uncovered[:, None])
-    nbrs = graph.knn_indices[rows, cols]
-    same = side[rows] == side[nbrs]
-    labels = _components(n, rows[same], nbrs[same])
-    sizes = np.bincount(labels)
-    return _number_groups(labels, uncovered & (sizes[labels] >= min_size), order_by_size=True)

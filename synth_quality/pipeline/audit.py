@@ -3,7 +3,7 @@
 Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress``:
 
 1. loading     read and check the inputs (:mod:`synth_quality.io`)
-2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed`)
+2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed.api`)
 3. neighbours  one exact k-NN pass shared by UMAP, outliers, duplicates and coverage
 4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
 5. clustering  HDBSCAN on the 5-d projection
@@ -22,21 +22,25 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .cluster import cluster_points, cluster_table, resolve_min_cluster_size
-from .config import AuditConfig
-from .detect import auc_with_ci, out_of_fold_p_synthetic
-from .embed import embed_texts
-from .errors import InputDataError
-from .io import AuditInput, load_inputs
-from .neighbors import add_to_neighbor_graph, build_neighbor_graph, manifold_counts
-from .progress import ProgressCallback, StageTimer, null_progress
-from .project import (NEW_WORKER_MIN_ROWS, match_rows, project, project_in_background,
-                      warm_start)
-from .result import AuditResult, cluster_counts
-from .scores import (categorise, coverage, dataset_scores, near_duplicate_groups, outlier_scores,
-                     uncovered_regions)
-from .summarise import by_generator, package_versions, prdc, region_table, verdict
-from .text_checks import SURFACE_FEATURES, artifact_report, text_measures
+from synth_quality.analysis.cluster import cluster_points, cluster_table, resolve_min_cluster_size
+from synth_quality.config import AuditConfig
+from synth_quality.stats import auc_with_ci
+from synth_quality.analysis.detect import out_of_fold_p_synthetic
+from synth_quality.embed.api import embed_texts
+from synth_quality.errors import InputDataError
+from synth_quality.io import AuditInput, load_inputs
+from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
+from synth_quality.graph.manifold import manifold_counts
+from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
+from synth_quality.project.layout import match_rows, project, warm_start
+from synth_quality.result import AuditResult, cluster_counts
+from synth_quality.analysis.scores import (categorise, dataset_scores, near_duplicate_groups,
+                                           outlier_scores)
+from synth_quality.analysis.coverage import coverage, uncovered_regions
+from synth_quality.pipeline.summary import by_generator, package_versions, region_table, verdict
+from synth_quality.analysis.coverage import prdc
+from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report, text_measures
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
@@ -115,7 +119,7 @@ def _run(inputs: AuditInput, config: AuditConfig, embedder, map_projector, clust
     # Compile UMAP's numba code in another process while this one embeds (once per machine).
     warmup = None
     if map_projector is None or cluster_projector is None:
-        from .warmup import start_background_warmup
+        from synth_quality.project.warmup import start_background_warmup
 
         # A run whose cluster projection will go to a worker process lets that worker do
         # the warm-up: it then stays, with UMAP loaded, instead of a second process starting.
@@ -216,7 +220,7 @@ def _word_counts(texts, matched, previous):
     counted, before = previous.counted_words()
     if not counted:
         return None
-    from .cluster import extend_term_counts
+    from synth_quality.analysis.keywords import extend_term_counts
 
     return extend_term_counts(before, matched, texts)
 

@@ -11,31 +11,20 @@ new rows, embeds only the texts it has not seen. Its folder is ``$SYNTH_QUALITY_
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import threading
-import time
-import uuid
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, EmbedConfig
-from .errors import ModelLoadError
-from .progress import ProgressCallback, null_progress
+from synth_quality.config import DEFAULT_MODEL, EmbedConfig
+from synth_quality.embed.cache import EmbeddingCache, text_key
+from synth_quality.errors import ModelLoadError
+from synth_quality.progress import ProgressCallback, null_progress
 
 log = logging.getLogger(__name__)
-
-CACHE_ENV = "SYNTH_QUALITY_CACHE_DIR"
-
-
-def default_cache_dir() -> Path:
-    """The cache root: ``$SYNTH_QUALITY_CACHE_DIR`` if set, else ``~/.cache/synth-quality``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "synth-quality"
 
 
 class Embedder(Protocol):
@@ -133,12 +122,12 @@ class SentenceTransformerEmbedder:
 
     def folder_model(self):
         """The default model read from its folder without importing sentence-transformers
-        (:class:`~synth_quality.fused_bert.FolderModel`), or None for any other model."""
+        (:class:`~synth_quality.embed.fused.FolderModel`), or None for any other model."""
         if not self.identity.startswith("all-MiniLM-L6-v2@gt-"):
             return None
         with _LOAD_LOCK:
             if self._path not in _DIRECT:  # one copy per process, like _LOADED
-                from .fused_bert import FolderModel
+                from synth_quality.embed.fused import FolderModel
 
                 _DIRECT[self._path] = FolderModel.open(self._path)
             return _DIRECT[self._path]
@@ -154,7 +143,7 @@ class SentenceTransformerEmbedder:
         the model is not a plain mean-pooled BERT or fails the agreement check."""
         if self._fused is False:
             model = self.load()
-            from .fused_bert import FusedBertEncoder, tokenise
+            from synth_quality.embed.fused import FusedBertEncoder, tokenise
 
             fused = FusedBertEncoder.from_sentence_transformer(model)
             if fused is not None:
@@ -179,7 +168,7 @@ class SentenceTransformerEmbedder:
         ``config.batch_tokens`` tokens per batch (no padding at all); otherwise
         ``config.batch_size`` texts per batch, sorted by length, through ``encode``.
         """
-        from .fused_bert import equal_length_batches, tokenise
+        from synth_quality.embed.fused import equal_length_batches, tokenise
 
         direct = self.folder_model() if config.fused_forward else None
         if direct is not None:
@@ -205,59 +194,6 @@ def length_sorted_batches(embedder: Embedder, texts: Sequence[str], batch_size: 
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
         yield batch, embedder.encode_batch([texts[i] for i in batch])
-
-
-def text_key(text: str) -> bytes:
-    """The cache key of one text (SHA-1 of its UTF-8 bytes; collisions are not a concern here)."""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
-
-
-class EmbeddingCache:
-    """Embeddings on disk, one folder per model identity, append-only shards.
-
-    Each write adds one ``.npz`` shard (keys + vectors) under a temporary name and renames it,
-    so a crash never leaves a half-written shard and readers never see one.
-    """
-
-    def __init__(self, root: str | os.PathLike | None, identity: str):
-        self.root = Path(root) if root else default_cache_dir()
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", identity)[-60:]
-        digest = hashlib.sha1(identity.encode()).hexdigest()[:10]
-        self.folder = self.root / "embeddings" / f"{slug}-{digest}"
-
-    def lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        """Return the cached vectors for those keys that are present."""
-        wanted = set(keys)
-        found: dict[bytes, np.ndarray] = {}
-        if not self.folder.is_dir():
-            return found
-        for shard in sorted(self.folder.glob("*.npz")):
-            try:
-                with np.load(shard) as data:
-                    shard_keys, vectors = data["keys"], data["vectors"]
-            except Exception:  # a damaged shard is skipped, its texts re-embedded
-                log.warning("ignoring unreadable embedding cache shard %s", shard)
-                continue
-            # Keys are stored as raw uint8 rows: numpy's fixed-width bytes type would drop a
-            # digest's trailing NUL bytes.
-            for i, key in enumerate(bytes(row) for row in shard_keys):
-                if key in wanted and key not in found:
-                    found[key] = vectors[i]
-            if len(found) == len(wanted):
-                break
-        return found
-
-    def store(self, keys: list[bytes], vectors: np.ndarray) -> None:
-        if not keys:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".tmp-{uuid.uuid4().hex}.npz"
-            key_rows = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), -1)
-            np.savez(tmp, keys=key_rows, vectors=vectors.astype(np.float32))
-            tmp.rename(self.folder / f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.npz")
-        except OSError as exc:  # a read-only cache must not stop an audit
-            log.warning("could not write the embedding cache in %s: %s", self.folder, exc)
 
 
 def _thread_setter(threads):

@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import AuditConfig
-from .errors import InputDataError
-from .io import AuditInput, load_side, read_table
-from .progress import ProgressCallback, StageTimer, null_progress
-from .result import AuditResult
+from synth_quality.config import AuditConfig
+from synth_quality.errors import InputDataError
+from synth_quality.io import AuditInput, load_side, read_table
+from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.result import AuditResult
 
 
 def add_rows(previous: AuditResult, synthetic, *, text_column: str | None = None,
@@ -63,7 +63,7 @@ def add_rows(previous: AuditResult, synthetic, *, text_column: str | None = None
     InputDataError
         The new file cannot be read, a column is missing, or no text row is left.
     """
-    from .pipeline import audit
+    from synth_quality.pipeline.audit import audit
 
     progress = progress or null_progress
     config = config or previous.config

@@ -9,8 +9,8 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from .detect import auc_with_ci
-from .scores import dataset_scores
+from synth_quality.stats import auc_with_ci
+from synth_quality.analysis.scores import dataset_scores
 
 _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
              "scikit-learn", "numpy", "pandas")
@@ -32,26 +32,6 @@ def _package_versions() -> dict:
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
-
-
-def prdc(rows: pd.DataFrame, manifold: dict, k: int) -> dict:
-    """Precision, recall, density and coverage of synthetic against real (Naeem et al. 2020).
-
-    precision: share of synthetic rows inside the real manifold (high = realistic);
-    recall: share of real rows inside the synthetic manifold (high = diverse enough);
-    density: mean number of real k-NN balls holding a synthetic row, divided by k (about 1 when
-    the synthetic rows sit where real rows are dense; above 1 = crowded onto real modes);
-    coverage: share of real rows with a synthetic row inside their own k-NN ball.
-    """
-    syn = (rows["side"] == "synthetic").to_numpy()
-    hits = manifold["synthetic_balls_hit"]
-    real_cov = rows.loc[~syn, "in_other_manifold"].to_numpy(bool)
-    return {
-        "precision": float((hits > 0).mean()) if len(hits) else np.nan,
-        "recall": float(manifold["real_in_synthetic_manifold"].mean()) if (~syn).any() else np.nan,
-        "density": float(hits.mean() / k) if len(hits) else np.nan,
-        "coverage": float(real_cov.mean()) if len(real_cov) else np.nan,
-    }
 
 
 def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
@@ -82,15 +62,15 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
 
 def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
                  limit: int = 20, word_counts=None) -> list[dict]:
-    """The largest uncovered regions (see :func:`synth_quality.scores.uncovered_regions`).
+    """The largest uncovered regions (see :func:`synth_quality.analysis.coverage.uncovered_regions`).
 
     Each: ``region``, ``side`` ("real": text the synthetic data never reaches; "synthetic": text
     outside the real data), ``size``, ``n_noise`` (how many of its rows HDBSCAN left as noise),
     ``clusters`` (cluster id -> rows), ``keywords`` (c-TF-IDF against every other row) and
-    ``examples``. ``word_counts``, optional, is :func:`synth_quality.cluster.term_counts` of
+    ``examples``. ``word_counts``, optional, is :func:`synth_quality.analysis.keywords.term_counts` of
     ``rows["text"]`` (the same keywords, without counting the words again).
     """
-    from .cluster import ctfidf_keywords, group_term_counts
+    from synth_quality.analysis.keywords import ctfidf_keywords, group_term_counts
 
     if "uncovered_region" not in rows or rows["uncovered_region"].isna().all():
         return []
