@@ -542,14 +542,14 @@ def computed_lift(audit: Audit, run_key: str):
 @st.cache_resource(show_spinner="Loading the lift result ...", max_entries=8)
 def load_lift(folder: str, stamp: float):
     """LiftResult.load, once per version of the folder's lift.json."""
-    from synth_quality.lift import LiftResult
+    from synth_quality.lift.result import LiftResult
 
     return LiftResult.load(folder)
 
 
 def lift_file_stamp(folder) -> float | None:
     """Modification time of the folder's lift.json, or None when it has none."""
-    from synth_quality.lift import LIFT_FILE
+    from synth_quality.lift.result import LIFT_FILE
 
     try:
         return (Path(folder) / LIFT_FILE).stat().st_mtime

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from synth_quality.cli import main
+from synth_quality.cli.main import main
 
 HEADER = "# Command-line reference\n\nGenerated from `--help` by `python docs/make_cli_reference.py`; do not edit.\n"
 

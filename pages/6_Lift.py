@@ -90,7 +90,8 @@ def eval_choice() -> dict | None:
 
 def run_control(choice: dict, metric: str) -> None:
     """Run the control with a progress bar, keep the result and save it next to the audit."""
-    from synth_quality import lift as lift_mod
+    from synth_quality.lift import run as lift_run  # looked up per call: tests replace run_lift
+    from synth_quality.lift.config import LiftConfig
 
     run_key = f"{choice['key']}|{metric}"
     if db.computed_lift(audit, run_key) is None:
@@ -99,10 +100,10 @@ def run_control(choice: dict, metric: str) -> None:
         progress.tracker = lift_view.LiftProgressTracker()
         progress.bar.progress(0.0, text="Starting the lift control ...")
         try:
-            lift = lift_mod.run_lift(
+            lift = lift_run.run_lift(
                 lift_view.lift_inputs(result.examples, result.summary), choice["data"],
                 eval_text_column=choice["text"], eval_label_column=choice["label"],
-                eval_name=choice["name"], config=lift_mod.LiftConfig(metric=metric),
+                eval_name=choice["name"], config=LiftConfig(metric=metric),
                 embed_config=lift_view.lift_embed_config(result.summary),
                 audit_examples=result.examples, progress=progress)
         except SynthQualityError as exc:

@@ -22,8 +22,8 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _EXPORTS = {
-    "audit": "pipeline.audit", "add_rows": "pipeline.incremental", "run_lift": "lift",
-    "LiftConfig": "lift", "LiftResult": "lift", "load_inputs": "io", "AuditInput": "io",
+    "audit": "pipeline.audit", "add_rows": "pipeline.incremental", "run_lift": "lift.run",
+    "LiftConfig": "lift.config", "LiftResult": "lift.result", "load_inputs": "io", "AuditInput": "io",
     "AuditResult": "result", "AuditConfig": "config", "EmbedConfig": "config",
     "ProjectConfig": "config", "ClusterConfig": "config", "DetectConfig": "config",
     "ScoreConfig": "config", "SynthQualityError": "errors", "InputDataError": "errors",

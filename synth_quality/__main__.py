@@ -1,5 +1,5 @@
 """``python -m synth_quality ...`` is the same as the ``synth-quality`` command."""
 
-from synth_quality.cli import main
+from synth_quality.cli.main import main
 
 main()

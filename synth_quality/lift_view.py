@@ -1,7 +1,7 @@
 """The Lift page's view layer: the real-data control's tables, figures and sentences.
 
 Everything the Lift page (``pages/6_Lift.py``) and the report's lift section show of a
-:class:`~synth_quality.lift.LiftResult`: the audit's rows as the control's inputs
+:class:`~synth_quality.lift.result.LiftResult`: the audit's rows as the control's inputs
 (:func:`lift_inputs`, :func:`lift_embed_config`), one progress bar over ``run_lift``'s stages
 (:class:`LiftProgressTracker`), the headline numbers, the score and lift tables and figures per
 model, generator and share of synthetic rows, filter-and-retest against random drops, and the

@@ -59,3 +59,33 @@ def rank_auc(real: np.ndarray, synthetic: np.ndarray) -> float:
     n_real, n_syn = len(real), len(synthetic)
     rank_sum = average_rank[inverse.ravel()[n_real:]].sum()
     return float((rank_sum - n_syn * (n_syn + 1) / 2.0) / (n_real * n_syn))
+
+
+def weighted_auc(y, score, W) -> np.ndarray:
+    """ROC AUC of ``score`` for class 1 under each row of resampling weights (ties count 1/2)."""
+    if score is None:
+        return np.full(W.shape[0], np.nan)
+    pos = (y == 1).astype(np.float64)
+    neg = 1.0 - pos
+    order = np.argsort(score, kind="mergesort")
+    s = np.asarray(score)[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(s) != 0) + 1])
+    Ws = W[:, order]
+    wp = np.add.reduceat(Ws * pos[order], starts, axis=1)
+    wn = np.add.reduceat(Ws * neg[order], starts, axis=1)
+    below = np.cumsum(wn, axis=1) - wn
+    num = (wp * (below + 0.5 * wn)).sum(axis=1)
+    den = wp.sum(axis=1) * wn.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def mcnemar(y, pred_base, pred_new) -> float:
+    from scipy.stats import binomtest
+
+    base_ok, new_ok = pred_base == y, pred_new == y
+    b = int((base_ok & ~new_ok).sum())
+    c = int((~base_ok & new_ok).sum())
+    if b + c == 0:
+        return 1.0
+    return float(binomtest(min(b, c), b + c, 0.5).pvalue)

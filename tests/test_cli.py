@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from synth_quality.cli import main
+from synth_quality.cli.main import main
 
 
 def run(*args):

@@ -21,9 +21,10 @@ from conftest import SHARED_DATA, HashingEmbedder
 from synth_quality.config import EmbedConfig
 from synth_quality.errors import ConfigError, InputDataError
 from synth_quality.io import load_inputs
-from synth_quality.lift import (HELD_OUT_SOURCE, LIFT_FILE, VERDICTS, LiftConfig, LiftResult,
-                                run_lift)
-from synth_quality.lift_stats import weighted_auc
+from synth_quality.lift.config import HELD_OUT_SOURCE, VERDICTS, LiftConfig
+from synth_quality.lift.result import LIFT_FILE, LiftResult
+from synth_quality.lift.run import run_lift
+from synth_quality.stats import weighted_auc
 
 REQUIRED_KEYS = ("metric", "real_only", "real_plus_synthetic", "synthetic_only", "lift",
                  "lift_ci", "verdict")
@@ -415,7 +416,7 @@ def test_model_without_sample_weight_and_other_metric(case):
 def test_bootstrap_is_paired():
     """Two models with the same predictions differ by exactly 0 on every resample; a model that
     is right on 10 more of 200 rows gains exactly 0.05 on average, with a narrow interval."""
-    from synth_quality.lift_stats import Bootstrap
+    from synth_quality.lift.bootstrap import Bootstrap
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
@@ -496,7 +497,7 @@ def files(case, tmp_path):
 
 
 def invoke(args):
-    from synth_quality.cli import main
+    from synth_quality.cli.main import main
 
     return CliRunner().invoke(main, ["lift", *map(str, args)])
 

@@ -22,7 +22,9 @@ from conftest import HashingEmbedder
 from synth_quality import AuditResult, explore, lift_view, report
 from synth_quality.config import EmbedConfig
 from synth_quality.errors import InputDataError
-from synth_quality.lift import LIFT_FILE, LiftConfig, LiftResult, run_lift
+from synth_quality.lift.result import LIFT_FILE, LiftResult
+from synth_quality.lift.config import LiftConfig
+from synth_quality.lift.run import run_lift
 
 PAGE = "pages/6_Lift.py"
 NO_CACHE = EmbedConfig(use_cache=False)
@@ -305,7 +307,7 @@ def test_page_without_lift_runs_it_saves_it_and_the_report_has_it(open_folder, a
     assert "Run the lift control" in [h.value for h in at.subheader]
     assert at.radio(key="w_lift_eval").value == "holdout"
     assert not at.metric
-    from synth_quality import lift as lift_mod
+    from synth_quality.lift import run as lift_mod
 
     real_run, calls, ticks = lift_mod.run_lift, [], []
 
@@ -321,7 +323,7 @@ def test_page_without_lift_runs_it_saves_it_and_the_report_has_it(open_folder, a
                       embed_config=NO_CACHE, embedder=HashingEmbedder(), progress=progress)
         return real_run(inputs, eval_data, **kwargs)
 
-    monkeypatch.setattr("synth_quality.lift.run_lift", quick_run)
+    monkeypatch.setattr("synth_quality.lift.run.run_lift", quick_run)
     at.selectbox(key="w_lift_metric").set_value("macro_f1")
     at.button(key="run_lift").click().run()
     assert_ok(at)

@@ -23,24 +23,27 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.analysis.cluster import cluster_points, cluster_table, resolve_min_cluster_size
-from synth_quality.config import AuditConfig
-from synth_quality.stats import auc_with_ci
+from synth_quality.analysis.coverage import coverage, prdc, uncovered_regions
 from synth_quality.analysis.detect import out_of_fold_p_synthetic
+from synth_quality.analysis.scores import (
+    categorise,
+    dataset_scores,
+    near_duplicate_groups,
+    outlier_scores,
+)
+from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report, text_measures
+from synth_quality.config import AuditConfig
 from synth_quality.embed.api import embed_texts
 from synth_quality.errors import InputDataError
-from synth_quality.io import AuditInput, load_inputs
 from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
-from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
-from synth_quality.project.layout import match_rows, project, warm_start
-from synth_quality.result import AuditResult, cluster_counts
-from synth_quality.analysis.scores import (categorise, dataset_scores, near_duplicate_groups,
-                                           outlier_scores)
-from synth_quality.analysis.coverage import coverage, uncovered_regions
+from synth_quality.io import AuditInput, load_inputs
 from synth_quality.pipeline.summary import by_generator, package_versions, region_table, verdict
-from synth_quality.analysis.coverage import prdc
-from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report, text_measures
+from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.project.layout import match_rows, project, warm_start
+from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
+from synth_quality.result import AuditResult, cluster_counts
+from synth_quality.stats import auc_with_ci
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,

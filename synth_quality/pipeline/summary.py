@@ -9,8 +9,8 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from synth_quality.stats import auc_with_ci
 from synth_quality.analysis.scores import dataset_scores
+from synth_quality.stats import auc_with_ci
 
 _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
              "scikit-learn", "numpy", "pandas")

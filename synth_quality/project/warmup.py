@@ -16,8 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from synth_quality.project.compat import (configure_numba_cache, import_umap,
-                                          internals_versions, numba_cache_dir)
+from synth_quality.project.compat import (
+    configure_numba_cache,
+    import_umap,
+    internals_versions,
+    numba_cache_dir,
+)
 
 log = logging.getLogger(__name__)
 

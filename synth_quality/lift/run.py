@@ -79,258 +79,35 @@ Ties are broken at random (seeded), so a signal that flags only 2 % of the rows 
 rows beyond its flagged ones; ``n_flagged`` says how many rows each signal flags.
 
 This module holds the settings, the result and the orchestration; the work is in
-:mod:`synth_quality.lift_eval` (the evaluation set and the leakage guard),
-:mod:`synth_quality.lift_signals` (the rankings for filter-and-retest),
-:mod:`synth_quality.lift_stats` (the model fits, the bootstrap and the tests) and
-:mod:`synth_quality.lift_summary` (the numbers of ``lift.json`` and their sentences).
+:mod:`synth_quality.lift.config` (the settings), :mod:`synth_quality.lift.evalset` (the
+evaluation set and the leakage guard), :mod:`synth_quality.lift.signals` (the rankings for
+filter-and-retest), :mod:`synth_quality.lift.fits` (the model fits),
+:mod:`synth_quality.lift.bootstrap` (the intervals and the verdict),
+:mod:`synth_quality.lift.summary` (the numbers of ``lift.json`` and their sentences) and
+:mod:`synth_quality.lift.result` (the result and its files).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from synth_quality.config import EmbedConfig, check_float, check_int
+from synth_quality.config import EmbedConfig
 from synth_quality.embed.api import embed_texts
 from synth_quality.errors import ConfigError, InputDataError
 from synth_quality.io import AuditInput, listing, load_inputs, plural
-from synth_quality.lift_eval import holdout, leakage, read_eval
-from synth_quality.lift_signals import rankings
-from synth_quality.lift_stats import METRICS, Bootstrap, Fitter, plan
-from synth_quality.lift_stats import METRIC_NAMES  # noqa: F401  (re-exported: part of this module's names)
-from synth_quality.lift_summary import eval_table, findings, summarise, verdict_sentence
+from synth_quality.lift.bootstrap import Bootstrap
+from synth_quality.lift.config import HELD_OUT_SOURCE, MIN_EVAL_ROWS, LiftConfig
+from synth_quality.lift.evalset import holdout, leakage, read_eval
+from synth_quality.lift.fits import Fitter, plan
+from synth_quality.lift.result import LiftResult
+from synth_quality.lift.signals import rankings
+from synth_quality.lift.summary import eval_table, findings, summarise, verdict_sentence
 from synth_quality.progress import ProgressCallback, StageTimer, null_progress
-from synth_quality.result import jsonable
-
-LIFT_FILE = "lift.json"
-EVAL_FILE = "lift_eval.parquet"
-SIGNALS = ("label_issue", "outlier", "duplicate", "degeneration")
-VERDICTS = ("helps", "no significant lift", "hurts")
-HELD_OUT_SOURCE = "held-out split of real rows"
-MIN_EVAL_ROWS = 20          # fewer evaluation rows cannot support any interval worth reading
-
-
-# ----------------------------------------------------------------------------------- config
-
-@dataclass(frozen=True)
-class LiftConfig:
-    """Settings of the real-data control.
-
-    metric : {"accuracy", "macro_f1", "auc"}, default "accuracy"
-        The score the lift and the verdict are about ("auc" needs two classes). All three are
-        reported either way.
-    n_seeds : int, default 5
-        Training replicates of each headline model (real only, real + synthetic, synthetic
-        only, each generator): replicate 0 is the plain fit, the others refit on
-        bootstrap-weighted training rows. More replicates, steadier intervals, more fits.
-    curve_seeds : int or None, default None
-        Training replicates of each point of the ``how_much`` and ``filter_and_retest`` curves
-        (at most ``n_seeds``); None means ``n_seeds``. The curves need most of the fits (with
-        the defaults 18 of the training sets, against 3 + one per generator for the headline),
-        so lowering it is the way to save time on large data.
-    n_bootstrap : int, default 1000
-        Paired bootstrap resamples of the evaluation rows (pooled over the replicates).
-    fractions : tuple of float, default (0.25, 0.5, 1.0)
-        Shares of the synthetic rows added to the real rows for the "how much" curve (nested
-        random subsets).
-    drop_percents : tuple of float, default (5, 10, 20, 40)
-        Percentages of synthetic rows dropped by each signal in filter-and-retest.
-    n_random_draws : int, default 5
-        Random drops of the same size each signal's drop is compared with.
-    signals : tuple of str, default ("label_issue", "outlier", "duplicate", "degeneration")
-        The audit signals ranked in filter-and-retest; an empty tuple skips it.
-    holdout_fraction : float, default 0.3
-        Without an evaluation file: the share of each class of real rows held out for
-        evaluation (stratified). 0.3 of 1,000 rows leaves 300 evaluation rows, so expect wide
-        intervals; a separate real evaluation file is better.
-    near_duplicate_similarity : float, default 0.95
-        Leakage guard: an evaluation row whose cosine similarity with any training row reaches
-        this is excluded (the audit's near-duplicate threshold).
-    alpha : float, default 0.05
-        1 - confidence level of every interval (0.05: 95 % intervals).
-    random_state : int, default 0
-        Seeds the split, the subsets, the random drops, the bootstrap and the models.
-    """
-
-    metric: str = "accuracy"
-    n_seeds: int = 5
-    curve_seeds: int | None = None
-    n_bootstrap: int = 1000
-    fractions: tuple = (0.25, 0.5, 1.0)
-    drop_percents: tuple = (5, 10, 20, 40)
-    n_random_draws: int = 5
-    signals: tuple = SIGNALS
-    holdout_fraction: float = 0.3
-    near_duplicate_similarity: float = 0.95
-    alpha: float = 0.05
-    random_state: int = 0
-
-    def __post_init__(self):
-        if self.metric not in METRICS:
-            raise ConfigError(f"lift.metric ({self.metric!r}) must be one of {', '.join(METRICS)}")
-        check_int("lift", "n_seeds", self.n_seeds, 1, 100)
-        if self.curve_seeds is not None:
-            check_int("lift", "curve_seeds", self.curve_seeds, 1, 100)
-        if self.curve_seeds is not None and self.curve_seeds > self.n_seeds:
-            raise ConfigError(f"lift.curve_seeds ({self.curve_seeds}) must be at most "
-                              f"lift.n_seeds ({self.n_seeds})")
-        check_int("lift", "n_bootstrap", self.n_bootstrap, 100, 100_000)
-        object.__setattr__(self, "fractions", self._numbers("fractions", self.fractions))
-        for f in self.fractions:
-            check_float("lift", "fractions", f, 0.0, 1.0, low_open=True)
-        object.__setattr__(self, "drop_percents",
-                           self._numbers("drop_percents", self.drop_percents))
-        for p in self.drop_percents:
-            check_float("lift", "drop_percents", p, 0.0, 100.0, low_open=True, high_open=True)
-        check_int("lift", "n_random_draws", self.n_random_draws, 1, 100)
-        signals = self.signals
-        if isinstance(signals, str) or not isinstance(signals, (tuple, list)):
-            raise ConfigError(f"lift.signals must be a list of signal names, got {signals!r}")
-        unknown = [s for s in signals if s not in SIGNALS]
-        if unknown:
-            raise ConfigError(f"lift.signals has unknown signal(s) {unknown}; known: "
-                              f"{', '.join(SIGNALS)}")
-        object.__setattr__(self, "signals", tuple(dict.fromkeys(signals)))
-        check_float("lift", "holdout_fraction", self.holdout_fraction, 0.0, 1.0,
-                    low_open=True, high_open=True)
-        check_float("lift", "near_duplicate_similarity", self.near_duplicate_similarity,
-                    0.5, 1.0)
-        check_float("lift", "alpha", self.alpha, 0.0, 0.5, low_open=True, high_open=True)
-        check_int("lift", "random_state", self.random_state, 0, 2**32 - 1)
-
-    @staticmethod
-    def _numbers(name: str, values) -> tuple:
-        if isinstance(values, (str, bytes)) or not isinstance(values, (tuple, list)):
-            raise ConfigError(f"lift.{name} must be a list of numbers, got {values!r}")
-        if not values:
-            raise ConfigError(f"lift.{name} must not be empty")
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ConfigError(f"lift.{name} must hold numbers, got {v!r}")
-        return tuple(sorted(set(values)))
-
-    @property
-    def curve_replicates(self) -> int:
-        """Training replicates per curve point: ``curve_seeds``, or ``n_seeds`` when None."""
-        return self.curve_seeds or self.n_seeds
-
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v)
-                for k, v in dataclasses.asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> "LiftConfig":
-        data = dict(data or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown lift setting(s) {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
-
-
-# ----------------------------------------------------------------------------------- result
-
-@dataclass
-class LiftResult:
-    """What the real-data control measured.
-
-    Attributes
-    ----------
-    summary : dict
-        Everything written to ``lift.json`` (JSON-able; NaN is None). The keys a reader needs:
-
-        - ``metric`` (str) and ``metric_name``; ``real_only``, ``real_plus_synthetic``,
-          ``synthetic_only`` (float: the plain fits' scores on the real evaluation set, in
-          ``metric``; None when a model could not be trained) and their ``*_ci`` intervals;
-        - ``lift`` (float), ``lift_ci`` ([low, high]), ``verdict`` (one of :data:`VERDICTS`),
-          ``verdict_sentence`` (words for stakeholders), ``p_value`` (paired bootstrap),
-          ``mcnemar_p`` (exact McNemar on the plain fits; accuracy);
-        - ``metrics``: ``{model: {metric: {"score", "ci"}}}`` for the three models and all of
-          :data:`METRICS` (AUC only with two classes); ``lifts``: ``{metric: {"lift",
-          "lift_ci", "p_value", "verdict"}}``;
-        - ``eval``: ``source`` (file path or "held-out split of real rows"), ``n_rows`` (rows
-          scored), ``n_rows_given``, ``n_excluded_leakage``, ``n_exact``, ``n_near``,
-          ``excluded_by_side``, ``near_duplicate_similarity``, ``leakage_examples`` (up to 5:
-          eval_row, eval_text, kind, train_side, train_row, train_text, similarity),
-          ``label_counts``;
-        - ``model`` (description), ``embedding`` (model and cache counts), ``label_column``,
-          ``labels``, ``n_train_real``, ``n_train_synthetic``, ``train_label_counts``;
-        - ``per_generator``: ``{name: {n_synthetic, score, lift, lift_ci, p_value, verdict}}``;
-        - ``how_much``: ``[{fraction, n_synthetic, score, lift, lift_ci, p_value, verdict}]``;
-        - ``filter_and_retest``: ``{signal: [{percent, n_dropped, n_synthetic, score, lift,
-          lift_ci, p_value, verdict, random_mean, random_ci, random_scores, random_lift,
-          random_lift_ci, vs_random, vs_random_ci, vs_random_p, beats_random,
-          vs_random_verdict}]}`` ("better than random", "no different from random" or "worse
-          than random"); ``signals``: ``{signal: {source ("audit" or "computed"), n_flagged,
-          worst_rows}}`` (``worst_rows``: the 20 synthetic input rows ranked worst);
-        - ``findings`` (list of sentences, the verdict first), ``warnings``, ``timings``
-          (seconds per stage, ``n_fits``), ``config`` (:meth:`LiftConfig.to_dict`).
-    eval_rows : pandas.DataFrame
-        One row per evaluation row given: ``row``, ``text``, ``label``, ``excluded`` (bool),
-        ``leakage`` ("", "exact" or "near"), ``leak_side``, ``leak_row``,
-        ``leak_similarity``, and the plain fits' predictions ``pred_real_only``,
-        ``pred_real_plus_synthetic``, ``pred_synthetic_only`` (None where excluded).
-    warnings : list of str
-    """
-
-    summary: dict
-    eval_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def metric(self) -> str:
-        return self.summary["metric"]
-
-    @property
-    def lift(self) -> float:
-        return self.summary["lift"]
-
-    @property
-    def lift_ci(self) -> list:
-        return self.summary["lift_ci"]
-
-    @property
-    def verdict(self) -> str:
-        return self.summary["verdict"]
-
-    def to_dict(self) -> dict:
-        """The summary as plain JSON types (NaN and infinities become None)."""
-        return jsonable(dict(self.summary, warnings=list(self.warnings)))
-
-    def save(self, directory: str | Path) -> Path:
-        """Write ``lift.json`` (and ``lift_eval.parquet``) into ``directory``; return its path."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / LIFT_FILE).write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False,
-                                                allow_nan=False) + "\n", encoding="utf-8")
-        if not self.eval_rows.empty:
-            self.eval_rows.to_parquet(out / EVAL_FILE, index=False)
-        return out
-
-    @classmethod
-    def load(cls, directory: str | Path) -> "LiftResult":
-        """Read a result written by :meth:`save` (or by ``synth-quality lift --out``)."""
-        folder = Path(directory)
-        path = folder / LIFT_FILE
-        if not path.is_file():
-            raise InputDataError(f"{folder} holds no {LIFT_FILE}; run synth-quality lift "
-                                 f"--out {folder} first")
-        try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
-            rows = (pd.read_parquet(folder / EVAL_FILE) if (folder / EVAL_FILE).is_file()
-                    else pd.DataFrame())
-        except Exception as exc:
-            raise InputDataError(f"could not read the lift result in {folder}: {exc}") from exc
-        return cls(summary, rows, list(summary.get("warnings", [])))
-
 
 # ------------------------------------------------------------------------------ entry point
 

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.io import plural
-from synth_quality.lift_stats import METRIC_NAMES, METRICS, Arm, mcnemar, verdict_of
-
+from synth_quality.lift.bootstrap import verdict_of
+from synth_quality.lift.config import METRIC_NAMES, METRICS
+from synth_quality.lift.fits import Arm
+from synth_quality.stats import mcnemar
 
 # ------------------------------------------------------------------------------- summary
 

@@ -10,18 +10,22 @@ threshold), so :func:`synth_quality.lift.run_lift` can leave them out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from synth_quality.errors import InputDataError
-from synth_quality.io import (SOURCE_COLUMN_NAMES, is_missing, label_value, listing, pick_text_column, plural,
-                 read_table, require_column)
 from synth_quality.graph.knn import block_rows
-
-if TYPE_CHECKING:
-    from synth_quality.lift import LiftConfig
+from synth_quality.io import (
+    SOURCE_COLUMN_NAMES,
+    is_missing,
+    label_value,
+    listing,
+    pick_text_column,
+    plural,
+    read_table,
+    require_column,
+)
+from synth_quality.lift.config import LiftConfig
 
 _N_EXAMPLES = 5             # leakage examples kept in lift.json
 

@@ -1,7 +1,7 @@
 """``synth-quality lift``: the real-data control on the command line.
 
 Takes the same input options as ``audit`` plus the task label column and a real evaluation
-file, runs :func:`synth_quality.lift.run_lift` and writes ``lift.json`` to ``--out``. Errors a
+file, runs :func:`synth_quality.lift.run.run_lift` and writes ``lift.json`` to ``--out``. Errors a
 user can fix print one line, ``Error: ...``, and exit with code 1.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from synth_quality.cli import TqdmProgress, friendly_errors, input_options, load_kwargs
+from synth_quality.cli.common import TqdmProgress, friendly_errors, input_options, load_kwargs
 
 
 @click.command()
@@ -55,7 +55,8 @@ def lift(real, synthetic, data, source_column, real_value, text_column, label_co
     """
     from synth_quality.config import EmbedConfig
     from synth_quality.errors import InputDataError
-    from synth_quality.lift import LiftConfig, run_lift
+    from synth_quality.lift.config import LiftConfig
+    from synth_quality.lift.run import run_lift
 
     if not (real or synthetic or data):
         raise InputDataError("nothing to test: pass --real and --synthetic, or --data with "

@@ -4,12 +4,10 @@
 duplicate, degeneration), taking the scores from the audit's examples table when it is given
 (matched on ``side`` and ``row``, texts checked) and computing them here with the audit's own
 functions and defaults otherwise; ties are broken at random. The method is described in
-:mod:`synth_quality.lift`.
+:mod:`synth_quality.lift.run`.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,10 +15,8 @@ import pandas as pd
 from synth_quality.config import DetectConfig, ScoreConfig
 from synth_quality.errors import InputDataError
 from synth_quality.io import listing, plural
-from synth_quality.lift_eval import norm_text
-
-if TYPE_CHECKING:
-    from synth_quality.lift import LiftConfig
+from synth_quality.lift.config import LiftConfig
+from synth_quality.lift.evalset import norm_text
 
 _N_WORST = 20               # worst-ranked synthetic rows listed per signal
 
@@ -90,7 +86,7 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
 
             det = DetectConfig()
             is_syn = np.arange(len(train)) >= n_real
-            with threadpool_limits(limits=1):  # see lift_stats.Fitter.run
+            with threadpool_limits(limits=1):  # see lift.fits.Fitter.run
                 p = out_of_fold_p_synthetic(X, is_syn, det.n_folds, det.C, config.random_state)
             out["label_issue"] = {"label_issue_score": 1.0 - p[n_real:], "source": "computed"}
         else:

@@ -1,0 +1,109 @@
+"""``synth-quality audit``: audit synthetic text against real text and save the result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from synth_quality.cli.common import (
+    TqdmProgress,
+    friendly_errors,
+    input_options,
+    load_kwargs,
+    print_audit,
+)
+
+
+@click.command()
+@input_options
+@click.option("--sample", is_flag=True, help="Audit the built-in sample instead of your files.")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for examples.parquet, clusters.parquet, summary.json.")
+@click.option("--model", default=None, help="sentence-transformers model name or local path "
+              "(default: all-MiniLM-L6-v2, shipped offline).")
+@click.option("--min-cluster-size", type=int, default=None, help="HDBSCAN minimum cluster size (default: 1% of rows, at least 10).")
+@click.option("--folds", type=int, default=None, help="Cross-validation folds of the detector (default 5).")
+@click.option("--seed", type=int, default=None, help="random_state for every random stage "
+              "(default 0, or the --config file's; a null there means unseeded and parallel).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Embedding cache folder (default $SYNTH_QUALITY_CACHE_DIR or ~/.cache/synth-quality).")
+@click.option("--no-cache", is_flag=True, help="Embed everything afresh and write no cache.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="JSON file of settings, e.g. {\"cluster\": {\"alpha\": 0.01}}; options above win.")
+@click.option("--previous", "previous_dir", type=click.Path(file_okay=False), default=None,
+              help="An earlier audit folder of most of these rows (before new rows were "
+              "added): UMAP starts from its layouts, so old rows keep their places on the map "
+              "(exactly, when at most a quarter of the rows are new) and the audit takes a "
+              "fraction of the time. Never written to.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@friendly_errors
+def audit(real, synthetic, data, source_column, real_value, text_column, label_column,
+          generator_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
+          no_cache, config_path, previous_dir, quiet):
+    """Audit synthetic text against real text and write the results to --out.
+
+    \b
+    Example:
+      synth-quality audit --real real.csv --synthetic synth.csv --text-column text --out runs/first
+      # after a new generation round, starting from the first audit's layouts:
+      synth-quality audit --real real.csv --synthetic synth_v2.csv --previous runs/first --out runs/second
+    """
+    from synth_quality.config import AuditConfig
+    from synth_quality.errors import ConfigError, InputDataError
+    from synth_quality.pipeline.audit import audit as run_audit
+
+    settings: dict = {}
+    if config_path:
+        try:
+            settings = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {config_path}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {config_path} is not valid JSON: {exc}") from None
+        if not isinstance(settings, dict):
+            raise ConfigError(f"config file {config_path} must hold a JSON object")
+    settings.setdefault("embed", {})
+    settings.setdefault("cluster", {})
+    settings.setdefault("detect", {})
+    if model:
+        settings["embed"]["model"] = model
+    if cache_dir:
+        settings["embed"]["cache_dir"] = cache_dir
+    if no_cache:
+        settings["embed"]["use_cache"] = False
+    if min_cluster_size is not None:
+        settings["cluster"]["min_cluster_size"] = min_cluster_size
+    if folds is not None:
+        settings["detect"]["n_folds"] = folds
+    if seed is not None:
+        settings["random_state"] = seed
+    config = AuditConfig.from_dict(settings)
+
+    kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
+                         label_column, generator_column)
+    if sample:
+        if real or synthetic or data:
+            raise InputDataError("pass either --sample or your own files, not both")
+        from synth_quality.sample import sample_path
+
+        kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
+                      label_column="sentiment", generator_column="generator")
+    elif not (real or synthetic or data):
+        raise InputDataError("nothing to audit: pass --real and --synthetic, or --data with "
+                             "--source-column, or --sample")
+    previous = None
+    if previous_dir:
+        from synth_quality.result import AuditResult
+
+        if Path(previous_dir).resolve() == Path(out).resolve():
+            raise InputDataError(f"--out {out} is the --previous audit; write the new audit "
+                                 "to another folder (the earlier one is never overwritten)")
+        previous = AuditResult.load(previous_dir)
+    progress = TqdmProgress(quiet)
+    try:
+        result = run_audit(config=config, progress=progress, previous=previous, **kwargs)
+    finally:
+        progress.close()
+    print_audit(result, result.save(out))
