@@ -7,7 +7,13 @@ a click away from its rows. Run with ``synth-quality app`` (or ``streamlit run a
 import streamlit as st
 
 from dashboard import findings, go_to, init_page, md_escape, open_examples, show_rows
-from synth_quality import explore
+from synth_quality.present.tables import artifact_table, count_table, generator_table, score_table
+from synth_quality.present.wording import (
+    DATASET_SCORES,
+    SUPPORT_SCORES,
+    direction_text,
+    format_value,
+)
 
 audit = init_page("Overview")
 result = audit.result
@@ -23,26 +29,26 @@ with st.container(border=True):
     st.markdown(md_escape(s.get("verdict", "")))
 
 st.subheader("The numbers behind it")
-auc_info = explore.SUPPORT_SCORES["detection_auc"]
+auc_info = SUPPORT_SCORES["detection_auc"]
 ci = s.get("detection_auc_ci") or [None, None]
 cols = st.columns(5)
 with cols[0]:
-    st.metric("Detection AUC", explore.format_value(auc_info, s.get("detection_auc")),
+    st.metric("Detection AUC", format_value(auc_info, s.get("detection_auc")),
               help=auc_info.meaning)
     if ci[0] is not None and ci[1] is not None:
         st.caption(f"95% CI {ci[0]:.2f} to {ci[1]:.2f}. 0.5 = indistinguishable, "
                    "1.0 = every synthetic row spotted. **High = bad.**")
-for col, (key, info) in zip(cols[1:], explore.DATASET_SCORES.items()):
+for col, (key, info) in zip(cols[1:], DATASET_SCORES.items()):
     with col:
-        st.metric(info.label, explore.format_value(info, s.get(key)), help=info.meaning)
-        st.caption(f"{info.meaning} **{explore.direction_text(info).capitalize()}.**")
+        st.metric(info.label, format_value(info, s.get(key)), help=info.meaning)
+        st.caption(f"{info.meaning} **{direction_text(info).capitalize()}.**")
 
 with st.expander("Supporting measures (precision, recall, density, coverage)"):
-    table = explore.score_table(s)
+    table = score_table(s)
     support = table[table["key"].isin(["precision", "recall", "density", "coverage"])]
     st.dataframe(support.drop(columns="key"), hide_index=True, width="stretch")
 
-counts = explore.count_table(s)
+counts = count_table(s)
 for start in range(0, len(counts), 4):
     for col, (label, value, help_) in zip(st.columns(4), counts[start:start + 4]):
         col.metric(label, value, help=help_)
@@ -69,7 +75,7 @@ for finding in findings(audit.key, result):
                       columns=["side", "row", "text", "generator", "cluster",
                                "label_issue_score", "reason"])
 
-artifacts = explore.artifact_table(s)
+artifacts = artifact_table(s)
 if len(artifacts):
     st.subheader("Surface artifacts")
     st.caption("Can one trivial feature tell the sides apart? *AUC alone*: 0.5 = no, 1.0 = "
@@ -81,7 +87,7 @@ if len(artifacts):
                                 "synthetic": st.column_config.NumberColumn(format="%.2f"),
                                 "finding": st.column_config.TextColumn(width="large")})
 
-generators = explore.generator_table(s)
+generators = generator_table(s)
 if len(generators):
     st.subheader("By generator")
     st.caption("Each generator's synthetic rows against all real rows. Detection AUC, "

@@ -35,8 +35,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from synth_quality import explore
+from synth_quality.dashboard.store import (
+    folder_stamp,
+    is_audit_dir,
+    sample_audit_dir,
+    sample_audit_kwargs,
+    save_atomic,
+)
 from synth_quality.errors import SynthQualityError
+from synth_quality.present import figures
+from synth_quality.present import findings as present_findings
+from synth_quality.present.figures import cluster_share_figure
+from synth_quality.present.progress import ProgressTracker
+from synth_quality.present.tables import SELECTION_COLUMNS, display_table
+from synth_quality.present.wording import COLUMN_HELP
 
 APP_DIR = Path(__file__).resolve().parent
 AUDIT_DIR_ENV = "SYNTH_QUALITY_AUDIT_DIR"
@@ -134,7 +146,7 @@ class StreamlitProgress:
     min_interval = 0.5
 
     def __init__(self, container):
-        self.tracker = explore.ProgressTracker()
+        self.tracker = ProgressTracker()
         self.bar = container.progress(0.0, text="Starting the audit ...")
         self._shown_stage, self._shown_at = None, 0.0
 
@@ -155,7 +167,7 @@ def run_audit_with_progress(folder, container=None, **audit_kwargs):
     container = container or st.container()
     progress = StreamlitProgress(container)
     result = audit(progress=progress, **audit_kwargs)
-    explore.save_atomic(result, folder)
+    save_atomic(result, folder)
     progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.0f} s")
     return result
 
@@ -167,7 +179,7 @@ def run_add_with_progress(folder, previous, container=None, **add_kwargs):
     container = container or st.container()
     progress = StreamlitProgress(container)
     result = add_rows(previous, progress=progress, **add_kwargs)
-    explore.save_atomic(result, folder)
+    save_atomic(result, folder)
     progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.1f} s")
     return result
 
@@ -183,8 +195,8 @@ def preload_for_auditing(model: str):
         try:
             from synth_quality.config import EmbedConfig
             from synth_quality.embed.api import make_embedder
-            from synth_quality.project.worker import start_projection_worker
             from synth_quality.project.warmup import load_in_process
+            from synth_quality.project.worker import start_projection_worker
 
             start_projection_worker()  # its own process: imports UMAP beside this thread
             load_in_process()
@@ -205,7 +217,7 @@ def preload_for_auditing(model: str):
 @st.cache_resource(show_spinner=False)
 def _sample_dir(cache_root: str) -> str:
     """Where the sample's audit lives (hashing the sample takes ~0.2 s: once per server)."""
-    return str(explore.sample_audit_dir())
+    return str(sample_audit_dir())
 
 
 def ensure_sample_audit() -> str:
@@ -213,7 +225,7 @@ def ensure_sample_audit() -> str:
     from synth_quality.config import CACHE_ENV
 
     folder = Path(_sample_dir(os.environ.get(CACHE_ENV, "")))
-    if explore.is_audit_dir(folder):
+    if is_audit_dir(folder):
         return str(folder)
     lock = _locks()["sample"]
     note = st.empty()
@@ -221,11 +233,11 @@ def ensure_sample_audit() -> str:
         note.info("Another browser tab is auditing the built-in sample; waiting for it ...")
         lock.acquire()
     try:
-        if not explore.is_audit_dir(folder):
+        if not is_audit_dir(folder):
             note.info("Auditing the built-in sample for the first time: embedding, map, clusters "
                       "and detector. This takes about a minute; later starts read the saved "
                       "result from the cache.")
-            result = run_audit_with_progress(folder, **explore.sample_audit_kwargs())
+            result = run_audit_with_progress(folder, **sample_audit_kwargs())
             note.success(f"Audited the built-in sample in {result.summary['timings']['total']:.0f}"
                          f" s and saved it in {md_escape(folder)}; the next start reads it from "
                          "there.")
@@ -259,7 +271,7 @@ def current_audit() -> Audit:
     ss = st.session_state
     source = ss.setdefault("sq_source", default_source())
     folder = _resolve_folder(source)
-    stamp = explore.folder_stamp(folder)
+    stamp = folder_stamp(folder)
     base = load_audit(folder, stamp)
     default_size = int(base.summary.get("min_cluster_size_used") or 10)
     if ss.get("sq_audit_folder") != (folder, stamp):
@@ -407,7 +419,7 @@ def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     _audit_box(audit)
     if audit.base.cluster_coords is not None:
         _prepare_reclustering_after(threading.current_thread(), audit.folder,
-                                    explore.folder_stamp(audit.folder))
+                                    folder_stamp(audit.folder))
     return audit
 
 
@@ -431,24 +443,24 @@ def map_figure(key: str, color_by: str, highlight: int | None, height: int, _res
     ``hover_all`` False: only the highlighted cluster's points have hover labels.
     """
     prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
-    return explore.map_figure(_result.examples, color_by, highlight_cluster=highlight,
+    return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
                               height=height, hover_prefixes=prefixes, hover_all=hover_all)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def hover_prefixes(saved_key: str, _base) -> list[str]:
     """The hover labels' text part for a saved audit (half a second at 10,000 rows)."""
-    return explore.hover_prefixes(_base.examples)
+    return figures.hover_prefixes(_base.examples)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def cluster_figure(key: str, selected: int | None, _result):
-    return explore.cluster_share_figure(_result.clusters, selected=selected)
+    return cluster_share_figure(_result.clusters, selected=selected)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def findings(key: str, _result):
-    return explore.findings(_result.examples, _result.clusters, _result.summary)
+    return present_findings.findings(_result.examples, _result.clusters, _result.summary)
 
 
 @st.cache_data(show_spinner="Building the report ...", max_entries=8)
@@ -464,7 +476,7 @@ def column_config(frame) -> dict:
     """st.dataframe column settings: tooltips with the meaning and direction of each column."""
     cfg = {}
     for col in frame.columns:
-        help_ = explore.COLUMN_HELP.get(col)
+        help_ = COLUMN_HELP.get(col)
         label = col.replace("_", " ")
         if col == "text":
             cfg[col] = st.column_config.TextColumn("text", help=help_, width="large")
@@ -485,9 +497,9 @@ def column_config(frame) -> dict:
 
 
 def show_rows(frame, *, key: str | None = None, height: int | None = None, select: bool = False,
-              columns=explore.SELECTION_COLUMNS):
+              columns=SELECTION_COLUMNS):
     """A compact, read-only table of example rows (plain text cells)."""
-    table = explore.display_table(frame, columns)
+    table = display_table(frame, columns)
     kwargs = dict(hide_index=True, column_config=column_config(table), width="stretch")
     if height:
         kwargs["height"] = height
@@ -522,7 +534,7 @@ def lift_runs() -> dict:
 def lift_audit_id(audit: Audit) -> str:
     """The saved audit a lift belongs to (its folder and version; the minimum cluster size
     does not change the lift)."""
-    return f"{audit.folder}@{explore.folder_stamp(audit.folder):.0f}"
+    return f"{audit.folder}@{folder_stamp(audit.folder):.0f}"
 
 
 def remember_lift(audit: Audit, run_key: str, result) -> None:

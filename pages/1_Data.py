@@ -8,9 +8,19 @@ from pathlib import Path
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore
 from synth_quality.config import DEFAULT_MODEL
+from synth_quality.dashboard.store import folder_stamp, is_audit_dir, upload_audit_dir
 from synth_quality.errors import SynthQualityError
+from synth_quality.present.inputs import (
+    GENERATOR_NAMES,
+    LABEL_NAMES,
+    guess_optional_column,
+    guess_real_value,
+    guess_source_column,
+    guess_text_column,
+    locate_input_error,
+    source_values,
+)
 
 audit = db.init_page("Data", require_audit=False)
 ss = st.session_state
@@ -157,8 +167,8 @@ def run_button(inputs, key_parts: list, label: str) -> None:
     if error:
         st.error(error)
         return
-    folder = explore.upload_audit_dir(key_parts, config=config)
-    cached = explore.is_audit_dir(folder)
+    folder = upload_audit_dir(key_parts, config=config)
+    cached = is_audit_dir(folder)
     if st.button("Open the saved audit of these files" if cached else "Run the audit",
                  type="primary", key="run_audit"):
         if not cached:
@@ -209,24 +219,24 @@ elif mode == "one":
         c1, c2 = st.columns(2)
         with c1:
             source, err_source = pick("Source column", columns,
-                                      explore.guess_source_column(frame), "w_data_source",
+                                      guess_source_column(frame), "w_data_source",
                                       help_="The column that says whether a row is real or "
                                             "synthetic.")
-            values = explore.source_values(frame, source)[:50] if source is not None else []
+            values = source_values(frame, source)[:50] if source is not None else []
             real_value, err_real = pick("Value meaning real", values,
-                                        explore.guess_real_value(values), "w_data_real_value",
+                                        guess_real_value(values), "w_data_real_value",
                                         help_="Rows with this value are the real side; every "
                                               "other row is synthetic.")
             text, err_text = pick("Text column", [c for c in columns if c != source],
-                                  explore.guess_text_column(frame, [source]), "w_data_text")
+                                  guess_text_column(frame, [source]), "w_data_text")
         with c2:
             label, err_label = pick("Label column (optional)", columns,
-                                    explore.guess_optional_column(frame, explore.LABEL_NAMES),
+                                    guess_optional_column(frame, LABEL_NAMES),
                                     "w_data_label", optional=True,
                                     help_="A task label such as sentiment.")
             generator, err_gen = pick("Generator column (optional)", columns,
-                                      explore.guess_optional_column(frame,
-                                                                    explore.GENERATOR_NAMES),
+                                      guess_optional_column(frame,
+                                                                    GENERATOR_NAMES),
                                       "w_data_generator", optional=True,
                                       help_="Which model wrote each synthetic row.")
         placeholders = {"file": err_file, "source": err_source, "real_value": err_real,
@@ -237,7 +247,7 @@ elif mode == "one":
         choices = [up["digest"], up["name"], source, real_value, text, label, generator]
         inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
         if error:
-            target, message = explore.locate_input_error(error)
+            target, message = locate_input_error(error)
             placeholders.get(target, placeholders["file"]).error(message)
         else:
             preview(inputs)
@@ -259,16 +269,16 @@ elif mode == "two":
         d1, d2, d3 = st.columns(3)
         with d1:
             text, err_text = pick("Text column (in both files)", common or list(rf.columns),
-                                  explore.guess_text_column(rf[common] if common else rf),
+                                  guess_text_column(rf[common] if common else rf),
                                   "w_data2_text")
         with d2:
             label, err_label = pick("Label column (optional, in both files)", common,
-                                    explore.guess_optional_column(rf, explore.LABEL_NAMES),
+                                    guess_optional_column(rf, LABEL_NAMES),
                                     "w_data2_label", optional=True)
         with d3:
             generator, err_gen = pick("Generator column (optional, synthetic file)",
                                       list(sf.columns),
-                                      explore.guess_optional_column(sf, explore.GENERATOR_NAMES),
+                                      guess_optional_column(sf, GENERATOR_NAMES),
                                       "w_data2_generator", optional=True)
         placeholders = {"real_file": err_real_file, "synthetic_file": err_syn_file,
                         "file": err_real_file, "text": err_text, "label": err_label,
@@ -280,7 +290,7 @@ elif mode == "two":
                    label, generator]
         inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
         if error:
-            target, message = explore.locate_input_error(error, two_files=True,
+            target, message = locate_input_error(error, two_files=True,
                                                          real_name=real_up["name"],
                                                          synthetic_name=syn_up["name"])
             placeholders.get(target, err_real_file).error(message)
@@ -311,17 +321,17 @@ elif mode == "add":
         c1, c2, c3 = st.columns(3)
         with c1:
             text, err_text = pick("Text column", columns,
-                                  default("text", explore.guess_text_column(frame)), "w_add_text")
+                                  default("text", guess_text_column(frame)), "w_add_text")
         picked = {}
         for col, role, names, help_ in (
-                (c2, "label", explore.LABEL_NAMES,
+                (c2, "label", LABEL_NAMES,
                  f"The current audit's label column: {used.get('label_column') or 'none'}."),
-                (c3, "generator", explore.GENERATOR_NAMES,
+                (c3, "generator", GENERATOR_NAMES,
                  "Which model wrote each row; the Overview's By generator table then compares "
                  "the new rows with the old ones.")):
             with col:
                 picked[role] = pick(f"{role.capitalize()} column (optional)", columns,
-                                    default(role, explore.guess_optional_column(frame, names)),
+                                    default(role, guess_optional_column(frame, names)),
                                     f"w_add_{role}", optional=True, help_=help_)
         (label, err_label), (generator, err_gen) = picked["label"], picked["generator"]
         placeholders = {"file": err_file, "synthetic_file": err_file, "text": err_text,
@@ -330,7 +340,7 @@ elif mode == "add":
         added, error = check_added(json.dumps(choices, default=str), frame, up["name"], text,
                                    label, generator)
         if error:
-            target, message = explore.locate_input_error(error)
+            target, message = locate_input_error(error)
             placeholders.get(target, err_file).error(message)
         else:
             st.markdown(f"**{len(added.frame):,} rows to add** (first 5)")
@@ -345,9 +355,9 @@ elif mode == "add":
             if repeats:
                 st.info(f"{repeats:,} of these texts are already synthetic rows of the current "
                         "audit; they are added again (as duplicates).")
-            folder = explore.upload_audit_dir([audit.folder, f"{explore.folder_stamp(audit.folder)}",
+            folder = upload_audit_dir([audit.folder, f"{folder_stamp(audit.folder)}",
                                                "add", *choices], config=base.config)
-            cached = explore.is_audit_dir(folder)
+            cached = is_audit_dir(folder)
             label_after = f"{audit.label} + {up['name']}"
             if st.button("Open the saved audit with these rows" if cached else
                          f"Add {len(added.frame):,} rows and re-audit", type="primary",

@@ -3,7 +3,9 @@
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore
+from synth_quality.present.figures import figure_trace_ids, selected_ids
+from synth_quality.present.filters import sort_examples
+from synth_quality.present.wording import cluster_label, color_options, legend_text
 
 audit = db.init_page("Map")
 result = audit.result
@@ -16,7 +18,7 @@ st.caption("Each point is a row, placed by UMAP from its sentence embedding: sim
            "*Lasso select* in the chart's toolbar and drag, to list the rows beside the chart; "
            "double-click empty space to clear.")
 
-options = explore.color_options(examples)
+options = color_options(examples)
 ss.setdefault("sq_map_color", "side")
 if ss["sq_map_color"] not in options:
     ss["sq_map_color"] = "side"
@@ -31,7 +33,7 @@ with c1:
                             index=list(options).index(ss["sq_map_color"]), key="w_map_color")
     ss["sq_map_color"] = color_by
 with c2:
-    labels = {None: "none"} | {int(r.cluster): explore.cluster_label(r)
+    labels = {None: "none"} | {int(r.cluster): cluster_label(r)
                                 for r in result.clusters.itertuples() if r.cluster >= 0}
     highlight = st.selectbox("Highlight a cluster", highlight_options,
                              index=highlight_options.index(ss["sq_highlight_cluster"]),
@@ -42,12 +44,12 @@ with c2:
 
 plot_col, table_col = st.columns([3, 2], gap="medium")
 with plot_col:
-    st.caption(explore.legend_text(color_by))
+    st.caption(legend_text(color_by))
     fig = db.map_figure(audit.key, color_by, highlight, 640, result, audit.saved_key, audit.base)
     event = st.plotly_chart(fig, key="sq_sel_map", on_select="rerun",
                             selection_mode=("points", "box", "lasso"),
                             config={"displaylogo": False, "scrollZoom": True})
-    ids = explore.selected_ids(event, explore.figure_trace_ids(fig))
+    ids = selected_ids(event, figure_trace_ids(fig))
 
 with table_col:
     st.subheader(f"Selected rows: {len(ids):,}")
@@ -59,7 +61,7 @@ with table_col:
         st.caption(f"{counts.get('real', 0):,} real, {counts.get('synthetic', 0):,} synthetic. "
                    "Label issue score: low = bad (the classifier is sure of the row's side); "
                    "outlier score: high = isolated. Sorted worst first.")
-        db.show_rows(explore.sort_examples(chosen, "label_issue_score"), key="map_selection_table",
+        db.show_rows(sort_examples(chosen, "label_issue_score"), key="map_selection_table",
                      height=460)
         if st.button(f"Open these {len(ids):,} rows on the Examples page", type="primary",
                      key="map_to_examples"):

@@ -3,7 +3,8 @@
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore
+from synth_quality.present.figures import selected_ids
+from synth_quality.present.tables import cluster_details, clusters_display
 
 audit = db.init_page("Clusters")
 result = audit.result
@@ -45,9 +46,9 @@ with chart_col:
     bar_event = st.plotly_chart(fig, key="sq_sel_cluster_bars", on_select="rerun",
                                 selection_mode="points",
                                 config={"displaylogo": False, "displayModeBar": False})
-    bar_ids = explore.selected_ids(bar_event)
+    bar_ids = selected_ids(bar_event)
 with table_col:
-    table = explore.clusters_display(clusters)
+    table = clusters_display(clusters)
     table_event = st.dataframe(
         table, key=f"sq_sel_cluster_table_{audit.key}", on_select="rerun",
         selection_mode="single-row", hide_index=True, width="stretch", height=560,
@@ -70,7 +71,7 @@ if _changed("table", table_rows):
     st.rerun()
 
 cluster = int(ss["sq_cluster"])
-details = explore.cluster_details(examples, clusters, cluster)
+details = cluster_details(examples, clusters, cluster)
 row = details["row"]
 
 st.divider()

@@ -6,7 +6,29 @@ import json
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore
+from synth_quality.present.exports import (
+    cleaned_synthetic,
+    export_frame,
+    to_csv_bytes,
+    to_parquet_bytes,
+)
+from synth_quality.present.filters import (
+    FLAGS,
+    RANGE_COLUMNS,
+    SORT_OPTIONS,
+    VIEWS,
+    ExampleFilter,
+    apply_filter,
+    sort_examples,
+)
+from synth_quality.present.tables import display_table
+from synth_quality.present.wording import (
+    CATEGORY_INFO,
+    COLUMN_HELP,
+    ROW_SCORES,
+    cluster_label,
+    direction_text,
+)
 
 audit = db.init_page("Examples")
 result = audit.result
@@ -17,7 +39,7 @@ flagged: set = ss.setdefault("sq_flagged", set())
 
 FULL = (0.0, 1.0)
 cluster_ids = sorted(int(c) for c in examples["cluster"].unique())
-cluster_names = {int(r.cluster): explore.cluster_label(r) for r in result.clusters.itertuples()}
+cluster_names = {int(r.cluster): cluster_label(r) for r in result.clusters.itertuples()}
 generators = (sorted(examples["generator"].dropna().astype(str).unique())
               if "generator" in examples else [])
 labels = sorted(examples["label"].dropna().astype(str).unique()) if "label" in examples else []
@@ -25,10 +47,10 @@ labels = sorted(examples["label"].dropna().astype(str).unique()) if "label" in e
 DEFAULTS = {"w_ex_sides": [], "w_ex_categories": [], "w_ex_clusters": [], "w_ex_generators": [],
             "w_ex_labels": [], "w_ex_flags": [], "w_ex_search": "",
             "w_ex_sort": "label_issue_score", "w_ex_asc": True,
-            **{f"w_ex_range_{c}": FULL for c in explore.RANGE_COLUMNS}}
+            **{f"w_ex_range_{c}": FULL for c in RANGE_COLUMNS}}
 
 
-def _apply(filter_: explore.ExampleFilter, sort_by: str, ascending: bool, title: str) -> None:
+def _apply(filter_: ExampleFilter, sort_by: str, ascending: bool, title: str) -> None:
     """Put a view's filter into the widgets (called before they are drawn)."""
     ss["w_ex_sides"] = list(filter_.sides)
     ss["w_ex_categories"] = list(filter_.categories)
@@ -37,7 +59,7 @@ def _apply(filter_: explore.ExampleFilter, sort_by: str, ascending: bool, title:
     ss["w_ex_labels"] = list(filter_.labels)
     ss["w_ex_flags"] = list(filter_.flags)
     ss["w_ex_search"] = filter_.search
-    for c in explore.RANGE_COLUMNS:
+    for c in RANGE_COLUMNS:
         ss[f"w_ex_range_{c}"] = tuple(filter_.ranges.get(c, FULL))
     ss["w_ex_sort"] = sort_by
     ss["w_ex_asc"] = ascending
@@ -46,19 +68,19 @@ def _apply(filter_: explore.ExampleFilter, sort_by: str, ascending: bool, title:
     ss["sq_ex_applied"] = _current_filter().to_dict()
 
 
-def _current_filter() -> explore.ExampleFilter:
+def _current_filter() -> ExampleFilter:
     """The filter the widgets (and a carried row set) describe."""
-    return explore.ExampleFilter(
+    return ExampleFilter(
         sides=list(ss["w_ex_sides"]), categories=list(ss["w_ex_categories"]),
         clusters=list(ss["w_ex_clusters"]), generators=list(ss["w_ex_generators"]),
         labels=list(ss["w_ex_labels"]), flags=list(ss["w_ex_flags"]),
-        ranges={c: tuple(ss[f"w_ex_range_{c}"]) for c in explore.RANGE_COLUMNS
+        ranges={c: tuple(ss[f"w_ex_range_{c}"]) for c in RANGE_COLUMNS
                 if tuple(ss[f"w_ex_range_{c}"]) != FULL},
         search=ss["w_ex_search"], rows=ss["sq_ex_rows"])
 
 
 def _apply_view(key: str) -> None:
-    view = explore.VIEWS[key]
+    view = VIEWS[key]
     _apply(view.filter, view.sort_by, view.ascending, view.title)
 
 
@@ -69,13 +91,13 @@ for key, value in {**DEFAULTS, **ss.get("sq_ex_saved", {})}.items():
         ss[key] = value
 ss.setdefault("sq_ex_rows", None)
 ss.setdefault("sq_ex_title", "All rows")
-NO_FILTER = explore.ExampleFilter().to_dict()
+NO_FILTER = ExampleFilter().to_dict()
 pending = ss.pop("sq_view_pending", None)
 if pending:
     if pending.get("view"):
         _apply_view(pending["view"])
     else:
-        f = explore.ExampleFilter(rows=pending.get("rows"),
+        f = ExampleFilter(rows=pending.get("rows"),
                                   clusters=list(pending.get("clusters") or []))
         _apply(f, "label_issue_score", True, pending.get("title") or "Selection")
 ss["w_ex_clusters"] = [c for c in ss["w_ex_clusters"] if c in cluster_ids]
@@ -91,7 +113,7 @@ st.caption("Every row with its issue scores. **Label issue score: low = bad** (t
 
 view_keys = ["unrealistic", "underrepresented", "degenerate", "copies", "near_duplicates",
              "outliers", "realistic", "covered", "all"]
-counts = {k: len(explore.apply_filter(examples, explore.VIEWS[k].filter)) for k in view_keys}
+counts = {k: len(apply_filter(examples, VIEWS[k].filter)) for k in view_keys}
 
 
 def _on_view() -> None:
@@ -102,21 +124,21 @@ def _on_view() -> None:
 
 
 st.pills("One-click views (the case study's categories and flags)", view_keys,
-         format_func=lambda k: f"{explore.VIEWS[k].title} ({counts[k]:,})",
+         format_func=lambda k: f"{VIEWS[k].title} ({counts[k]:,})",
          key="w_ex_view_pick", on_change=_on_view,
-         help="; ".join(f"{explore.VIEWS[k].title}: {explore.VIEWS[k].description}"
+         help="; ".join(f"{VIEWS[k].title}: {VIEWS[k].description}"
                         for k in view_keys))
 
 with st.container(border=True):
     f1, f2, f3, f4 = st.columns(4)
     f1.multiselect("Side", ["real", "synthetic"], key="w_ex_sides", placeholder="any side")
-    f2.multiselect("Category", list(explore.CATEGORY_INFO), key="w_ex_categories",
+    f2.multiselect("Category", list(CATEGORY_INFO), key="w_ex_categories",
                    placeholder="any category",
-                   help="; ".join(f"{k}: {v}" for k, v in explore.CATEGORY_INFO.items()))
+                   help="; ".join(f"{k}: {v}" for k, v in CATEGORY_INFO.items()))
     f3.multiselect("Cluster", cluster_ids, key="w_ex_clusters", placeholder="any cluster",
                    format_func=lambda c: cluster_names.get(c, str(c)))
-    f4.multiselect("Flags (all must hold)", list(explore.FLAGS), key="w_ex_flags",
-                   format_func=explore.FLAGS.get, placeholder="no flag required")
+    f4.multiselect("Flags (all must hold)", list(FLAGS), key="w_ex_flags",
+                   format_func=FLAGS.get, placeholder="no flag required")
     g1, g2, g3 = st.columns([2, 1, 1])
     g1.text_input("Text contains", key="w_ex_search", placeholder="case-insensitive search",
                   help="Plain text search (not a regular expression); press Enter to apply.")
@@ -125,14 +147,14 @@ with st.container(border=True):
                        placeholder="any generator")
     if labels:
         g3.multiselect("Label", labels, key="w_ex_labels", placeholder="any label")
-    narrowed = [c for c in explore.RANGE_COLUMNS if tuple(ss[f"w_ex_range_{c}"]) != FULL]
+    narrowed = [c for c in RANGE_COLUMNS if tuple(ss[f"w_ex_range_{c}"]) != FULL]
     with st.expander("Score ranges" + (f" ({len(narrowed)} narrowed)" if narrowed else ""),
                      expanded=bool(narrowed)):
-        range_cols = st.columns(len(explore.RANGE_COLUMNS))
-        for col, name in zip(range_cols, explore.RANGE_COLUMNS):
-            info = explore.ROW_SCORES[name]
+        range_cols = st.columns(len(RANGE_COLUMNS))
+        for col, name in zip(range_cols, RANGE_COLUMNS):
+            info = ROW_SCORES[name]
             col.slider(info.label, 0.0, 1.0, step=0.01, key=f"w_ex_range_{name}",
-                       help=f"{info.meaning} ({explore.direction_text(info)})")
+                       help=f"{info.meaning} ({direction_text(info)})")
 
 # Remember the widgets for the next visit.
 ss["sq_ex_saved"] = {k: ss[k] for k in DEFAULTS}
@@ -149,23 +171,23 @@ if ss["sq_ex_rows"] is not None:
         ss["sq_ex_rows"] = None
         st.rerun()
 
-shown = explore.sort_examples(explore.apply_filter(examples, current, flagged),
+shown = sort_examples(apply_filter(examples, current, flagged),
                               ss["w_ex_sort"], ss["w_ex_asc"])
 s1, s2, s3 = st.columns([2, 1, 3], vertical_alignment="bottom")
-s1.selectbox("Sort by", list(explore.SORT_OPTIONS), format_func=explore.SORT_OPTIONS.get,
+s1.selectbox("Sort by", list(SORT_OPTIONS), format_func=SORT_OPTIONS.get,
              key="w_ex_sort")
 s2.toggle("Ascending", key="w_ex_asc", help="Off = largest first")
 s3.markdown(f"**Showing {len(shown):,} of {len(examples):,} rows** · view: "
             f"{db.md_escape(title)} · {len(flagged):,} flagged")
 
-table = explore.display_table(shown, flagged=flagged)
+table = display_table(shown, flagged=flagged)
 digest = hashlib.sha1(json.dumps([current.to_dict(), ss["w_ex_sort"], ss["w_ex_asc"],
                                   audit.key], default=str).encode()).hexdigest()[:10]
 event = st.dataframe(table, key=f"sq_sel_examples_{digest}", on_select="rerun",
                      selection_mode="multi-row", hide_index=True, width="stretch", height=520,
                      column_config=db.column_config(table) | {
                          "flagged": st.column_config.CheckboxColumn(
-                             "flagged", help=explore.COLUMN_HELP["flagged"])})
+                             "flagged", help=COLUMN_HELP["flagged"])})
 picked = [int(shown.index[i]) for i in (event["selection"]["rows"] if event else [])
           if i < len(shown)]
 
@@ -217,25 +239,25 @@ st.subheader("Export")
 e1, e2 = st.columns(2)
 with e1:
     st.markdown(f"**The {len(shown):,} rows shown**, every column, in the order shown")
-    export = explore.export_frame(shown.assign(flagged=shown.index.isin(list(flagged))))
+    export = export_frame(shown.assign(flagged=shown.index.isin(list(flagged))))
     b1, b2 = st.columns(2)
-    b1.download_button("Download CSV", data=lambda: explore.to_csv_bytes(export),
+    b1.download_button("Download CSV", data=lambda: to_csv_bytes(export),
                        file_name="synth-quality-rows.csv", mime="text/csv", key="dl_rows_csv",
                        on_click="ignore", width="stretch")
-    b2.download_button("Download Parquet", data=lambda: explore.to_parquet_bytes(export),
+    b2.download_button("Download Parquet", data=lambda: to_parquet_bytes(export),
                        file_name="synth-quality-rows.parquet",
                        mime="application/vnd.apache.parquet", key="dl_rows_parquet",
                        on_click="ignore", width="stretch")
 with e2:
-    cleaned = explore.cleaned_synthetic(examples, flagged, summary.get("inputs"))
+    cleaned = cleaned_synthetic(examples, flagged, summary.get("inputs"))
     st.markdown(f"**Cleaned synthetic set**: {len(cleaned):,} synthetic rows without the "
                 f"{len(flagged & set(examples.index[examples['side'] == 'synthetic'])):,} "
                 "flagged ones, with the input's column names")
     c1, c2 = st.columns(2)
-    c1.download_button("Download cleaned CSV", data=lambda: explore.to_csv_bytes(cleaned),
+    c1.download_button("Download cleaned CSV", data=lambda: to_csv_bytes(cleaned),
                        file_name="synthetic-cleaned.csv", mime="text/csv", key="dl_clean_csv",
                        on_click="ignore", width="stretch")
-    c2.download_button("Download cleaned Parquet", data=lambda: explore.to_parquet_bytes(cleaned),
+    c2.download_button("Download cleaned Parquet", data=lambda: to_parquet_bytes(cleaned),
                        file_name="synthetic-cleaned.parquet",
                        mime="application/vnd.apache.parquet", key="dl_clean_parquet",
                        on_click="ignore", width="stretch")

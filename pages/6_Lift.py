@@ -6,8 +6,9 @@ import json
 import streamlit as st
 
 import dashboard as db
-from synth_quality import explore, lift_view
 from synth_quality.errors import SynthQualityError
+from synth_quality.present import lift as lift_view
+from synth_quality.present.inputs import LABEL_NAMES, guess_optional_column, guess_text_column
 
 audit = db.init_page("Lift")
 result = audit.base          # the lift does not depend on the clustering
@@ -73,12 +74,12 @@ def eval_choice() -> dict | None:
     st.caption(f"{db.md_escape(up.name)}: {len(frame):,} rows")
     label_name = (result.summary.get("inputs") or {}).get("label_column")
     guess_label = (label_name if label_name in columns
-                   else explore.guess_optional_column(frame, explore.LABEL_NAMES))
+                   else guess_optional_column(frame, LABEL_NAMES))
     c1, c2 = st.columns(2)
     label = c2.selectbox("Label column", columns, key="w_lift_eval_label",
                          index=columns.index(guess_label) if guess_label in columns else 0,
                          help="Its values must be labels the training rows have.")
-    guess_text = explore.guess_text_column(frame, [label])
+    guess_text = guess_text_column(frame, [label])
     text = c1.selectbox("Text column", columns, key="w_lift_eval_text",
                         index=columns.index(guess_text) if guess_text in columns else 0)
     if text == label:

@@ -10,8 +10,9 @@ The public API::
     result.save("runs/first")
     bigger = add_rows(result, "round2.csv")   # the same audit plus new synthetic rows
 
-The names are imported on first use (PEP 562): ``import synth_quality.explore`` (the dashboard's
-first page) does not pay for scipy.stats and scikit-learn, which only the audit itself needs.
+The names are imported on first use (PEP 562): ``import synth_quality.present.tables`` (the
+dashboard's first page) does not pay for scipy.stats and scikit-learn, which only the audit
+itself needs.
 """
 
 from __future__ import annotations

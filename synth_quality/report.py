@@ -19,7 +19,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from synth_quality import explore, lift_view
+from synth_quality.present import lift as lift_view
+from synth_quality.present.figures import cluster_share_figure, hover_prefixes, map_figure
+from synth_quality.present.filters import sort_examples
+from synth_quality.present.tables import (
+    artifact_table,
+    clusters_display,
+    count_table,
+    generator_table,
+)
+from synth_quality.present.wording import (
+    CATEGORY_INFO,
+    DATASET_SCORES,
+    SUPPORT_SCORES,
+    direction_text,
+    format_value,
+)
 
 #: Points drawn on the report's map at most (a random, seeded subset above this).
 MAX_MAP_POINTS = 20_000
@@ -109,9 +124,9 @@ def _map_figure(examples: pd.DataFrame, seed: int = 0):
                                                           replace=False))
         examples = examples.iloc[keep]
     examples = examples.reset_index(drop=True)
-    prefixes = explore.hover_prefixes(examples)  # once for both maps
-    by_side = explore.map_figure(examples, "side", height=600, hover_prefixes=prefixes)
-    by_cat = explore.map_figure(examples, "category", height=600, hover_prefixes=prefixes)
+    prefixes = hover_prefixes(examples)  # once for both maps
+    by_side = map_figure(examples, "side", height=600, hover_prefixes=prefixes)
+    by_cat = map_figure(examples, "category", height=600, hover_prefixes=prefixes)
     fig = go.Figure(layout=by_side.layout)
     n_side = len(by_side.data)
     for trace in by_side.data:
@@ -133,35 +148,35 @@ def _map_figure(examples: pd.DataFrame, seed: int = 0):
 
 def _score_cards(summary: dict) -> str:
     cards = []
-    auc = explore.SUPPORT_SCORES["detection_auc"]
+    auc = SUPPORT_SCORES["detection_auc"]
     ci = summary.get("detection_auc_ci") or [None, None]
     ci_text = (f"95% CI {ci[0]:.2f}-{ci[1]:.2f}. " if ci[0] is not None and ci[1] is not None
                else "")
     cards.append(f'<div class="card"><div class="label">{auc.label}</div>'
-                 f'<div class="value">{explore.format_value(auc, summary.get("detection_auc"))}'
-                 f'</div><div class="bad">{_e(explore.direction_text(auc))}</div>'
+                 f'<div class="value">{format_value(auc, summary.get("detection_auc"))}'
+                 f'</div><div class="bad">{_e(direction_text(auc))}</div>'
                  f"<p>{_e(ci_text + auc.meaning)}</p></div>")
-    for key, info in explore.DATASET_SCORES.items():
+    for key, info in DATASET_SCORES.items():
         cards.append(f'<div class="card"><div class="label">{_e(info.label)}</div>'
-                     f'<div class="value">{explore.format_value(info, summary.get(key))}</div>'
-                     f'<div class="bad">{_e(explore.direction_text(info))}</div>'
+                     f'<div class="value">{format_value(info, summary.get(key))}</div>'
+                     f'<div class="bad">{_e(direction_text(info))}</div>'
                      f"<p>{_e(info.meaning)}</p></div>")
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
 def _support_table(summary: dict) -> str:
     rows = []
-    for key, info in explore.SUPPORT_SCORES.items():
+    for key, info in SUPPORT_SCORES.items():
         if key == "detection_auc":
             continue
-        rows.append({"measure": info.label, "value": explore.format_value(info, summary.get(key)),
+        rows.append({"measure": info.label, "value": format_value(info, summary.get(key)),
                      "bad when": info.bad, "meaning": info.meaning})
     return _table(pd.DataFrame(rows))
 
 
 def _counts(summary: dict) -> str:
     rows = [{"count": label, "value": value, "meaning": help_}
-            for label, value, help_ in explore.count_table(summary)]
+            for label, value, help_ in count_table(summary)]
     return _table(pd.DataFrame(rows))
 
 
@@ -174,10 +189,10 @@ def _examples_section(examples: pd.DataFrame, n: int) -> str:
             "well-covered real": ("label_issue_score", False)}
     cols = [c for c in ("side", "row", "text", "generator", "label", "cluster",
                         "label_issue_score", "outlier_score", "reason") if c in examples]
-    for category, sentence in explore.CATEGORY_INFO.items():
+    for category, sentence in CATEGORY_INFO.items():
         part = examples[examples["category"] == category]
         by, asc = sort[category]
-        top = explore.sort_examples(part, by, asc).head(n)
+        top = sort_examples(part, by, asc).head(n)
         parts.append(f"<h3>{_e(category.capitalize())} ({len(part):,} rows)</h3>"
                      f'<p class="note">{_e(sentence)}. '
                      f"{'Worst first.' if asc or category == 'outlier' else 'Best first.'}"
@@ -191,7 +206,7 @@ def _examples_section(examples: pd.DataFrame, n: int) -> str:
             ("Synthetic rows that copy a real row", syn[syn["is_copy_of_real"]],
              "nearest_real_similarity", False)):
         if len(frame):
-            top = explore.sort_examples(frame, by, asc).head(n)
+            top = sort_examples(frame, by, asc).head(n)
             extra = [c for c in ("side", "row", "text", "generator", by, "nearest_real_row")
                      if c in top]
             parts.append(f"<h3>{_e(title)} ({len(frame):,} rows)</h3>")
@@ -285,10 +300,10 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
     map_note = ("" if n_drawn == len(examples) else
                 f" The map shows a random {n_drawn:,} of the {len(examples):,} rows.")
     top_clusters = clusters.head(40)
-    cluster_fig = explore.cluster_share_figure(top_clusters)
-    cluster_cols = explore.clusters_display(clusters)
-    artifacts = explore.artifact_table(summary)
-    generators = explore.generator_table(summary)
+    cluster_fig = cluster_share_figure(top_clusters)
+    cluster_cols = clusters_display(clusters)
+    artifacts = artifact_table(summary)
+    generators = generator_table(summary)
     warnings = list(summary.get("warnings") or getattr(result, "warnings", []) or [])
 
     body = [f"<h1>{_e(title)}</h1>",

@@ -52,36 +52,39 @@ class Audits:
 
 
 def _build(tmp: Path) -> Audits:
-    from synth_quality import AuditConfig, AuditResult, audit, explore
+    from synth_quality import AuditConfig, AuditResult, audit
+    from synth_quality.dashboard.store import (is_audit_dir, sample_audit_dir, sample_audit_kwargs,
+                                               save_atomic)
+    from synth_quality.present.findings import findings
 
     given = os.environ.get(TEST_AUDIT_ENV)
     if given:
         sample = Path(given)
-        if not explore.is_audit_dir(sample):
+        if not is_audit_dir(sample):
             raise RuntimeError(f"${TEST_AUDIT_ENV}={given} is not an audit folder")
     else:
         # The embedding cache is the test cache that tests/conftest.py sets up, so reruns of
         # the suite only pay for UMAP.
-        result = audit(config=AuditConfig(), **explore.sample_audit_kwargs())
-        sample = explore.save_atomic(result, tmp / "sample")
+        result = audit(config=AuditConfig(), **sample_audit_kwargs())
+        sample = save_atomic(result, tmp / "sample")
         os.environ[TEST_AUDIT_ENV] = str(sample)  # tests/conftest.py's sample_audit_dir reuses it
 
     cache = tmp / "cache"
-    shutil.copytree(sample, explore.sample_audit_dir(cache_root=cache))
+    shutil.copytree(sample, sample_audit_dir(cache_root=cache))
 
     result = AuditResult.load(sample)
     ex = result.examples
     # Plant the payload in a row that the Overview shows (the top row of the "copies of real"
     # finding, else the worst unrealistic row) but that is not among the first rows of the
     # Examples page's default order, so screenshots stay clean.
-    candidates = explore.findings(ex, result.clusters, result.summary)
+    candidates = findings(ex, result.clusters, result.summary)
     by_key = {f.key: f for f in candidates}
     row = (by_key["copies"].rows[0] if "copies" in by_key and by_key["copies"].rows
            else candidates[0].rows[0])
     result.examples = ex.copy()
     result.examples.loc[row, "text"] = PAYLOAD
     # Named "sample" too: the sidebar of the screenshots reads "saved audit sample".
-    payload = explore.save_atomic(result, tmp / "payload" / "sample")
+    payload = save_atomic(result, tmp / "payload" / "sample")
     return Audits(sample, payload, int(row), cache)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from browser_conftest import REPO, app, audits, texts  # noqa: F401  (session fixture)
-from synth_quality import AuditResult, explore
+from synth_quality import AuditResult
+from synth_quality.dashboard.store import is_audit_dir, sample_audit_dir
+from synth_quality.present.wording import DATASET_SCORES, color_options, legend_text
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +83,7 @@ def test_overview_shows_verdict_scores_and_findings(on_folder):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Detection AUC"] == f"{s['detection_auc']:.3f}"
     assert metrics["Unvaried"] == f"{s['unvaried']:.0%}"
-    for info in explore.DATASET_SCORES.values():
+    for info in DATASET_SCORES.values():
         assert info.meaning in body
     assert "High = bad" in body
     assert "Real mode the synthetic data misses" in body
@@ -136,10 +138,10 @@ def test_map_selection_fills_the_table(on_folder):
 
 def test_map_colourings_all_draw(on_folder):
     at = app().switch_page("pages/2_Map.py").run()
-    for option in explore.color_options(on_folder.examples):
+    for option in color_options(on_folder.examples):
         at.selectbox(key="w_map_color").set_value(option).run()
         assert_ok(at)
-        assert explore.legend_text(option)[:30] in texts(at)
+        assert legend_text(option)[:30] in texts(at)
 
 
 def test_cluster_selection_from_table_and_bars(on_folder):
@@ -269,7 +271,7 @@ def test_first_start_computes_the_sample_with_a_progress_bar(monkeypatch, tmp_pa
     bars = at.get("progress")
     assert bars and bars[-1].proto.text.startswith("Done in")
     assert "Audited the built-in sample" in texts(at)
-    assert explore.is_audit_dir(explore.sample_audit_dir())
+    assert is_audit_dir(sample_audit_dir())
     # The next start reads the cache.
     monkeypatch.setattr("synth_quality.audit", lambda **k: pytest.fail("recomputed"))
     at2 = app().run()

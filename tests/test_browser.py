@@ -18,7 +18,10 @@ import pytest
 
 from browser_conftest import (CHROMIUM, CHROMIUM_ARGS, Server, audits,  # noqa: F401
                               need_chromium, screenshot_dir, server_env)
-from synth_quality import AuditResult, explore
+from synth_quality import AuditResult
+from synth_quality.dashboard.store import is_audit_dir
+from synth_quality.present.figures import points_in_polygon
+from synth_quality.present.filters import sort_examples
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -193,7 +196,7 @@ def pick_region(ex: pd.DataFrame, ax: dict, shape: str, rng) -> tuple[list, np.n
         if (min(xs) < ax["left"] + 5 or max(xs) > ax["left"] + ax["width"] - 5
                 or min(ys) < ax["top"] + 5 or max(ys) > ax["top"] + ax["height"] - 5):
             continue
-        inside = explore.points_in_polygon(px, py, poly)
+        inside = points_in_polygon(px, py, poly)
         if 10 <= inside.sum() <= 300 and edge_distance(px, py, poly).min() > 4:
             if best is None or inside.sum() > best[1].sum():
                 best = (poly, inside)
@@ -372,7 +375,7 @@ def test_filter_and_sort_the_table(server, page, result, shots):
     expect(page.get_by_text(f"Showing {len(hits):,} of {len(ex):,} rows")).to_be_visible()
     choose(page, "Sort by", "Outlier score")
     page.get_by_text("Ascending").click()   # off: largest first
-    top = explore.sort_examples(hits, "outlier_score", False).iloc[0]
+    top = sort_examples(hits, "outlier_score", False).iloc[0]
     wait_cell(page, top["text"], first=12)
 
 
@@ -491,7 +494,7 @@ def test_add_synthetic_rows_to_the_current_audit(server, page, result, audits, t
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
     # The saved audit holds the old rows, in place, and the new ones as batch 1.
-    folders = [f for f in (audits.cache / "audits").glob("upload-*") if explore.is_audit_dir(f)]
+    folders = [f for f in (audits.cache / "audits").glob("upload-*") if is_audit_dir(f)]
     assert len(folders) == 1, folders
     added = AuditResult.load(folders[0])
     assert added.examples.loc[added.examples["batch"] == 1, "text"].tolist() == new["text"].tolist()

@@ -10,7 +10,25 @@ import pandas as pd
 import pytest
 
 from browser_conftest import PAYLOAD, audits  # noqa: F401  (session fixture)
-from synth_quality import AuditResult, explore
+from synth_quality import AuditResult
+from synth_quality.dashboard.store import (is_audit_dir, sample_audit_dir, save_atomic,
+                                           upload_audit_dir)
+from synth_quality.present.exports import (cleaned_synthetic, export_frame, to_csv_bytes,
+                                           to_parquet_bytes)
+from synth_quality.present.figures import (_plotly_array, cluster_share_figure, figure_trace_ids,
+                                           hover_prefixes, hover_texts, map_figure,
+                                           points_in_polygon, selected_ids)
+from synth_quality.present.filters import (ExampleFilter, SORT_OPTIONS, VIEWS, apply_filter,
+                                           sort_examples)
+from synth_quality.present.findings import findings
+from synth_quality.present.inputs import (GENERATOR_NAMES, LABEL_NAMES, guess_optional_column,
+                                          guess_real_value, guess_source_column,
+                                          guess_text_column, locate_input_error, source_values)
+from synth_quality.present.progress import ProgressTracker
+from synth_quality.present.tables import (artifact_table, auc_sentence, cluster_details,
+                                          count_table, display_table, generator_table,
+                                          score_table)
+from synth_quality.present.wording import COLOR_OPTIONS, DATASET_SCORES, color_options, legend_text
 
 
 def small_examples() -> pd.DataFrame:
@@ -48,68 +66,68 @@ def small_examples() -> pd.DataFrame:
 
 def test_an_empty_filter_keeps_every_row_in_order():
     ex = small_examples()
-    assert explore.apply_filter(ex, explore.ExampleFilter()).index.tolist() == list(range(6))
+    assert apply_filter(ex, ExampleFilter()).index.tolist() == list(range(6))
 
 
 @pytest.mark.parametrize("f,expected", [
-    (explore.ExampleFilter(sides=["real"]), [0, 1, 2]),
-    (explore.ExampleFilter(categories=["unrealistic synthetic"]), [3, 5]),
-    (explore.ExampleFilter(clusters=[1, -1]), [2, 3, 4, 5]),
-    (explore.ExampleFilter(generators=["g1"]), [3, 5]),
-    (explore.ExampleFilter(labels=["neg"]), [1, 5]),
-    (explore.ExampleFilter(flags=["is_outlier"]), [2]),
-    (explore.ExampleFilter(flags=["near_duplicate"]), [3, 4]),
-    (explore.ExampleFilter(flags=["is_copy_of_real"]), [4]),
-    (explore.ExampleFilter(flags=["is_degenerate"]), [5]),
-    (explore.ExampleFilter(flags=["has_html_entity"]), [4]),
-    (explore.ExampleFilter(flags=["off_manifold"]), [2, 5]),
-    (explore.ExampleFilter(flags=["near_duplicate", "is_copy_of_real"]), [4]),
-    (explore.ExampleFilter(ranges={"label_issue_score": (0.0, 0.1)}), [0, 2, 3, 5]),
-    (explore.ExampleFilter(ranges={"outlier_score": (0.5, 1), "repetition_score": (0.5, 1)}), [5]),
-    (explore.ExampleFilter(search="FILM"), [0, 1]),
-    (explore.ExampleFilter(search="movie!!"), [4]),
-    (explore.ExampleFilter(search="movie!("), []),           # not a regular expression
-    (explore.ExampleFilter(rows=[5, 1, 0], sides=["real"]), [0, 1]),
-    (explore.ExampleFilter(rows=[]), []),
+    (ExampleFilter(sides=["real"]), [0, 1, 2]),
+    (ExampleFilter(categories=["unrealistic synthetic"]), [3, 5]),
+    (ExampleFilter(clusters=[1, -1]), [2, 3, 4, 5]),
+    (ExampleFilter(generators=["g1"]), [3, 5]),
+    (ExampleFilter(labels=["neg"]), [1, 5]),
+    (ExampleFilter(flags=["is_outlier"]), [2]),
+    (ExampleFilter(flags=["near_duplicate"]), [3, 4]),
+    (ExampleFilter(flags=["is_copy_of_real"]), [4]),
+    (ExampleFilter(flags=["is_degenerate"]), [5]),
+    (ExampleFilter(flags=["has_html_entity"]), [4]),
+    (ExampleFilter(flags=["off_manifold"]), [2, 5]),
+    (ExampleFilter(flags=["near_duplicate", "is_copy_of_real"]), [4]),
+    (ExampleFilter(ranges={"label_issue_score": (0.0, 0.1)}), [0, 2, 3, 5]),
+    (ExampleFilter(ranges={"outlier_score": (0.5, 1), "repetition_score": (0.5, 1)}), [5]),
+    (ExampleFilter(search="FILM"), [0, 1]),
+    (ExampleFilter(search="movie!!"), [4]),
+    (ExampleFilter(search="movie!("), []),           # not a regular expression
+    (ExampleFilter(rows=[5, 1, 0], sides=["real"]), [0, 1]),
+    (ExampleFilter(rows=[]), []),
 ])
 def test_filters(f, expected):
-    assert explore.apply_filter(small_examples(), f).index.tolist() == expected
+    assert apply_filter(small_examples(), f).index.tolist() == expected
 
 
 def test_the_flagged_flag_uses_the_flagged_rows():
     ex = small_examples()
-    f = explore.ExampleFilter(flags=["flagged"])
-    assert explore.apply_filter(ex, f, flagged={4, 1}).index.tolist() == [1, 4]
+    f = ExampleFilter(flags=["flagged"])
+    assert apply_filter(ex, f, flagged={4, 1}).index.tolist() == [1, 4]
 
 
 def test_an_unknown_flag_names_the_known_ones():
     with pytest.raises(KeyError, match="is_outlier"):
-        explore.apply_filter(small_examples(), explore.ExampleFilter(flags=["nope"]))
+        apply_filter(small_examples(), ExampleFilter(flags=["nope"]))
 
 
 def test_every_view_filters_to_its_rows():
     ex = small_examples()
-    got = {k: explore.apply_filter(ex, v.filter).index.tolist() for k, v in explore.VIEWS.items()}
+    got = {k: apply_filter(ex, v.filter).index.tolist() for k, v in VIEWS.items()}
     assert got["unrealistic"] == [3, 5]
     assert got["underrepresented"] == [0, 2]
     assert got["degenerate"] == [5]
     assert got["copies"] == [4]
     assert got["near_duplicates"] == [3, 4]
     assert got["all"] == list(range(6))
-    for view in explore.VIEWS.values():
-        assert view.sort_by in explore.SORT_OPTIONS
+    for view in VIEWS.values():
+        assert view.sort_by in SORT_OPTIONS
 
 
 def test_sort_puts_missing_values_last_and_breaks_ties_by_side_and_row():
     ex = small_examples()
-    by_similarity = explore.sort_examples(ex, "nearest_real_similarity", False)
+    by_similarity = sort_examples(ex, "nearest_real_similarity", False)
     assert by_similarity.index.tolist()[:3] == [4, 3, 5]
-    assert explore.sort_examples(ex, "label_issue_score").index.tolist()[:3] == [5, 2, 0]
-    assert explore.sort_examples(ex, "no such column").index.tolist() == [0, 3, 1, 4, 2, 5]
+    assert sort_examples(ex, "label_issue_score").index.tolist()[:3] == [5, 2, 0]
+    assert sort_examples(ex, "no such column").index.tolist() == [0, 3, 1, 4, 2, 5]
 
 
 def test_display_table_keeps_positions_and_marks_flagged_rows():
-    table = explore.display_table(small_examples().iloc[[4, 0]], flagged={4})
+    table = display_table(small_examples().iloc[[4, 0]], flagged={4})
     assert table.index.tolist() == [4, 0]
     assert table["flagged"].tolist() == [True, False]
     assert table.columns[:4].tolist() == ["side", "row", "text", "flagged"]
@@ -121,7 +139,7 @@ def test_selected_ids_read_customdata_whatever_its_form():
     event = {"selection": {"points": [{"customdata": [7]}, {"customdata": {"0": 3}},
                                       {"customdata": 7}], "point_indices": [0, 1, 2],
                            "box": [], "lasso": []}}
-    assert explore.selected_ids(event) == [7, 3]
+    assert selected_ids(event) == [7, 3]
 
 
 def test_selected_ids_fall_back_to_trace_and_point_index():
@@ -129,21 +147,21 @@ def test_selected_ids_fall_back_to_trace_and_point_index():
     event = {"selection": {"points": [{"curve_number": 1, "point_index": 1},
                                       {"curve_number": 0, "point_number": 2}],
                            "point_indices": [1, 2]}}
-    assert explore.selected_ids(event, traces) == [21, 12]
+    assert selected_ids(event, traces) == [21, 12]
     injected = {"selection": {"points": [], "point_indices": [0, 2], "box": [], "lasso": []}}
-    assert explore.selected_ids(injected, traces) == [10, 12]
-    assert explore.selected_ids(injected) == [0, 2]
-    assert explore.selected_ids(None) == []
-    assert explore.selected_ids({"selection": {"points": [], "point_indices": []}}) == []
+    assert selected_ids(injected, traces) == [10, 12]
+    assert selected_ids(injected) == [0, 2]
+    assert selected_ids(None) == []
+    assert selected_ids({"selection": {"points": [], "point_indices": []}}) == []
 
 
 def test_points_in_polygon():
     x = np.array([0.5, 1.4, 0.5, 0.9, -0.1])
     y = np.array([0.5, 0.5, 1.4, 0.1, 0.5])
     square = [(0, 0), (1, 0), (1, 1), (0, 1)]
-    assert explore.points_in_polygon(x, y, square).tolist() == [True, False, False, True, False]
+    assert points_in_polygon(x, y, square).tolist() == [True, False, False, True, False]
     triangle = [(0, 0), (2, 0), (0, 2)]
-    assert explore.points_in_polygon(x, y, triangle).tolist() == [True, True, True, True, False]
+    assert points_in_polygon(x, y, triangle).tolist() == [True, True, True, True, False]
 
 
 # --------------------------------------------------------------------------- figures
@@ -151,8 +169,8 @@ def test_points_in_polygon():
 def test_map_figure_tags_every_point_with_its_row_and_escapes_text():
     ex = small_examples()
     ex.loc[0, "text"] = "<b>bold</b> <script>x</script>"
-    fig = explore.map_figure(ex, "side")
-    ids = explore.figure_trace_ids(fig)
+    fig = map_figure(ex, "side")
+    ids = figure_trace_ids(fig)
     assert sorted(sum(ids, [])) == list(range(6))
     assert [t.name.split(" (")[0] for t in fig.data] == ["real", "synthetic"]
     hover = " ".join(h for t in fig.data for h in t.hovertext)
@@ -160,33 +178,33 @@ def test_map_figure_tags_every_point_with_its_row_and_escapes_text():
     assert fig.layout.dragmode is None   # starts in pan mode, where a click selects
 
 
-@pytest.mark.parametrize("color_by", list(explore.COLOR_OPTIONS))
+@pytest.mark.parametrize("color_by", list(COLOR_OPTIONS))
 def test_map_figure_for_every_colouring_covers_every_row_once(color_by):
     ex = small_examples()
-    fig = explore.map_figure(ex, color_by)
-    assert sorted(sum(explore.figure_trace_ids(fig), [])) == list(range(6))
-    assert explore.legend_text(color_by)
+    fig = map_figure(ex, color_by)
+    assert sorted(sum(figure_trace_ids(fig), [])) == list(range(6))
+    assert legend_text(color_by)
 
 
 def test_legend_names_from_the_data_are_escaped():
     ex = small_examples()
     ex.loc[3, "generator"] = "<b>g3</b>"
-    names = [t.name for t in explore.map_figure(ex, "generator").data]
+    names = [t.name for t in map_figure(ex, "generator").data]
     assert any(n.startswith("&lt;b&gt;g3&lt;/b&gt;") for n in names)
     assert not any("<b>" in n for n in names)
 
 
 def test_map_figure_highlight_adds_a_ring_trace_of_the_cluster():
-    fig = explore.map_figure(small_examples(), "side", highlight_cluster=1)
-    assert explore.figure_trace_ids(fig)[-1] == [3, 4, 5]
+    fig = map_figure(small_examples(), "side", highlight_cluster=1)
+    assert figure_trace_ids(fig)[-1] == [3, 4, 5]
     assert "highlighted" in fig.data[-1].name
 
 
 def test_an_overview_map_has_hover_labels_only_on_the_ringed_points():
     ex = small_examples()
-    full = explore.map_figure(ex, "side", highlight_cluster=1)
-    overview = explore.map_figure(ex, "side", highlight_cluster=1, hover_all=False)
-    assert explore.figure_trace_ids(overview) == explore.figure_trace_ids(full)
+    full = map_figure(ex, "side", highlight_cluster=1)
+    overview = map_figure(ex, "side", highlight_cluster=1, hover_all=False)
+    assert figure_trace_ids(overview) == figure_trace_ids(full)
     *points, ring = overview.data
     assert all(t.hoverinfo == "skip" and t.hovertext is None for t in points)
     assert list(ring.hovertext) == list(full.data[-1].hovertext)  # the same labels as the map
@@ -195,19 +213,19 @@ def test_an_overview_map_has_hover_labels_only_on_the_ringed_points():
 def test_figure_trace_ids_survive_a_pickle_round_trip():
     import pickle
 
-    fig = explore.map_figure(small_examples(), "category")
+    fig = map_figure(small_examples(), "category")
     again = pickle.loads(pickle.dumps(fig))
-    assert explore.figure_trace_ids(again) == explore.figure_trace_ids(fig)
+    assert figure_trace_ids(again) == figure_trace_ids(fig)
 
 
 def test_colour_options_leave_out_missing_columns():
     ex = small_examples().drop(columns=["generator"])
-    assert "generator" not in explore.color_options(ex)
-    assert "label" in explore.color_options(ex)
+    assert "generator" not in color_options(ex)
+    assert "label" in color_options(ex)
 
 
 def test_progress_tracker_names_the_stage_and_counts_rows():
-    tracker = explore.ProgressTracker()
+    tracker = ProgressTracker()
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
@@ -237,16 +255,16 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     ("the synthetic side has 3 rows; at least 5 are needed to cross-validate (a.csv)", "file"),
 ])
 def test_input_errors_go_next_to_the_control_that_caused_them(message, target):
-    got, text = explore.locate_input_error(message)
+    got, text = locate_input_error(message)
     assert got == target
     assert "--" not in text    # command-line option names become the control's label
 
 
 def test_input_errors_of_two_files_name_the_file():
-    target, _ = explore.locate_input_error("synth.csv is empty (no rows)", two_files=True,
+    target, _ = locate_input_error("synth.csv is empty (no rows)", two_files=True,
                                            real_name="real.csv", synthetic_name="synth.csv")
     assert target == "synthetic_file"
-    target, _ = explore.locate_input_error("real.csv is empty (no rows)", two_files=True,
+    target, _ = locate_input_error("real.csv is empty (no rows)", two_files=True,
                                            real_name="real.csv", synthetic_name="synth.csv")
     assert target == "real_file"
 
@@ -255,12 +273,12 @@ def test_column_guesses():
     frame = pd.DataFrame({"id": ["1", "2"], "Source": ["human", "gpt"],
                           "body": ["a long enough review text", "another long review text"],
                           "sentiment": ["p", "n"], "model": ["", "gpt"]})
-    assert explore.guess_source_column(frame) == "Source"
-    assert explore.guess_real_value(explore.source_values(frame, "Source")) == "human"
-    assert explore.guess_text_column(frame, ["Source"]) == "body"
-    assert explore.guess_optional_column(frame, explore.LABEL_NAMES) == "sentiment"
-    assert explore.guess_optional_column(frame, explore.GENERATOR_NAMES) == "model"
-    assert explore.guess_real_value(["a", "b"]) is None
+    assert guess_source_column(frame) == "Source"
+    assert guess_real_value(source_values(frame, "Source")) == "human"
+    assert guess_text_column(frame, ["Source"]) == "body"
+    assert guess_optional_column(frame, LABEL_NAMES) == "sentiment"
+    assert guess_optional_column(frame, GENERATOR_NAMES) == "model"
+    assert guess_real_value(["a", "b"]) is None
 
 
 # --------------------------------------------------------------------------- exports
@@ -268,20 +286,20 @@ def test_column_guesses():
 def test_cleaned_synthetic_drops_flagged_rows_and_uses_input_names():
     ex = small_examples()
     inputs = {"text_column": "review", "label_column": "sentiment", "generator_column": "model"}
-    out = explore.cleaned_synthetic(ex, flagged={0, 5}, inputs=inputs)
+    out = cleaned_synthetic(ex, flagged={0, 5}, inputs=inputs)
     assert out.columns.tolist() == ["row", "review", "sentiment", "model"]
     assert out["row"].tolist() == [0, 1]        # synthetic rows 0, 1; row 2 (position 5) flagged
-    back = pd.read_parquet(io.BytesIO(explore.to_parquet_bytes(out)))
+    back = pd.read_parquet(io.BytesIO(to_parquet_bytes(out)))
     pd.testing.assert_frame_equal(back, out, check_dtype=False)
-    csv = pd.read_csv(io.BytesIO(explore.to_csv_bytes(out)))
+    csv = pd.read_csv(io.BytesIO(to_csv_bytes(out)))
     assert csv["review"].tolist() == out["review"].tolist()
 
 
 def test_export_frame_turns_lists_into_json():
     frame = pd.DataFrame({"a": [1, 2], "k": [["x", "y"], []]})
-    out = explore.export_frame(frame)
+    out = export_frame(frame)
     assert [json.loads(v) for v in out["k"]] == [["x", "y"], []]
-    explore.to_parquet_bytes(out)
+    to_parquet_bytes(out)
 
 
 # --------------------------------------------------------------------------- the disk cache
@@ -291,23 +309,23 @@ def test_sample_audit_dir_depends_on_config_and_data(tmp_path):
 
     sample = tmp_path / "s.csv"
     sample.write_text("text\nx\n")
-    a = explore.sample_audit_dir(tmp_path, sample_file=sample)
+    a = sample_audit_dir(tmp_path, sample_file=sample)
     assert a.parent == tmp_path / "audits" and a.name.startswith("sample-")
-    assert explore.sample_audit_dir(tmp_path, sample_file=sample) == a
+    assert sample_audit_dir(tmp_path, sample_file=sample) == a
     cfg = AuditConfig.from_dict({"cluster": {"min_cluster_size": 20}})
-    assert explore.sample_audit_dir(tmp_path, cfg, sample_file=sample) != a
+    assert sample_audit_dir(tmp_path, cfg, sample_file=sample) != a
     # Cache settings do not change the audit.
     cfg = AuditConfig.from_dict({"embed": {"cache_dir": "/elsewhere", "use_cache": False}})
-    assert explore.sample_audit_dir(tmp_path, cfg, sample_file=sample) == a
+    assert sample_audit_dir(tmp_path, cfg, sample_file=sample) == a
     sample.write_text("text\ny\n")
-    assert explore.sample_audit_dir(tmp_path, sample_file=sample) != a
+    assert sample_audit_dir(tmp_path, sample_file=sample) != a
 
 
 def test_upload_audit_dir_depends_on_every_part(tmp_path):
-    a = explore.upload_audit_dir([b"data", "text", None], tmp_path)
-    assert a == explore.upload_audit_dir([b"data", "text", None], tmp_path)
-    assert a != explore.upload_audit_dir([b"data", "label", None], tmp_path)
-    assert a != explore.upload_audit_dir([b"dat", "atext", None], tmp_path)
+    a = upload_audit_dir([b"data", "text", None], tmp_path)
+    assert a == upload_audit_dir([b"data", "text", None], tmp_path)
+    assert a != upload_audit_dir([b"data", "label", None], tmp_path)
+    assert a != upload_audit_dir([b"dat", "atext", None], tmp_path)
 
 
 # --------------------------------------------------------------------------- on the real audit
@@ -318,17 +336,17 @@ def sample(audits):  # noqa: F811
 
 
 def test_save_atomic_round_trips_and_replaces(sample, tmp_path):
-    folder = explore.save_atomic(sample, tmp_path / "a")
-    assert explore.is_audit_dir(folder)
-    explore.save_atomic(sample, folder)      # again, over the old one
+    folder = save_atomic(sample, tmp_path / "a")
+    assert is_audit_dir(folder)
+    save_atomic(sample, folder)      # again, over the old one
     back = AuditResult.load(folder)
     pd.testing.assert_frame_equal(back.examples, sample.examples)
     assert [p.name for p in tmp_path.iterdir()] == ["a"]   # no temporary folder left
-    assert not explore.is_audit_dir(tmp_path)
+    assert not is_audit_dir(tmp_path)
 
 
 def test_findings_point_at_rows_and_views_that_exist(sample):
-    found = explore.findings(sample.examples, sample.clusters, sample.summary)
+    found = findings(sample.examples, sample.clusters, sample.summary)
     keys = [f.key for f in found]
     assert keys[0] == "unrealistic"
     # The sample plants a documentary mode no generator imitates: a real-only cluster.
@@ -336,10 +354,10 @@ def test_findings_point_at_rows_and_views_that_exist(sample):
     assert real_only and all(f.cluster is not None for f in real_only)
     assert any("documentary" in f.sentence for f in real_only)
     for f in found:
-        assert f.view is None or f.view in explore.VIEWS
+        assert f.view is None or f.view in VIEWS
         assert f.rows and all(0 <= r < len(sample.examples) for r in f.rows)
         if f.view:
-            in_view = explore.apply_filter(sample.examples, explore.VIEWS[f.view].filter)
+            in_view = apply_filter(sample.examples, VIEWS[f.view].filter)
             assert set(f.rows) <= set(in_view.index)
             assert f.count == len(in_view)
 
@@ -347,7 +365,7 @@ def test_findings_point_at_rows_and_views_that_exist(sample):
 def test_cluster_details(sample):
     ex, clusters = sample.examples, sample.clusters
     first = clusters.iloc[0]
-    d = explore.cluster_details(ex, clusters, int(first["cluster"]))
+    d = cluster_details(ex, clusters, int(first["cluster"]))
     assert set(d["members"]) == set(ex.index[ex["cluster"] == first["cluster"]])
     assert d["typical"].index.tolist() == list(first["typical_rows"])
     for part in ("most_synthetic", "most_real", "most_isolated"):
@@ -358,61 +376,61 @@ def test_cluster_details(sample):
         assert d["most_synthetic"]["label_issue_score"].iloc[0] == syn["label_issue_score"].min()
     assert f"Cluster {int(first['cluster'])}:" in d["sentence"]
     with pytest.raises(KeyError):
-        explore.cluster_details(ex, clusters, 10_000)
+        cluster_details(ex, clusters, 10_000)
 
 
 def test_cluster_share_figure_follows_the_table_order(sample):
-    fig = explore.cluster_share_figure(sample.clusters, selected=int(sample.clusters["cluster"][1]))
+    fig = cluster_share_figure(sample.clusters, selected=int(sample.clusters["cluster"][1]))
     bars = fig.data[0]
-    ids = [int(c[0]) for c in explore._plotly_array(bars.customdata)]
+    ids = [int(c[0]) for c in _plotly_array(bars.customdata)]
     assert ids == sample.clusters["cluster"].tolist()
     np.testing.assert_allclose(np.asarray(bars.x, float) + np.asarray(fig.data[1].x, float), 1.0)
     assert len(fig.layout.shapes) == 2    # the overall-share line and the selected outline
 
 
 def test_score_and_count_tables(sample):
-    table = explore.score_table(sample.summary)
-    assert set(explore.DATASET_SCORES) <= set(table["key"])
+    table = score_table(sample.summary)
+    assert set(DATASET_SCORES) <= set(table["key"])
     assert table["meaning"].str.len().min() > 20 and table["bad when"].notna().all()
-    assert "Detection AUC" in explore.auc_sentence(sample.summary)
-    assert len(explore.count_table(sample.summary)) == 8
-    assert not explore.artifact_table(sample.summary).empty
-    assert set(explore.generator_table(sample.summary)["generator"]) == {
+    assert "Detection AUC" in auc_sentence(sample.summary)
+    assert len(count_table(sample.summary)) == 8
+    assert not artifact_table(sample.summary).empty
+    assert set(generator_table(sample.summary)["generator"]) == {
         "genericbot", "mimicbot", "offtopicbot"}
 
 
 def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
     ex = sample.examples.copy()
     ex.loc[0, "text"] = PAYLOAD
-    label = explore.hover_texts(ex.iloc[[0]])[0]
+    label = hover_texts(ex.iloc[[0]])[0]
     assert "<script>" not in label and "&lt;script&gt;" in label and "<img" not in label
 
 
 def test_hover_labels_name_the_current_clusters_when_their_text_part_is_reused(sample):
     # The dashboard computes the text part once per saved audit and reuses it after
     # re-clustering: the labels must be those computed from scratch, new cluster ids included.
-    prefixes = explore.hover_prefixes(sample.examples)
+    prefixes = hover_prefixes(sample.examples)
     again = sample.recluster(int(sample.summary["min_cluster_size_used"]) + 9)
     assert (again.examples["cluster"] != sample.examples["cluster"]).any()
-    reused = explore.hover_texts(again.examples, prefixes)
-    assert reused == explore.hover_texts(again.examples)
+    reused = hover_texts(again.examples, prefixes)
+    assert reused == hover_texts(again.examples)
     changed = np.flatnonzero((again.examples["cluster"] != sample.examples["cluster"]).to_numpy())
     i = int(changed[0])
     assert f"cluster {again.examples['cluster'].iloc[i]} ·" in reused[i]
-    fig = explore.map_figure(again.examples, "side", hover_prefixes=prefixes)
+    fig = map_figure(again.examples, "side", hover_prefixes=prefixes)
     assert sorted(h for t in fig.data for h in t.hovertext) == sorted(reused)
 
 
 def test_coverage_views_and_uncovered_findings(planted_audit):
     """Issue 7: one-click views for rows the other side never reaches, and a finding per region."""
     ex = planted_audit.examples
-    never = explore.apply_filter(ex, explore.VIEWS["uncovered_real"].filter)
-    outside = explore.apply_filter(ex, explore.VIEWS["off_manifold"].filter)
+    never = apply_filter(ex, VIEWS["uncovered_real"].filter)
+    outside = apply_filter(ex, VIEWS["off_manifold"].filter)
     assert (never["side"] == "real").all() and (~never["in_other_manifold"]).all()
     assert len(never) == int(((ex["side"] == "real") & ~ex["in_other_manifold"]).sum())
     assert (outside["side"] == "synthetic").all() and len(outside) > 0
     # The planted glacier documentaries form the largest uncovered real region, with keywords.
-    found = [f for f in explore.findings(ex, planted_audit.clusters, planted_audit.summary)
+    found = [f for f in findings(ex, planted_audit.clusters, planted_audit.summary)
              if f.key.startswith("uncovered_")]
     assert found and found[0].view == "uncovered_real"
     assert any(w in found[0].sentence for w in ("documentary", "glacier", "arctic", "ice"))

@@ -19,7 +19,9 @@ import pytest
 from browser_conftest import REPO, app, audits  # noqa: F401  (session fixture)
 from browser_conftest import texts as _texts
 from conftest import HashingEmbedder
-from synth_quality import AuditResult, explore, lift_view, report
+from synth_quality import AuditResult, report
+from synth_quality.present import lift as lift_view
+from synth_quality.dashboard.store import save_atomic
 from synth_quality.config import EmbedConfig
 from synth_quality.errors import InputDataError
 from synth_quality.lift.result import LIFT_FILE, LiftResult
@@ -354,7 +356,7 @@ def test_audit_without_a_label_column_says_so(open_folder, audits, tmp_path):  #
     result.examples = result.examples.drop(columns="label")
     result.summary = dict(result.summary)
     result.summary["inputs"] = dict(result.summary.get("inputs") or {}, label_column=None)
-    folder = open_folder(explore.save_atomic(result, tmp_path / "nolabel"))
+    folder = open_folder(save_atomic(result, tmp_path / "nolabel"))
     at = app().switch_page(PAGE).run()
     assert_ok(at)
     assert any("no task label column" in el.value for el in at.info)

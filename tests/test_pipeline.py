@@ -147,7 +147,7 @@ def test_progress_reports_every_stage(planted, fake_embedder):
     assert {"neighbours", "projecting (map)", "projecting (clusters)", "clustering", "detecting",
             "scoring"} <= set(stages)
     # The dashboard's overall bar adds up stage weights in this order: it must be the audit's.
-    from synth_quality.explore import STAGE_WEIGHTS
+    from synth_quality.present.progress import STAGE_WEIGHTS
     order = [list(STAGE_WEIGHTS).index(s) for s in stages if s in STAGE_WEIGHTS]
     assert order == sorted(order), stages
     embedding = [c for c in calls if c[0] == "embedding"]

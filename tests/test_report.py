@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import pytest
 
 from browser_conftest import audits  # noqa: F401  (session fixture)
-from synth_quality import AuditResult, explore, report
+from synth_quality import AuditResult, report
+from synth_quality.present.filters import sort_examples
+from synth_quality.present.wording import CATEGORY_INFO, DATASET_SCORES
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +68,16 @@ def test_the_report_holds_verdict_scores_map_clusters_and_examples(html, payload
     text = " ".join(parse(html).text)
     s = payload_result.summary
     assert s["verdict"][:80] in text
-    for info in explore.DATASET_SCORES.values():
+    for info in DATASET_SCORES.values():
         assert info.label in text and info.meaning in text
     assert f"{s['detection_auc']:.3f}" in text
     assert "high = bad" in text
     for section in ("Verdict", "Scores", "Surface artifacts", "Map", "Clusters",
                     "Top examples per category", "By generator"):
         assert re.search(rf"<h2>{section}</h2>", html), section
-    for category in explore.CATEGORY_INFO:
+    for category in CATEGORY_INFO:
         assert category.capitalize() in text
-    worst = explore.sort_examples(
+    worst = sort_examples(
         payload_result.examples[payload_result.examples["category"] == "unrealistic synthetic"],
         "label_issue_score").iloc[0]["text"]
     assert worst in text

@@ -47,7 +47,8 @@ def _preload_dashboard(app_dir: Path) -> None:
     if str(app_dir) not in sys.path:
         sys.path.insert(0, str(app_dir))
     try:
-        for name in ("pyarrow.parquet", "synth_quality.explore", "synth_quality.result"):
+        for name in ("pyarrow.parquet", "synth_quality.present.figures", "synth_quality.present.tables",
+                     "synth_quality.present.findings", "synth_quality.result"):
             importlib.import_module(name)
         # dashboard.py's st.cache_* decorators want Streamlit's runtime, which the server
         # creates a moment after it starts.

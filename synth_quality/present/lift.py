@@ -1,12 +1,12 @@
 """The Lift page's view layer: the real-data control's tables, figures and sentences.
 
-Everything the Lift page (``pages/6_Lift.py``) and the report's lift section show of a
+Everything the Lift page and the report's lift section show of a
 :class:`~synth_quality.lift.result.LiftResult`: the audit's rows as the control's inputs
 (:func:`lift_inputs`, :func:`lift_embed_config`), one progress bar over ``run_lift``'s stages
 (:class:`LiftProgressTracker`), the headline numbers, the score and lift tables and figures per
 model, generator and share of synthetic rows, filter-and-retest against random drops, and the
-evaluation set's details, each in plain words. Like :mod:`synth_quality.explore` (whose colours
-and progress tracker it reuses) it never imports streamlit: functions take the summary dict
+evaluation set's details, each in plain words. Like the rest of :mod:`synth_quality.present` (whose
+colours and progress tracker it reuses) it never imports streamlit: functions take the summary dict
 (``lift.json``) and return plain values, DataFrames and plotly figures
 (``tests/test_lift_page.py``).
 """
@@ -19,7 +19,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from synth_quality.explore import SIDE_COLORS, ProgressTracker
+from synth_quality.present.progress import ProgressTracker
+from synth_quality.present.wording import SIDE_COLORS
 
 #: The three models of the real-data control, in the order they are shown.
 LIFT_MODELS = {"real_only": "Real only", "real_plus_synthetic": "Real + synthetic",

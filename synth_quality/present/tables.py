@@ -1,0 +1,157 @@
+"""Tables shown by the dashboard and the report: rows for display, clusters and their details,
+the overview's scores, artifacts, generators and counts."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from synth_quality.present.filters import sort_examples
+from synth_quality.present.wording import DATASET_SCORES, STATUS_TEXT, SUPPORT_SCORES, format_value
+
+#: Columns of the examples table, in display order (missing ones are skipped).
+TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlier_score",
+                 "repetition_score", "near_duplicate_group", "nearest_real_row",
+                 "nearest_real_similarity", "coverage_score", "in_other_manifold",
+                 "nearest_synthetic_row", "nearest_synthetic_similarity", "uncovered_region",
+                 "cluster", "generator", "label", "p_synthetic", "is_outlier", "is_degenerate",
+                 "is_copy_of_real", "near_duplicate_group_size", "reason"]
+
+
+#: Columns of the compact selection table (Map page, cluster details).
+SELECTION_COLUMNS = ["side", "row", "text", "category", "cluster", "label_issue_score",
+                     "outlier_score", "coverage_score", "repetition_score"]
+
+
+def display_table(frame: pd.DataFrame, columns: Sequence[str] = TABLE_COLUMNS,
+                  flagged: Iterable[int] | None = None) -> pd.DataFrame:
+    """The columns the tables show, in order, keeping the row positions as index."""
+    cols = [c for c in columns if c in frame]
+    out = frame[cols].copy()
+    if flagged is not None:
+        out.insert(min(3, len(out.columns)), "flagged", out.index.isin(list(flagged)))
+    for c in ("generator", "label"):
+        if c in out:
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def cluster_row(clusters: pd.DataFrame, cluster: int) -> dict:
+    hit = clusters[clusters["cluster"] == int(cluster)]
+    if hit.empty:
+        raise KeyError(f"no cluster {cluster}")
+    return hit.iloc[0].to_dict()
+
+
+def cluster_details(examples: pd.DataFrame, clusters: pd.DataFrame, cluster: int,
+                    n: int = 5) -> dict:
+    """What the Clusters page shows for one cluster.
+
+    Returns a dict with ``row`` (its clusters-table row), ``members`` (row positions),
+    ``typical`` (rows closest to the cluster's centre, from ``typical_rows``), ``most_synthetic``
+    (its synthetic rows the classifier is surest about: lowest label issue score),
+    ``most_real`` (same for real rows), ``most_isolated`` (highest outlier score) and
+    ``sentence`` (its status in words).
+    """
+    row = cluster_row(clusters, cluster)
+    members = examples[examples["cluster"] == int(cluster)]
+    typical_ids = [i for i in (row.get("typical_rows") or []) if 0 <= int(i) < len(examples)]
+    typical = examples.loc[[int(i) for i in typical_ids]]
+
+    def extreme(part, by, ascending):
+        return sort_examples(part, by, ascending).head(n)
+
+    syn = members[members["side"] == "synthetic"]
+    real = members[members["side"] == "real"]
+    size = int(row["size"])
+    status = str(row.get("status", ""))
+    sentence = (f"Cluster {cluster}: {size:,} rows, {int(row['n_real']):,} real "
+                f"({row['real_share']:.0%}) against {row['expected_real_share']:.0%} overall. "
+                f"{STATUS_TEXT.get(status, status).capitalize()}")
+    if status != "noise":
+        sentence += f"; {row.get('status_reason', '')}."
+    else:
+        sentence += "."
+    return {
+        "row": row, "members": members.index.to_numpy(), "typical": typical,
+        "most_synthetic": extreme(syn, "label_issue_score", True),
+        "most_real": extreme(real, "label_issue_score", True),
+        "most_isolated": extreme(members, "outlier_score", False),
+        "sentence": sentence,
+    }
+
+
+def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
+    """The clusters table as shown: keywords joined, no list columns."""
+    cols = ["cluster", "status", "size", "real_share", "keywords", "n_real", "n_synthetic",
+            "expected_real_share", "real_enrichment", "p_adjusted", "status_reason"]
+    out = clusters[[c for c in cols if c in clusters]].copy()
+    if "keywords" in out:
+        out["keywords"] = out["keywords"].map(lambda ws: ", ".join(list(ws or [])))
+    return out
+
+
+def score_table(summary: dict) -> pd.DataFrame:
+    """Dataset scores and supporting numbers with their meaning and bad direction."""
+    rows = []
+    for key, info in {**DATASET_SCORES, **SUPPORT_SCORES}.items():
+        value = summary.get(key)
+        rows.append({"score": info.label, "value": format_value(info, value),
+                     "bad when": info.bad, "meaning": info.meaning, "key": key})
+    return pd.DataFrame(rows)
+
+
+def auc_sentence(summary: dict) -> str:
+    auc = summary.get("detection_auc")
+    ci = summary.get("detection_auc_ci") or [None, None]
+    if auc is None or not math.isfinite(auc):
+        return "The detector could not be evaluated."
+    lo, hi = ci
+    interval = f" (95% CI {lo:.2f}-{hi:.2f})" if lo is not None and hi is not None else ""
+    return (f"Detection AUC {auc:.3f}{interval}: 0.5 means the sides cannot be told apart, 1.0 "
+            "means every synthetic row is spotted. Higher is worse.")
+
+
+def artifact_table(summary: dict) -> pd.DataFrame:
+    rows = []
+    for a in summary.get("artifacts", []) or []:
+        rows.append({"feature": a.get("description", a.get("feature")),
+                     "separates the sides": bool(a.get("separates")),
+                     "AUC alone": a.get("separation"), "direction": a.get("direction"),
+                     "real": a.get("real_mean"), "synthetic": a.get("synthetic_mean"),
+                     "finding": a.get("sentence")})
+    return pd.DataFrame(rows)
+
+
+def generator_table(summary: dict) -> pd.DataFrame:
+    rows = []
+    for name, g in (summary.get("by_generator") or {}).items():
+        ci = g.get("detection_auc_ci") or [None, None]
+        rows.append({"generator": name, "synthetic rows": g.get("n_synthetic"),
+                     "detection AUC": g.get("detection_auc"),
+                     "AUC 95% CI": (f"{ci[0]:.2f}-{ci[1]:.2f}" if ci[0] is not None else ""),
+                     "unrealistic": g.get("unrealistic"), "unvaried": g.get("unvaried"),
+                     "unoriginal": g.get("unoriginal"), "precision": g.get("precision"),
+                     "degenerate": g.get("n_degenerate"),
+                     "copies of real": g.get("n_copies_of_real")})
+    return pd.DataFrame(rows)
+
+
+def count_table(summary: dict) -> list[tuple[str, int | str, str]]:
+    """(label, value, help) for the counts row of the overview."""
+    s = summary
+    return [
+        ("Real rows", f"{s.get('n_real', 0):,}", "rows on the real side"),
+        ("Synthetic rows", f"{s.get('n_synthetic', 0):,}", "rows on the synthetic side"),
+        ("Clusters", f"{s.get('n_clusters', 0):,}", "HDBSCAN clusters (noise not counted)"),
+        ("Real-only clusters", f"{s.get('n_clusters_real_only', 0):,}",
+         "modes of the real data the synthetic data misses (bad)"),
+        ("Synthetic-only clusters", f"{s.get('n_clusters_synthetic_only', 0):,}",
+         "modes the generator invented (bad)"),
+        ("Degenerate rows", f"{s.get('n_degenerate', 0):,}", "synthetic repetition loops (bad)"),
+        ("Copies of real", f"{s.get('n_copies_of_real', 0):,}",
+         "synthetic rows that near-copy a real row (bad)"),
+        ("Outliers", f"{s.get('n_outliers', 0):,}", "isolated rows, either side"),
+    ]
