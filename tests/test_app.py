@@ -294,10 +294,7 @@ def test_a_broken_audit_folder_is_reported_not_raised(monkeypatch, tmp_path):
 def test_a_failed_preload_is_reported_not_hidden(tmp_path):
     # The Data page says "loaded" only when the model really loaded; a model folder that does
     # not hold a model gives a one-line reason instead.
-    import sys
-
-    sys.path.insert(0, str(REPO))
-    import dashboard
+    from synth_quality.dashboard import shell as dashboard
 
     thread = dashboard.preload_for_auditing(str(tmp_path))  # an empty folder, not a model
     thread.join(120)
@@ -306,10 +303,7 @@ def test_a_failed_preload_is_reported_not_hidden(tmp_path):
 
 
 def test_the_progress_bar_is_redrawn_at_most_twice_a_second_within_a_stage(monkeypatch):
-    import sys
-
-    sys.path.insert(0, str(REPO))
-    import dashboard
+    from synth_quality.dashboard import shell as dashboard
 
     drawn = []
 

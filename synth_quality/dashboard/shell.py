@@ -1,8 +1,8 @@
-"""Shared Streamlit glue for the dashboard: ``app.py`` and every page in ``pages/``.
+"""Shared Streamlit glue for the dashboard's pages (:mod:`synth_quality.dashboard.pages`).
 
 Every page starts with one call::
 
-    from dashboard import init_page
+    from synth_quality.dashboard.shell import init_page
     audit = init_page("Map")          # -> Audit (or None on the Data page with nothing loaded)
     audit.result.examples             # the current AuditResult, re-clustered if asked
 
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from synth_quality.dashboard.launch import APP_DIR, AUDIT_DIR_ENV
 from synth_quality.dashboard.store import (
     folder_stamp,
     is_audit_dir,
@@ -50,8 +51,6 @@ from synth_quality.present.progress import ProgressTracker
 from synth_quality.present.tables import SELECTION_COLUMNS, display_table
 from synth_quality.present.wording import COLUMN_HELP
 
-APP_DIR = Path(__file__).resolve().parent
-AUDIT_DIR_ENV = "SYNTH_QUALITY_AUDIT_DIR"
 HOME = "app.py"
 #: Session-state keys that belong to one audit, dropped when another audit is opened.
 AUDIT_STATE_PREFIXES = ("sq_sel_", "sq_view", "sq_ex_", "sq_prev_", "sq_cluster",
@@ -66,7 +65,8 @@ PAGE_ICONS = {"Overview": ":material/insights:", "Data": ":material/upload_file:
 
 
 def page_files() -> list[tuple[str, str]]:
-    """(path relative to app.py, label) for the home page and each page in ``pages/``."""
+    """(path relative to app.py, label) for the home page and each page in ``pages/`` (the
+    packaged entry folder's; a clone's top-level entry has the same files)."""
     out = [(HOME, "Overview")]
     for path in sorted((APP_DIR / "pages").glob("*.py"),
                        key=lambda p: (int(m.group(1)) if (m := re.match(r"(\d+)", p.name))

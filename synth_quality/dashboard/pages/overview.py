@@ -1,0 +1,115 @@
+"""The Overview page (the dashboard's entry page, ``app.py``).
+
+The verdict first, then the numbers that back it, then the findings worth reading first, each
+a click away from its rows.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from synth_quality.dashboard.shell import (
+    findings,
+    go_to,
+    init_page,
+    md_escape,
+    open_examples,
+    show_rows,
+)
+from synth_quality.present.tables import artifact_table, count_table, generator_table, score_table
+from synth_quality.present.wording import (
+    DATASET_SCORES,
+    SUPPORT_SCORES,
+    direction_text,
+    format_value,
+)
+
+
+def render() -> None:
+    """Draw the page; Streamlit runs it again on every interaction."""
+    audit = init_page("Overview")
+    result = audit.result
+    s = result.summary
+
+    st.title("Is the synthetic data any good?")
+    st.caption(f"Data: {md_escape(audit.label)} · {s.get('n_real', 0):,} real and "
+               f"{s.get('n_synthetic', 0):,} synthetic rows · change it on the Data page.")
+
+    st.subheader("Verdict")
+    with st.container(border=True):
+        # The verdict is built by the library from measured figures only (no dataset text).
+        st.markdown(md_escape(s.get("verdict", "")))
+
+    st.subheader("The numbers behind it")
+    auc_info = SUPPORT_SCORES["detection_auc"]
+    ci = s.get("detection_auc_ci") or [None, None]
+    cols = st.columns(5)
+    with cols[0]:
+        st.metric("Detection AUC", format_value(auc_info, s.get("detection_auc")),
+                  help=auc_info.meaning)
+        if ci[0] is not None and ci[1] is not None:
+            st.caption(f"95% CI {ci[0]:.2f} to {ci[1]:.2f}. 0.5 = indistinguishable, "
+                       "1.0 = every synthetic row spotted. **High = bad.**")
+    for col, (key, info) in zip(cols[1:], DATASET_SCORES.items()):
+        with col:
+            st.metric(info.label, format_value(info, s.get(key)), help=info.meaning)
+            st.caption(f"{info.meaning} **{direction_text(info).capitalize()}.**")
+
+    with st.expander("Supporting measures (precision, recall, density, coverage)"):
+        table = score_table(s)
+        support = table[table["key"].isin(["precision", "recall", "density", "coverage"])]
+        st.dataframe(support.drop(columns="key"), hide_index=True, width="stretch")
+
+    counts = count_table(s)
+    for start in range(0, len(counts), 4):
+        for col, (label, value, help_) in zip(st.columns(4), counts[start:start + 4]):
+            col.metric(label, value, help=help_)
+
+    st.subheader("Findings worth reading first")
+    st.caption("Each finding shows a few of its rows; the button opens all of them. Label issue "
+               "score: low = bad (the classifier is sure of the row's side; 0.5 = cannot tell).")
+    for finding in findings(audit.key, result):
+        with st.container(border=True):
+            left, right = st.columns([4, 1])
+            with left:
+                st.markdown(f"**{md_escape(finding.title)}** · {md_escape(finding.sentence)}")
+            with right:
+                if finding.cluster is not None:
+                    if st.button("Open this cluster", key=f"finding_{finding.key}", width="stretch"):
+                        st.session_state["sq_cluster"] = finding.cluster
+                        go_to("Clusters")
+                elif finding.view:
+                    if st.button(f"Open all {finding.count:,} rows", key=f"finding_{finding.key}",
+                                 width="stretch"):
+                        open_examples(view=finding.view)
+            if finding.rows:
+                show_rows(result.examples.loc[finding.rows],
+                          columns=["side", "row", "text", "generator", "cluster",
+                                   "label_issue_score", "reason"])
+
+    artifacts = artifact_table(s)
+    if len(artifacts):
+        st.subheader("Surface artifacts")
+        st.caption("Can one trivial feature tell the sides apart? *AUC alone*: 0.5 = no, 1.0 = "
+                   "perfectly. At 0.75 or more the feature separates the sides (bad: part of the "
+                   "detectability is formatting, not content).")
+        st.dataframe(artifacts, hide_index=True, width="stretch",
+                     column_config={"AUC alone": st.column_config.NumberColumn(format="%.2f"),
+                                    "real": st.column_config.NumberColumn(format="%.2f"),
+                                    "synthetic": st.column_config.NumberColumn(format="%.2f"),
+                                    "finding": st.column_config.TextColumn(width="large")})
+
+    generators = generator_table(s)
+    if len(generators):
+        st.subheader("By generator")
+        st.caption("Each generator's synthetic rows against all real rows. Detection AUC, "
+                   "unrealistic, unvaried, unoriginal: high = bad. Precision: low = bad.")
+        st.dataframe(generators, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                    for c in ("detection AUC", "unrealistic", "unvaried",
+                                              "unoriginal", "precision")})
+
+    if result.warnings:
+        st.subheader("Notes from the audit")
+        for note in result.warnings:
+            st.text(f"• {note}")
