@@ -120,7 +120,7 @@ def sample_audit_dir(tmp_path_factory):
     if given and (Path(given) / "summary.json").is_file():
         return Path(given)
     from synth_quality import audit
-    from synth_quality.sample import sample_path
+    from synth_quality.demo.sample import sample_path
 
     folder = tmp_path_factory.mktemp("sample-audit")
     result = audit(data=str(sample_path()), source_column="real_or_synthetic",

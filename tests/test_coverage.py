@@ -12,7 +12,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from synth_quality import AuditResult
-from synth_quality.sample import sample_path
+from synth_quality.demo.sample import sample_path
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Tests for synth_quality.sample: the built-in demo dataset and its planted ground truth."""
+"""Tests for synth_quality.demo.sample: the built-in demo dataset and its planted ground truth."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 import pandas as pd
 import pytest
 
-from synth_quality import sample as sample_module
-from synth_quality.sample import SAMPLE_COLUMNS, build_sample, sample_path, write_sample
+from synth_quality.demo import sample as sample_module
+from synth_quality.demo.sample import SAMPLE_COLUMNS, build_sample, sample_path, write_sample
 
 # Written out here rather than imported, so a change to the module cannot silently move them.
 DOC_WORDS = ("documentary", "documentaries", "wildlife", "archival", "nonfiction")

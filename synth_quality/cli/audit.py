@@ -86,7 +86,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
     if sample:
         if real or synthetic or data:
             raise InputDataError("pass either --sample or your own files, not both")
-        from synth_quality.sample import sample_path
+        from synth_quality.demo.sample import sample_path
 
         kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
                       label_column="sentiment", generator_column="generator")

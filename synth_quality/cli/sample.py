@@ -9,6 +9,6 @@ import click
 @click.argument("directory", type=click.Path(file_okay=False), default="sample_data")
 def sample(directory):
     """Write the built-in sample (sample.csv) into DIRECTORY (default sample_data/)."""
-    from synth_quality.sample import write_sample
+    from synth_quality.demo.sample import write_sample
 
     click.echo(str(write_sample(directory)))

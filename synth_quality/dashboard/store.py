@@ -32,7 +32,7 @@ def config_fingerprint(config=None) -> str:
 
 def sample_audit_kwargs(path=None) -> dict:
     """The ``audit()`` keyword arguments for the built-in sample."""
-    from synth_quality.sample import sample_path
+    from synth_quality.demo.sample import sample_path
 
     return dict(data=str(path or sample_path()), source_column="real_or_synthetic",
                 label_column="sentiment", generator_column="generator")
@@ -40,7 +40,7 @@ def sample_audit_kwargs(path=None) -> dict:
 
 def sample_audit_dir(cache_root=None, config=None, sample_file=None) -> Path:
     """Where the audit of the built-in sample is cached: keyed by its content and the config."""
-    from synth_quality.sample import sample_path
+    from synth_quality.demo.sample import sample_path
 
     data = Path(sample_file or sample_path()).read_bytes()
     digest = hashlib.sha256(data + config_fingerprint(config).encode()).hexdigest()[:16]
