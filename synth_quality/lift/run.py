@@ -91,6 +91,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -186,9 +187,13 @@ def run_lift(inputs: AuditInput | None = None, eval_data=None, *, label_column: 
             raise InputDataError(f"label column {label_column!r} was asked for, but the inputs "
                                  f"were loaded with {inputs.label_column!r}; load them with "
                                  f"label_column={label_column!r}")
-        summary, eval_rows = _run(inputs, eval_data, eval_text_column, eval_label_column,
-                                  eval_name, config, embed_config, embedder, model_factory,
-                                  model_name, audit_examples, progress, timings, notes)
+        run = LiftRun(inputs=inputs, eval_source=EvalSource(eval_data, eval_text_column,
+                                                            eval_label_column, eval_name),
+                      config=config, embed_config=embed_config, embedder=embedder,
+                      model_factory=model_factory or default_model_factory,
+                      model_name=model_name, audit_examples=audit_examples,
+                      progress=progress, timings=timings, notes=notes)
+        summary, eval_rows = _run(run)
     notes = list(dict.fromkeys(list(inputs.warnings) + notes))
     timings["total"] = round(time.perf_counter() - t_start, 3)
     summary["timings"] = timings
@@ -198,17 +203,134 @@ def run_lift(inputs: AuditInput | None = None, eval_data=None, *, label_column: 
 
 # -------------------------------------------------------------------------------- the work
 
-def _run(inputs, eval_data, eval_text_column, eval_label_column, eval_name, config,
-         embed_config, embedder, model_factory, model_name, audit_examples, progress, timings,
-         notes) -> tuple[dict, pd.DataFrame]:
-    label_column = inputs.label_column
-    if label_column is None or "label" not in inputs.frame:
+@dataclass(frozen=True)
+class EvalSource:
+    """Where the evaluation rows come from: a table (path, bytes or DataFrame) and its columns,
+    or None for a held-out split of the real rows."""
+
+    data: Any = None
+    text_column: str | None = None
+    label_column: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class LiftRun:
+    """One run of the control: its inputs and settings, and the timings and notes it adds to."""
+
+    inputs: AuditInput
+    eval_source: EvalSource
+    config: LiftConfig
+    embed_config: EmbedConfig
+    embedder: Any
+    model_factory: Callable[[int], Any]
+    model_name: str | None
+    audit_examples: pd.DataFrame | None
+    progress: ProgressCallback
+    timings: dict
+    notes: list
+
+
+@dataclass
+class Rows:
+    """The labelled rows: real training rows, synthetic rows and the evaluation set."""
+
+    train_real: pd.DataFrame
+    synthetic: pd.DataFrame
+    eval_frame: pd.DataFrame
+    eval_source: str
+    classes: list
+
+
+def _run(run: LiftRun) -> tuple[dict, pd.DataFrame]:
+    config, progress, timings = run.config, run.progress, run.timings
+    rng = np.random.default_rng(config.random_state)
+    rows = _split_rows(run, rng)
+    train = pd.concat([rows.train_real, rows.synthetic], ignore_index=True)
+    n_real = len(rows.train_real)
+    is_syn = np.arange(len(train)) >= n_real
+
+    # embeddings: one call, the audit's cache
+    t0 = time.perf_counter()
+    texts = train["text"].astype(str).tolist() + rows.eval_frame["text"].astype(str).tolist()
+    vectors, embed_info = embed_texts(texts, run.embed_config, embedder=run.embedder,
+                                      progress=progress)
+    X, X_eval_all = vectors[:len(train)], vectors[len(train):]
+    timings["embedding"] = round(time.perf_counter() - t0, 3)
+
+    with StageTimer(progress, timings, "leakage guard", "leakage"):
+        leak = leakage(train, X, rows.eval_frame, X_eval_all, config.near_duplicate_similarity)
+    keep = _kept_eval_rows(run, rows, leak)
+    code = {c: i for i, c in enumerate(rows.classes)}
+    y = np.array([code[v] for v in train["label"]], dtype=np.int64)
+    y_eval = np.array([code[v] for v in rows.eval_frame["label"][keep]], dtype=np.int64)
+
+    # rankings for filter-and-retest
+    signals = {}
+    if config.signals:
+        with StageTimer(progress, timings, "ranking"):
+            signals = rankings(train, X, n_real, run.audit_examples, config, rng)
+
+    # plan every model fit, then run them
+    fitter = Fitter(X, y, X_eval_all[keep], len(rows.classes), run.model_factory, config, rng,
+                    progress)
+    arms = plan(train, is_syn, signals, config, rng, fitter, run.notes)
+    t0 = time.perf_counter()
+    fitter.run()
+    timings["fitting"] = round(time.perf_counter() - t0, 3)
+    timings["n_fits"] = fitter.n_fits
+
+    t0 = time.perf_counter()
+    boot = Bootstrap(y_eval, len(rows.classes), config, rng)
+    summary = summarise(arms, fitter, boot, config, signals)
+    timings["bootstrap"] = round(time.perf_counter() - t0, 3)
+
+    summary.update(_described(run, rows, leak, keep, is_syn, embed_info))
+    summary["verdict_sentence"] = verdict_sentence(summary)
+    summary["findings"] = [summary["verdict_sentence"], *findings(summary)]
+    eval_rows = eval_table(rows.eval_frame, leak, fitter, arms, rows.classes, keep)
+    return summary, eval_rows
+
+
+def _split_rows(run: LiftRun, rng) -> Rows:
+    """The labelled training rows of each side and the evaluation set (a held-out split of
+    the real rows, or the evaluation table), checked: labels on both sides, synthetic labels
+    that the real rows have, two classes, evaluation labels the training rows have."""
+    label_column = run.inputs.label_column
+    if label_column is None or "label" not in run.inputs.frame:
         raise InputDataError("the lift control needs a task label column on both sides; pass "
                              "--label-column (e.g. --label-column sentiment)")
-    frame = inputs.frame.reset_index(drop=True)
-    rng = np.random.default_rng(config.random_state)
+    labelled = _labelled_rows(run.inputs.frame.reset_index(drop=True), label_column, run.notes)
+    real_part = labelled[labelled["side"] == "real"].reset_index(drop=True)
+    syn_part = labelled[labelled["side"] == "synthetic"].reset_index(drop=True)
+    given = run.eval_source
+    if given.data is None:
+        train_real, eval_frame = holdout(real_part, run.config, rng)
+        source = HELD_OUT_SOURCE
+    else:
+        eval_frame, source = read_eval(given.data, given.name, given.text_column,
+                                       given.label_column or label_column, run.notes)
+        train_real = real_part
+    classes = sorted(set(train_real["label"]) | set(syn_part["label"]))
+    if len(set(train_real["label"])) < 2:
+        raise InputDataError("the real training rows have fewer than two classes after the "
+                             "evaluation split; give more real rows or an --eval file")
+    outside = sorted(set(eval_frame["label"]) - set(classes))
+    if outside:
+        counts = eval_frame["label"].value_counts()
+        raise InputDataError(f"the evaluation set ({source}) has labels the training rows do not "
+                             f"have: {listing(f'{v} ({counts[v]} rows)' for v in outside)}; "
+                             f"training labels: {listing(classes)}; fix the labels or pass "
+                             "--eval-label-column")
+    if run.config.metric == "auc" and len(classes) != 2:
+        raise ConfigError(f"lift.metric 'auc' needs two classes; {label_column!r} has "
+                          f"{len(classes)} ({listing(classes)}); use accuracy or macro_f1")
+    return Rows(train_real, syn_part, eval_frame, source, classes)
 
-    # ---- training rows and their labels
+
+def _labelled_rows(frame: pd.DataFrame, label_column: str, notes: list) -> pd.DataFrame:
+    """The rows that have a label (those without one are left out, with a note); errors when a
+    side has none, a synthetic label is not a real one, or the real rows have one class."""
     side = frame["side"].to_numpy()
     labels = frame["label"].to_numpy(object)
     unlabelled = np.array([v is None for v in labels])
@@ -234,110 +356,55 @@ def _run(inputs, eval_data, eval_text_column, eval_label_column, eval_name, conf
     if len(real_labels) < 2:
         raise InputDataError(f"the real rows have only one {label_column!r} label "
                              f"({listing(real_labels)}); a classifier needs at least two classes")
+    return labelled
 
-    # ---- the evaluation set
-    real_part = labelled[labelled["side"] == "real"].reset_index(drop=True)
-    syn_part = labelled[labelled["side"] == "synthetic"].reset_index(drop=True)
-    if eval_data is None:
-        train_real, eval_frame = holdout(real_part, config, rng)
-        source = HELD_OUT_SOURCE
-    else:
-        eval_frame, source = read_eval(eval_data, eval_name, eval_text_column,
-                                       eval_label_column or label_column, notes)
-        train_real = real_part
-    classes = sorted(set(train_real["label"]) | set(syn_part["label"]))
-    if len(set(train_real["label"])) < 2:
-        raise InputDataError("the real training rows have fewer than two classes after the "
-                             "evaluation split; give more real rows or an --eval file")
-    outside = sorted(set(eval_frame["label"]) - set(classes))
-    if outside:
-        counts = eval_frame["label"].value_counts()
-        raise InputDataError(f"the evaluation set ({source}) has labels the training rows do not "
-                             f"have: {listing(f'{v} ({counts[v]} rows)' for v in outside)}; "
-                             f"training labels: {listing(classes)}; fix the labels or pass "
-                             "--eval-label-column")
-    if config.metric == "auc" and len(classes) != 2:
-        raise ConfigError(f"lift.metric 'auc' needs two classes; {label_column!r} has "
-                          f"{len(classes)} ({listing(classes)}); use accuracy or macro_f1")
-    train = pd.concat([train_real, syn_part], ignore_index=True)
-    n_real = len(train_real)
-    is_syn = np.arange(len(train)) >= n_real
 
-    # ---- embeddings: one call, the audit's cache
-    t0 = time.perf_counter()
-    texts = train["text"].astype(str).tolist() + eval_frame["text"].astype(str).tolist()
-    vectors, embed_info = embed_texts(texts, embed_config, embedder=embedder, progress=progress)
-    X, X_eval_all = vectors[:len(train)], vectors[len(train):]
-    timings["embedding"] = round(time.perf_counter() - t0, 3)
-
-    # ---- leakage guard
-    with StageTimer(progress, timings, "leakage guard", "leakage"):
-        leak = leakage(train, X, eval_frame, X_eval_all, config.near_duplicate_similarity)
+def _kept_eval_rows(run: LiftRun, rows: Rows, leak: dict) -> np.ndarray:
+    """The evaluation rows that do not leak into the training rows; errors when too few are
+    left, notes when the set is small or holds one class."""
     keep = ~leak["excluded"]
     n_keep = int(keep.sum())
     if n_keep == 0:
-        raise InputDataError(f"all {len(eval_frame)} evaluation rows ({source}) also appear among "
-                             "the training rows; pass an evaluation set disjoint from the real "
-                             "and synthetic training rows")
+        raise InputDataError(f"all {len(rows.eval_frame)} evaluation rows ({rows.eval_source}) "
+                             "also appear among the training rows; pass an evaluation set "
+                             "disjoint from the real and synthetic training rows")
     if n_keep < MIN_EVAL_ROWS:
-        raise InputDataError(f"only {plural(n_keep, 'evaluation row')} left ({source}, after "
-                             f"excluding {int(leak['excluded'].sum())} that leak into the "
+        raise InputDataError(f"only {plural(n_keep, 'evaluation row')} left ({rows.eval_source}, "
+                             f"after excluding {int(leak['excluded'].sum())} that leak into the "
                              f"training rows); at least {MIN_EVAL_ROWS} are needed; pass a larger "
                              "--eval file")
-    code = {c: i for i, c in enumerate(classes)}
-    y = np.array([code[v] for v in train["label"]], dtype=np.int64)
-    y_eval = np.array([code[v] for v in eval_frame["label"][keep]], dtype=np.int64)
-    X_eval = X_eval_all[keep]
-    if len(set(y_eval.tolist())) < 2:
-        notes.append("the evaluation rows hold only one class: AUC cannot be computed and "
-                     "macro-F1 is hard to read")
+    if len(set(rows.eval_frame["label"][keep].tolist())) < 2:
+        run.notes.append("the evaluation rows hold only one class: AUC cannot be computed and "
+                         "macro-F1 is hard to read")
     if n_keep < 200:
-        notes.append(f"only {n_keep} evaluation rows: only large lifts can be significant")
+        run.notes.append(f"only {n_keep} evaluation rows: only large lifts can be significant")
+    return keep
 
-    # ---- rankings for filter-and-retest
-    signals = {}
-    if config.signals:
-        with StageTimer(progress, timings, "ranking"):
-            signals = rankings(train, X, n_real, audit_examples, config, rng)
 
-    # ---- plan every model fit, then run them
-    factory = model_factory or default_model_factory
-    fitter = Fitter(X, y, X_eval, len(classes), factory, config, rng, progress)
-    arms = plan(train, is_syn, signals, config, rng, fitter, notes)
-    t0 = time.perf_counter()
-    fitter.run()
-    timings["fitting"] = round(time.perf_counter() - t0, 3)
-    timings["n_fits"] = fitter.n_fits
-
-    t0 = time.perf_counter()
-    boot = Bootstrap(y_eval, len(classes), config, rng)
-    summary = summarise(arms, fitter, boot, config, signals)
-    timings["bootstrap"] = round(time.perf_counter() - t0, 3)
-
-    summary.update(
-        label_column=label_column,
-        labels=classes,
-        n_train_real=int(n_real),
+def _described(run: LiftRun, rows: Rows, leak: dict, keep: np.ndarray, is_syn: np.ndarray,
+               embed_info: dict) -> dict:
+    """The summary's description of the rows, the evaluation set, the model and the settings."""
+    return dict(
+        label_column=run.inputs.label_column,
+        labels=rows.classes,
+        n_train_real=int(len(rows.train_real)),
         n_train_synthetic=int(is_syn.sum()),
-        train_label_counts={"real": _counts(train_real["label"]),
-                            "synthetic": _counts(syn_part["label"])},
-        eval={"source": source, "n_rows": n_keep, "n_rows_given": int(len(eval_frame)),
+        train_label_counts={"real": _counts(rows.train_real["label"]),
+                            "synthetic": _counts(rows.synthetic["label"])},
+        eval={"source": rows.eval_source, "n_rows": int(keep.sum()),
+              "n_rows_given": int(len(rows.eval_frame)),
               "n_excluded_leakage": int(leak["excluded"].sum()),
               "n_exact": int((leak["kind"] == "exact").sum()),
               "n_near": int((leak["kind"] == "near").sum()),
               "excluded_by_side": {s: int(((leak["kind"] != "") & (leak["side"] == s)).sum())
                                    for s in ("real", "synthetic")},
-              "near_duplicate_similarity": config.near_duplicate_similarity,
+              "near_duplicate_similarity": run.config.near_duplicate_similarity,
               "leakage_examples": leak["examples"],
-              "label_counts": _counts(eval_frame["label"][keep])},
-        model=model_name or _describe(factory, embed_info),
+              "label_counts": _counts(rows.eval_frame["label"][keep])},
+        model=run.model_name or _describe(run.model_factory, embed_info),
         embedding=embed_info,
-        config=config.to_dict(),
+        config=run.config.to_dict(),
     )
-    summary["verdict_sentence"] = verdict_sentence(summary)
-    summary["findings"] = [summary["verdict_sentence"], *findings(summary)]
-    eval_rows = eval_table(eval_frame, leak, fitter, arms, classes, keep)
-    return summary, eval_rows
 
 
 def _counts(values) -> dict:

@@ -9,7 +9,12 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
+from synth_quality.analysis.cluster import resolve_min_cluster_size
+from synth_quality.analysis.coverage import prdc
 from synth_quality.analysis.scores import dataset_scores
+from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report
+from synth_quality.pipeline.stages import AuditRun, Measured
+from synth_quality.result import cluster_counts
 from synth_quality.stats import auc_with_ci
 
 _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
@@ -135,3 +140,58 @@ def verdict(summary: dict) -> str:
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")
     return " ".join(parts)
+
+
+def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.DataFrame,
+                  word_counts=None) -> dict:
+    """``summary.json``: the counts, scores, clusters, inputs and settings of the audit."""
+    inputs, manifold, p_syn, config = run.inputs, m.manifold, m.p_syn, run.config
+    is_syn, embed_info, n = run.is_syn, m.embed_info, len(run.frame)
+    auc = auc_with_ci(is_syn, p_syn)
+    features = rows[list(SURFACE_FEATURES)]
+    groups = rows["generator"].to_numpy(object) if "generator" in rows else None
+    artifacts = artifact_report(features, is_syn, groups=groups)
+    size, samples = resolve_min_cluster_size(config.cluster, n)
+    syn = rows[rows["side"] == "synthetic"]
+    summary = {
+        "n_rows": int(n),
+        "n_real": int((~is_syn).sum()),
+        "n_synthetic": int(is_syn.sum()),
+        "real_share": float((~is_syn).mean()),
+        "prior": (f"{(~is_syn).sum()} real : {is_syn.sum()} synthetic "
+                  f"(1 : {is_syn.sum() / max((~is_syn).sum(), 1):.2f}); the classifier weighs both "
+                  "sides equally, so P(synthetic) = 0.5 means 'cannot tell' whatever this ratio"),
+        "detection_auc": auc["auc"],
+        "detection_auc_ci": [auc["ci_low"], auc["ci_high"]],
+        **dataset_scores(rows),
+        **prdc(rows, manifold, config.score.manifold_k),
+        "categories": {c: int((rows["category"] == c).sum()) for c in
+                       ("unrealistic synthetic", "realistic synthetic", "underrepresented real",
+                        "well-covered real", "outlier")},
+        "n_outliers": int(rows["is_outlier"].sum()),
+        "n_degenerate": int(syn["is_degenerate"].sum()),
+        "n_copies_of_real": int(syn["is_copy_of_real"].sum()),
+        "n_near_duplicate_groups": int(rows["near_duplicate_group"].nunique()),
+        "n_real_uncovered": int((~rows.loc[rows["side"] == "real", "in_other_manifold"]).sum()),
+        "n_synthetic_off_manifold": int((~syn["in_other_manifold"]).sum()),
+        **cluster_counts(clusters),
+        "uncovered_regions": region_table(rows, config.cluster.n_keywords, config.cluster.n_typical,
+                                          word_counts=word_counts),
+        "min_cluster_size_used": size,
+        "min_samples_used": samples,
+        "artifacts": artifacts,
+        "by_generator": by_generator(rows, manifold["synthetic_balls_hit"], config.score.manifold_k),
+        "inputs": {
+            "text_column": inputs.text_column, "label_column": inputs.label_column,
+            "generator_column": inputs.generator_column, "real_value": inputs.real_value,
+            "sources": inputs.sources,
+            "blank_rows": {k: len(v) for k, v in inputs.blank_rows.items()},
+            "blank_row_numbers": {k: list(v)[:50] for k, v in inputs.blank_rows.items()},
+            "duplicate_texts": inputs.duplicate_texts,
+        },
+        "embedding": embed_info,
+        "random_state": config.random_state,
+        "versions": package_versions(),
+    }
+    summary["verdict"] = verdict(summary)
+    return summary

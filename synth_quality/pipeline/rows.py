@@ -1,0 +1,70 @@
+"""The examples table: one row per input row with every per-row score (README: outputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synth_quality.analysis.coverage import coverage, uncovered_regions
+from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
+from synth_quality.analysis.text_checks import SURFACE_FEATURES
+from synth_quality.pipeline.stages import AuditRun, Measured
+
+
+def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFrame:
+    """The examples table of ``run``'s rows from the stages' results ``m`` and the text
+    ``measures`` (repetition score and surface features, one row per text)."""
+    frame, texts, config, graph = run.frame, run.texts, run.config, m.graph
+    xy, labels, p_syn, manifold, n_real = m.xy, m.labels, m.p_syn, m.manifold, run.n_real
+    side = frame["side"].to_numpy()
+    is_syn = side == "synthetic"
+    # batch: 0 for the rows audited first, k for the k-th set added later (add_rows).
+    batch = frame["batch"].to_numpy(np.int64) if "batch" in frame else np.zeros(len(frame), np.int64)
+    rows = pd.DataFrame({"side": side, "row": frame["row"].to_numpy(np.int64), "batch": batch,
+                         "text": texts})
+    for optional in ("generator", "label"):
+        if optional in frame:
+            rows[optional] = frame[optional].to_numpy(object)
+    rows["x"], rows["y"] = xy[:, 0], xy[:, 1]
+    rows["cluster"] = labels
+    rows["p_synthetic"] = p_syn
+    # Cleanlab's self-confidence, inverted: how much the classifier doubts the row's own side.
+    rows["label_issue_score"] = np.where(is_syn, 1.0 - p_syn, p_syn)
+
+    knn_distance, outlier_score, is_outlier = outlier_scores(
+        graph, config.score.k_neighbors, config.score.outlier_fence)
+    rows["outlier_score"], rows["is_outlier"] = outlier_score, is_outlier
+    rows["knn_distance"] = knn_distance
+
+    groups = near_duplicate_groups(graph, texts, config.score.near_duplicate_similarity)
+    rows["near_duplicate_group"] = pd.array(np.where(groups >= 0, groups, 0), dtype="Int64")
+    rows.loc[groups < 0, "near_duplicate_group"] = pd.NA
+    sizes = pd.Series(groups[groups >= 0]).value_counts()
+    rows["near_duplicate_group_size"] = np.where(groups >= 0, pd.Series(groups).map(sizes).fillna(1), 1).astype(np.int64)
+
+    row_ids = frame["row"].to_numpy(np.int64)
+    other = graph.other_nearest
+    nearest_row = np.where(other >= 0, row_ids[np.clip(other, 0, None)], -1)
+    rows["nearest_real_similarity"] = np.where(is_syn, graph.other_similarity, np.nan)
+    rows["nearest_real_row"] = pd.array(np.where(is_syn, nearest_row, -1), dtype="Int64")
+    rows["nearest_synthetic_similarity"] = np.where(~is_syn, graph.other_similarity, np.nan)
+    rows["nearest_synthetic_row"] = pd.array(np.where(~is_syn, nearest_row, -1), dtype="Int64")
+    rows.loc[~is_syn, "nearest_real_row"] = pd.NA
+    rows.loc[is_syn, "nearest_synthetic_row"] = pd.NA
+    rows["is_copy_of_real"] = is_syn & (graph.other_similarity >= config.score.near_duplicate_similarity)
+
+    score, inside = coverage(graph, n_real, manifold["synthetic_balls_hit"])
+    rows["coverage_score"], rows["in_other_manifold"] = score, inside
+    regions = uncovered_regions(graph, side, ~inside)
+    rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
+    rows.loc[regions < 0, "uncovered_region"] = pd.NA
+
+    rows["repetition_score"] = measures["repetition_score"].to_numpy()
+    rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
+    for name in SURFACE_FEATURES:
+        rows[name] = measures[name].to_numpy()
+
+    category, reason = categorise(side, rows["label_issue_score"].to_numpy(), p_syn, inside,
+                                  is_outlier, config.detect.confident_threshold)
+    rows["category"], rows["reason"] = category, reason
+    return rows
