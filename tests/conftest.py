@@ -128,3 +128,9 @@ def sample_audit_dir(tmp_path_factory):
     result.save(folder)
     os.environ[SAMPLE_AUDIT_ENV] = str(folder)
     return folder
+
+
+def unit_rows(n, dim=16, seed=0):
+    """n random unit vectors (float32, seeded)."""
+    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)

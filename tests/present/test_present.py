@@ -1,4 +1,5 @@
-"""Tests of synth_quality.explore: filters, selections, figures, findings, exports, the cache."""
+"""synth_quality.present: filters, views, selections, figures, tables, findings, exports, progress
+in words and the Data page's helpers (no Streamlit)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import pytest
 
 from browser_conftest import PAYLOAD, audits  # noqa: F401  (session fixture)
 from synth_quality import AuditResult
-from synth_quality.dashboard.store import (is_audit_dir, sample_audit_dir, save_atomic,
-                                           upload_audit_dir)
 from synth_quality.present.exports import (cleaned_synthetic, export_frame, to_csv_bytes,
                                            to_parquet_bytes)
 from synth_quality.present.figures import (_plotly_array, cluster_share_figure, figure_trace_ids,
@@ -304,45 +303,12 @@ def test_export_frame_turns_lists_into_json():
 
 # --------------------------------------------------------------------------- the disk cache
 
-def test_sample_audit_dir_depends_on_config_and_data(tmp_path):
-    from synth_quality import AuditConfig
-
-    sample = tmp_path / "s.csv"
-    sample.write_text("text\nx\n")
-    a = sample_audit_dir(tmp_path, sample_file=sample)
-    assert a.parent == tmp_path / "audits" and a.name.startswith("sample-")
-    assert sample_audit_dir(tmp_path, sample_file=sample) == a
-    cfg = AuditConfig.from_dict({"cluster": {"min_cluster_size": 20}})
-    assert sample_audit_dir(tmp_path, cfg, sample_file=sample) != a
-    # Cache settings do not change the audit.
-    cfg = AuditConfig.from_dict({"embed": {"cache_dir": "/elsewhere", "use_cache": False}})
-    assert sample_audit_dir(tmp_path, cfg, sample_file=sample) == a
-    sample.write_text("text\ny\n")
-    assert sample_audit_dir(tmp_path, sample_file=sample) != a
-
-
-def test_upload_audit_dir_depends_on_every_part(tmp_path):
-    a = upload_audit_dir([b"data", "text", None], tmp_path)
-    assert a == upload_audit_dir([b"data", "text", None], tmp_path)
-    assert a != upload_audit_dir([b"data", "label", None], tmp_path)
-    assert a != upload_audit_dir([b"dat", "atext", None], tmp_path)
-
 
 # --------------------------------------------------------------------------- on the real audit
 
 @pytest.fixture(scope="module")
 def sample(audits):  # noqa: F811
     return AuditResult.load(audits.sample)
-
-
-def test_save_atomic_round_trips_and_replaces(sample, tmp_path):
-    folder = save_atomic(sample, tmp_path / "a")
-    assert is_audit_dir(folder)
-    save_atomic(sample, folder)      # again, over the old one
-    back = AuditResult.load(folder)
-    pd.testing.assert_frame_equal(back.examples, sample.examples)
-    assert [p.name for p in tmp_path.iterdir()] == ["a"]   # no temporary folder left
-    assert not is_audit_dir(tmp_path)
 
 
 def test_findings_point_at_rows_and_views_that_exist(sample):

@@ -1,17 +1,15 @@
-"""Adding rows to an audit: the neighbour graph is extended by searching only pairs with a new
-row, and equals a graph built from scratch."""
+"""synth_quality.graph.knn: the exact neighbour graph, built in row blocks, and extended when rows
+are added by searching only pairs with a new row (it equals a graph built from scratch)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from synth_quality.graph.knn import NeighborGraph, add_to_neighbor_graph, build_neighbor_graph
-
-
-def unit_rows(n, dim=16, seed=0):
-    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+from conftest import unit_rows
+from synth_quality.graph.knn import (NeighborGraph, add_to_neighbor_graph, block_rows,
+                                     build_neighbor_graph)
+from synth_quality.graph.manifold import manifold_counts
 
 
 def grown(n_real_before, n_syn_before, n_real_new, n_syn_new, seed=0):
@@ -89,3 +87,22 @@ def test_the_graph_survives_saving(tmp_path):
     (tmp_path / "broken.npz").write_bytes(b"not a graph")
     assert NeighborGraph.load(tmp_path / "broken.npz") is None
     assert NeighborGraph.load(tmp_path / "missing.npz") is None
+
+
+def test_neighbour_graph_matches_brute_force():
+    X, n_real = unit_rows(300), 120
+    g = build_neighbor_graph(X, n_real, k=8, manifold_k=5)
+    S = X @ X.T
+    np.fill_diagonal(S, -np.inf)
+    assert np.array_equal(g.knn_indices, np.argsort(-S, axis=1, kind="stable")[:, :8])
+    assert np.allclose(g.own_radius[:n_real], -np.sort(-S[:n_real, :n_real], axis=1)[:, 4])
+    assert np.allclose(g.own_radius[n_real:], -np.sort(-S[n_real:, n_real:], axis=1)[:, 4])
+    assert np.array_equal(g.other_nearest[:n_real], n_real + S[:n_real, n_real:].argmax(1))
+    counts = manifold_counts(X, n_real, g.own_radius)
+    inside = (S[n_real:, :n_real] >= g.own_radius[None, :n_real]).sum(1)
+    assert np.array_equal(counts["synthetic_balls_hit"], inside)
+
+
+def test_neighbour_blocks_never_hold_an_n_by_n_matrix():
+    assert block_rows(50_000) * 50_000 * 4 <= 64 * 2**20
+    assert block_rows(50_000) < 50_000
