@@ -104,19 +104,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """``streamlit run app.py`` on a free loopback port, with its own environment."""
+def streamlit_run(port: int) -> list[str]:
+    """``streamlit run app.py`` (the clone's entry) on ``port``."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
 
-    def __init__(self, env: dict, timeout: float = 90):
+
+class Server:
+    """A dashboard server on a free loopback port, with its own environment: by default
+    ``streamlit run app.py`` in the clone; ``command(port)`` and ``cwd`` start another
+    (the installed ``synth-quality app``, tests/test_install.py)."""
+
+    def __init__(self, env: dict, timeout: float = 90, command=streamlit_run, cwd=REPO):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(env.get("SQ_TEST_LOG_DIR", "/tmp")) / f"streamlit-{self.port}.log",
                         "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(command(self.port), cwd=cwd, env={**os.environ, **env},
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
