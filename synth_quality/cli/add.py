@@ -40,11 +40,8 @@ def add(audit_dir, synthetic, out, text_column, label_column, generator_column, 
         raise InputDataError(f"--out {out} is the audit rows are added to; write the new audit "
                              "to another folder (the earlier one is never overwritten)")
     previous = AuditResult.load(audit_dir)
-    progress = TqdmProgress(quiet)
-    try:
+    with TqdmProgress(quiet) as progress:
         result = add_rows(previous, synthetic, text_column=text_column,
                           label_column=label_column, generator_column=generator_column,
                           progress=progress)
-    finally:
-        progress.close()
     print_audit(result, result.save(out))

@@ -101,9 +101,6 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
             raise InputDataError(f"--out {out} is the --previous audit; write the new audit "
                                  "to another folder (the earlier one is never overwritten)")
         previous = AuditResult.load(previous_dir)
-    progress = TqdmProgress(quiet)
-    try:
+    with TqdmProgress(quiet) as progress:
         result = run_audit(config=config, progress=progress, previous=previous, **kwargs)
-    finally:
-        progress.close()
     print_audit(result, result.save(out))

@@ -43,6 +43,12 @@ class TqdmProgress:
             self.bar.close()
             self.bar = None
 
+    def __enter__(self) -> "TqdmProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def friendly_errors(func):
     """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status 1

@@ -82,15 +82,12 @@ def lift(real, synthetic, data, source_column, real_value, text_column, label_co
     if audit_dir:
         examples = _audit_examples(audit_dir)
 
-    progress = TqdmProgress(quiet)
-    try:
+    with TqdmProgress(quiet) as progress:
         result = run_lift(eval_data=eval_path, eval_text_column=eval_text_column,
                           eval_label_column=eval_label_column, config=config,
                           embed_config=embed_config, audit_examples=examples, progress=progress,
                           **load_kwargs(real, synthetic, data, source_column, real_value,
                                         text_column, label_column, generator_column))
-    finally:
-        progress.close()
     folder = result.save(out)
     s = result.summary
     click.echo(f"Lift control on {s['eval']['n_rows']} real evaluation rows "
