@@ -27,7 +27,7 @@ _EXPORTS = {
     "LiftConfig": "lift.config", "LiftResult": "lift.result", "load_inputs": "io", "AuditInput": "io",
     "AuditResult": "result", "AuditConfig": "config", "EmbedConfig": "config",
     "ProjectConfig": "config", "ClusterConfig": "config", "DetectConfig": "config",
-    "ScoreConfig": "config", "SynthQualityError": "errors", "InputDataError": "errors",
+    "ScoreConfig": "config", "ReferenceConfig": "config", "SynthQualityError": "errors", "InputDataError": "errors",
     "ConfigError": "errors", "MissingDependencyError": "errors", "ModelLoadError": "errors",
 }
 

@@ -194,9 +194,10 @@ class DetectConfig:
     C : float, default 1.0
         Inverse regularisation of the logistic regression.
     confident_threshold : float, default 0.1
-        A row whose ``label_issue_score`` is below this (the classifier gives its own side more
-        than 90 %) is "confidently its own side": unrealistic if synthetic, underrepresented if
-        real.
+        Used only by the lift control's filter and when an audit has no no-difference reference
+        to calibrate against: a row whose ``label_issue_score`` is below this (the classifier
+        gives its own side more than 90 %) counts as detectable. An audit flags rows by the
+        calibrated ``is_detectable`` instead (see :class:`ReferenceConfig`).
     """
 
     n_folds: int = 5
@@ -248,6 +249,40 @@ class ScoreConfig:
 
 
 @dataclass(frozen=True)
+class ReferenceConfig:
+    """The no-difference reference every figure is read against, and the per-row flags
+    calibrated to it (:mod:`synth_quality.analysis.reference`; README: "Reading the numbers").
+
+    repeats : int, default 20
+        Seeded shuffles of the real / synthetic labels over all rows (the sides keep their
+        sizes): the classifier is retrained on each, the coverage statistic recomputed, the
+        clusters and regions re-tested. Bands are mean +- 3 standard deviations over them,
+        widened to their range (and, for a share of rows, to its binomial spread).
+    fdr : float, default 0.05
+        False discovery rate of the calibrated per-row flags (``is_uncovered``,
+        ``is_detectable``): Benjamini-Hochberg within each side.
+    calibration_rows : int, default 3000
+        Rows per side whose neighbours are searched once for the reference: the coverage
+        statistic under shuffled labels, and the rows left out of their own side (precision,
+        recall, density, near-duplicates).
+    classifier_rows : int, default 50000
+        At most this many rows (stratified) are used when the classifier is retrained on
+        shuffled labels.
+    """
+
+    repeats: int = 20
+    fdr: float = 0.05
+    calibration_rows: int = 3000
+    classifier_rows: int = 50000
+
+    def __post_init__(self):
+        check_int("reference", "repeats", self.repeats, 2, 500)
+        check_float("reference", "fdr", self.fdr, 0.0, 0.5, low_open=True)
+        check_int("reference", "calibration_rows", self.calibration_rows, 10)
+        check_int("reference", "classifier_rows", self.classifier_rows, 20)
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     """All settings of an audit.
 
@@ -261,6 +296,7 @@ class AuditConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     detect: DetectConfig = field(default_factory=DetectConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
+    reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     random_state: int | None = 0
 
     def __post_init__(self):

@@ -143,6 +143,11 @@ class AuditResult:
         """(whether :meth:`prepare_recluster` has counted the words yet, the counts)."""
         return hasattr(self, "_word_counts"), getattr(self, "_word_counts", None)
 
+    def keep_linkage(self, cache) -> None:
+        """Keep the HDBSCAN tree the audit built (a :class:`LinkageCache`), so re-clustering
+        reuses it."""
+        self._linkage_cache = cache
+
     def keep_word_counts(self, counts) -> None:
         """Keep ``term_counts`` of this result's texts, counted elsewhere (an audit that
         extended an earlier audit's counts), for :meth:`prepare_recluster`."""

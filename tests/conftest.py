@@ -14,6 +14,31 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data" / "cases"
 REFERENCE_CASE = SHARED_DATA / "rt_seed_case.csv"
+RAW_DATA = REPO.parent / "shared" / "data" / "raw"
+
+
+def held_out_real_snippets() -> list[str]:
+    """The Rotten Tomatoes critic snippets that neither the reference case nor its evaluation
+    set uses (about 8,600), in a fixed shuffled order: real text the tests hold out, for
+    same-distribution cases and planted groups. Skips when ../shared/data is absent."""
+    import random
+
+    files = [RAW_DATA / "rt-polarity.pos", RAW_DATA / "rt-polarity.neg"]
+    used_files = [SHARED_DATA / "rt_real.csv", SHARED_DATA / "rt_eval.csv"]
+    if not all(f.is_file() for f in files + used_files):
+        pytest.skip(f"shared data not found under {RAW_DATA.parent} (../shared/data beside the "
+                    "repo; see README)")
+    used = set()
+    for f in used_files:
+        used.update(pd.read_csv(f, encoding="cp1252" if "eval" in f.name else "utf-8",
+                                encoding_errors="replace")["text"].astype(str).str.strip())
+    snippets = []
+    for f in files:
+        snippets += [line.strip() for line in f.read_text(encoding="cp1252").splitlines()
+                     if line.strip() and line.strip() not in used]
+    snippets = sorted(set(snippets))
+    random.Random(15).shuffle(snippets)
+    return snippets
 
 
 def pytest_configure(config):

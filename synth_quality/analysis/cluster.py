@@ -118,21 +118,23 @@ def cluster_points(coords: np.ndarray, config: ClusterConfig,
 
 
 def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig,
-                  word_counts=None) -> pd.DataFrame:
+                  word_counts=None, with_keywords: bool = True) -> pd.DataFrame:
     """One row per cluster (noise included as cluster -1).
 
     ``frame`` needs columns ``side``, ``text``, ``cluster`` and, when coverage was computed,
-    ``in_other_manifold``; rows align with ``coords`` (the space clustered on), where the
-    typical examples are the rows closest to the cluster's centre. ``word_counts``, optional,
-    is :func:`term_counts` of ``frame["text"]`` (same keywords, faster when re-clustering).
+    ``is_uncovered`` (the calibrated per-row flag); rows align with ``coords`` (the space
+    clustered on), where the typical examples are the rows closest to the cluster's centre.
+    ``word_counts``, optional, is :func:`term_counts` of ``frame["text"]`` (same keywords,
+    faster when re-clustering); ``with_keywords=False`` leaves the keywords out (the
+    no-difference reference counts clusters only).
     """
     from scipy.stats import binomtest
 
     is_real = (frame["side"] == "real").to_numpy()
     labels = frame["cluster"].to_numpy()
     overall_real = float(is_real.mean()) if len(is_real) else 0.0
-    has_coverage = "in_other_manifold" in frame
-    covered = frame["in_other_manifold"].to_numpy(bool) if has_coverage else None
+    has_coverage = "is_uncovered" in frame
+    uncovered = frame["is_uncovered"].to_numpy(bool) if has_coverage else None
 
     rows = []
     ids = sorted(set(labels.tolist()), key=lambda c: (c < 0, c))
@@ -158,10 +160,10 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
         }
         if has_coverage:
             real_members, syn_members = members[is_real[members]], members[~is_real[members]]
-            row["real_uncovered_share"] = (float((~covered[real_members]).mean())
+            row["real_uncovered_share"] = (float(uncovered[real_members].mean())
                                            if len(real_members) else np.nan)
-            row["synthetic_off_manifold_share"] = (float((~covered[syn_members]).mean())
-                                                   if len(syn_members) else np.nan)
+            row["synthetic_uncovered_share"] = (float(uncovered[syn_members].mean())
+                                                if len(syn_members) else np.nan)
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -170,7 +172,9 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     table["p_adjusted"] = 1.0
     if (~is_noise).any():
         table.loc[~is_noise, "p_adjusted"] = holm(table.loc[~is_noise, "p_value"].to_numpy())
-    if word_counts is not None:
+    if not with_keywords:
+        keywords = {}
+    elif word_counts is not None:
         counts = group_term_counts(labels, list(texts_by_cluster), word_counts)
         keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords, counts, word_counts[1])
     else:
@@ -201,12 +205,12 @@ def _status(r, overall_real: float, config: ClusterConfig, has_coverage: bool):
         return ("synthetic_only", f"real rows are {real_ratio:.0%} of what the overall share "
                 f"predicts (adjusted p = {r.p_adjusted:.2g})", skew)
     if has_coverage:
-        # A mode can be one-sided even when a few rows of the other side fell into it: look at
-        # whether those rows actually reach the other side's rows (k-NN coverage).
+        # A mode can be one-sided even when a few rows of the other side fell into it: most of
+        # its rows are flagged uncovered (calibrated: with no difference hardly any row is).
         if r.n_real >= 5 and r.real_uncovered_share >= 0.75:
-            return ("real_only", f"{r.real_uncovered_share:.0%} of its real rows have no "
-                    "synthetic row within their k-NN radius", skew)
-        if r.n_synthetic >= 5 and r.synthetic_off_manifold_share >= 0.75:
-            return ("synthetic_only", f"{r.synthetic_off_manifold_share:.0%} of its synthetic "
-                    "rows lie outside the real data's k-NN manifold", skew)
+            return ("real_only", f"{r.real_uncovered_share:.0%} of its real rows are flagged "
+                    "uncovered: the synthetic rows stay away from them", skew)
+        if r.n_synthetic >= 5 and r.synthetic_uncovered_share >= 0.75:
+            return ("synthetic_only", f"{r.synthetic_uncovered_share:.0%} of its synthetic "
+                    "rows are flagged uncovered: the real rows stay away from them", skew)
     return "shared", "both sides are present", skew

@@ -5,7 +5,8 @@ Directions (also in the README's column reference):
 - ``label_issue_score``: low = the classifier is sure of the row's own side (bad for both
   sides: an unrealistic synthetic row, an underrepresented real row); 0.5 = can't tell.
 - ``outlier_score``: high = isolated (far from its nearest rows).
-- ``coverage_score``: high = the other side reaches this row; 0.5 is the manifold boundary.
+- ``coverage_score``: a p-value (see :mod:`synth_quality.analysis.coverage`): near 1 = the
+  other side is as near as with no difference; small = the other side stays away.
 - ``repetition_score``: high = degenerate.
 """
 
@@ -63,30 +64,40 @@ def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: flo
     return number_groups(labels, sizes[labels] > 1, order_by_size=False)
 
 
-def categorise(side: np.ndarray, label_issue: np.ndarray, p_synthetic: np.ndarray,
-               in_other_manifold: np.ndarray, is_outlier: np.ndarray,
-               threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def categorise(side: np.ndarray, is_detectable: np.ndarray, p_synthetic: np.ndarray,
+               is_uncovered: np.ndarray, in_region: np.ndarray, coverage_score: np.ndarray,
+               is_degenerate: np.ndarray, is_outlier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The case study's categories, with a short reason per row.
 
-    Precedence: the classifier's confident call first, then the k-NN manifold (which catches
-    one-sided groups the classifier misses), then the outlier flag.
+    Every flag behind a category is calibrated against the no-difference reference (README:
+    "Reading the numbers"), so with no difference between the sides rows are categorised as
+    realistic / well covered, apart from outliers. Precedence: a degenerate synthetic row
+    (loops, stutters) first, then the classifier's call, then coverage (which finds one-sided
+    groups the classifier scores as ordinary: the row's own evidence, ``is_uncovered``, or its
+    one-sided region's, ``in_region``), then the outlier flag.
     """
-    # Per side: (category when flagged, its coverage reason, category when fine, its reason).
+    # Per side: (category when flagged, what the classifier says, coverage reason, fine, reason).
     wording = {
-        "synthetic": ("unrealistic synthetic", "coverage: outside every real row's k-NN ball",
+        "synthetic": ("unrealistic synthetic", "the real rows stay away from it",
                       "realistic synthetic", "passes as real"),
-        "real": ("underrepresented real", "coverage: no synthetic row within its k-NN radius",
+        "real": ("underrepresented real", "the synthetic rows stay away from it",
                  "well-covered real", "imitated by the synthetic side"),
     }
     category = np.empty(len(side), dtype=object)
     reason = np.empty(len(side), dtype=object)
     for i, s in enumerate(side):
         flagged, coverage_reason, fine, fine_reason = wording[s]
-        if label_issue[i] < threshold:
+        if s == "synthetic" and is_degenerate[i]:
+            category[i], reason[i] = flagged, "degenerate: repetition loop or stutter"
+        elif is_detectable[i]:
             own = p_synthetic[i] if s == "synthetic" else 1 - p_synthetic[i]
             category[i], reason[i] = flagged, f"classifier: P({s}) = {own:.2f}"
-        elif not in_other_manifold[i]:
-            category[i], reason[i] = flagged, coverage_reason
+        elif is_uncovered[i]:
+            category[i], reason[i] = (flagged, f"coverage: {coverage_reason} "
+                                      f"(coverage_score {coverage_score[i]:.1e})")
+        elif in_region[i]:
+            category[i], reason[i] = (flagged, "region: in a group of rows the other side "
+                                      "never reaches")
         elif is_outlier[i]:
             category[i], reason[i] = "outlier", "isolated: far from its nearest rows"
         else:

@@ -7,7 +7,8 @@ similarities, keeps what every later stage needs:
 - the k nearest rows overall (UMAP's graph, outliers, near-duplicates);
 - the similarity of the k-th nearest row on the row's own side (the radius of its k-NN ball,
   for the Naeem et al. 2020 manifolds);
-- the nearest row on the other side and its similarity (copies of real rows, coverage).
+- the nearest row on the other side and its similarity (copies of real rows), and the
+  similarities of the ``manifold_k`` nearest rows on the other side (coverage).
 
 Exact search costs about 2 * n^2 * dim FLOPs: ~70 GFLOP for 9,350 rows, ~2 TFLOP for 51,000,
 seconds on two cores, and it needs no compilation (unlike NN-descent) and gives the same graph
@@ -60,6 +61,10 @@ class NeighborGraph:
         Similarities of the ``manifold_k`` nearest rows of the same side, nearest first (the
         last column is ``own_radius``); kept so that rows added later can update the graph
         (:func:`add_to_neighbor_graph`).
+    other_top : ndarray of shape (n, manifold_k), optional
+        Similarities of the ``manifold_k`` nearest rows of the other side, nearest first (NaN
+        where the other side has fewer rows): the coverage statistic's distance
+        (:mod:`synth_quality.analysis.coverage`).
     """
 
     knn_indices: np.ndarray
@@ -69,9 +74,10 @@ class NeighborGraph:
     other_similarity: np.ndarray
     own_nearest: np.ndarray | None = None
     embeddings_digest: str | None = None  # of the vectors it was computed from (see save)
+    other_top: np.ndarray | None = None
 
     _SAVED = ("knn_indices", "knn_similarities", "own_radius", "other_nearest",
-              "other_similarity", "own_nearest")
+              "other_similarity", "own_nearest", "other_top")
 
     def save(self, path) -> None:
         """Write the graph as an ``.npz`` file (row indices as int32), with the digest of the
@@ -116,12 +122,13 @@ class _GraphArrays:
         self.own_top = np.full((n, manifold_k), np.nan, np.float32)
         self.other_idx = np.full(n, -1, np.int64)
         self.other_sim = np.full(n, np.nan, np.float32)
+        self.other_top = np.full((n, manifold_k), np.nan, np.float32)
 
     def graph(self, X: np.ndarray) -> NeighborGraph:
         radius = (self.own_top[:, -1].copy() if self.own_top.shape[1]
                   else np.full(len(self.knn_idx), np.nan, np.float32))
         return NeighborGraph(self.knn_idx, self.knn_sim, radius, self.other_idx,
-                             self.other_sim, self.own_top, embeddings_digest(X))
+                             self.other_sim, self.own_top, embeddings_digest(X), self.other_top)
 
 
 def _side_ranges(n: int, n_real: int):
@@ -172,9 +179,26 @@ def _scan_rows(Xt, start: int, stop: int, n_real: int, k: int, manifold_k: int,
                 part = own[torch.from_numpy(rest)][:, side_lo:side_hi]
                 out.own_top[lo + rest] = torch.topk(part, manifold_k, dim=1).values.numpy()
         if other_hi > other_lo:
-            best = own[:, other_lo:other_hi].max(dim=1)
+            others = own[:, other_lo:other_hi]
+            best = others.max(dim=1)
             out.other_idx[lo:hi] = best.indices.numpy() + other_lo
             out.other_sim[lo:hi] = best.values.numpy()
+            n_top = min(out.other_top.shape[1], other_hi - other_lo)
+            if n_top:
+                out.other_top[lo:hi, :n_top] = torch.topk(others, n_top, dim=1).values.numpy()
+
+
+def _merged_top(earlier: np.ndarray, new_sims) -> np.ndarray:
+    """The ``earlier.shape[1]`` largest of each row's earlier top similarities (NaN = none yet)
+    and its similarities to new rows (a torch tensor), largest first, NaN-padded."""
+    import torch
+
+    width = earlier.shape[1]
+    if width == 0 or new_sims.shape[1] == 0:
+        return earlier
+    merged = torch.cat([torch.from_numpy(earlier).nan_to_num(-torch.inf), new_sims], 1)
+    top = torch.topk(merged, width, dim=1).values.numpy()
+    return np.where(np.isneginf(top), np.nan, top).astype(np.float32)
 
 
 def build_neighbor_graph(X: np.ndarray, n_real: int, k: int, manifold_k: int,
@@ -228,9 +252,10 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
     n = X.shape[0]
     n_before = before.knn_indices.shape[0]
     k = min(k, n - 1)
-    own_before = before.own_nearest
+    own_before, other_before = before.own_nearest, before.other_top
     if (own_before is None or before.knn_indices.shape[1] != k
-            or own_before.shape != (n_before, manifold_k) or n_before >= n or n_before < 2):
+            or own_before.shape != (n_before, manifold_k) or other_before is None
+            or other_before.shape != (n_before, manifold_k) or n_before >= n or n_before < 2):
         return None
     n_syn_before = n_before - n_real_before
     old_pos = np.r_[np.arange(n_real_before), n_real + np.arange(n_syn_before)]
@@ -277,14 +302,10 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
                 rows_t = torch.from_numpy(rows)
                 same = torch.from_numpy(np.flatnonzero(new_is_real == is_real))
                 other = np.flatnonzero(new_is_real != is_real)
-                if manifold_k > 0:
-                    earlier = torch.from_numpy(own_before[start:stop][rows])
-                    if len(same):
-                        merged = torch.cat([earlier, sims[rows_t][:, same]], 1)
-                        out.own_top[pos[rows]] = torch.topk(merged.nan_to_num(-torch.inf),
-                                                            manifold_k, dim=1).values.numpy()
-                    else:
-                        out.own_top[pos[rows]] = earlier.numpy()
+                out.own_top[pos[rows]] = _merged_top(own_before[start:stop][rows],
+                                                     sims[rows_t][:, same])
+                out.other_top[pos[rows]] = _merged_top(other_before[start:stop][rows],
+                                                       sims[rows_t][:, torch.from_numpy(other)])
                 other_sim = before.other_similarity[start:stop][rows].copy()
                 other_idx = before.other_nearest[start:stop][rows].copy()
                 known = other_idx >= 0

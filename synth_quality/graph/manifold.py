@@ -39,3 +39,34 @@ def manifold_counts(X: np.ndarray, n_real: int, own_radius: np.ndarray) -> dict:
             real_in_synth |= (sims >= radius).any(dim=0)  # NaN radius: never true
     real_in_synth = real_in_synth.numpy()
     return {"synthetic_balls_hit": hits, "real_in_synthetic_manifold": real_in_synth}
+
+
+def within_side_counts(X: np.ndarray, rows: np.ndarray, lo: int, hi: int,
+                       own_radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``rows`` (positions in ``lo:hi``, one side's rows), leaving the row itself out:
+    how many other rows of the side hold it inside their own k-NN ball (``own_radius``), and
+    its similarity to the nearest other row of the side.
+
+    A row left out is a fresh draw from its side's distribution, and the other rows' balls do not
+    change when it leaves: a ball that holds it has it among its k nearest, where its radius is
+    measured. So these are the manifold figures of a fresh draw against the side as it is
+    (the no-difference reference of precision, recall and density).
+    """
+    import torch
+
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    side = torch.from_numpy(X[lo:hi])
+    radius = torch.from_numpy(np.ascontiguousarray(own_radius[lo:hi], dtype=np.float32))
+    rows = np.asarray(rows, np.int64)
+    counts = np.zeros(len(rows), np.int64)
+    nearest = np.full(len(rows), np.nan, np.float32)
+    step = block_rows(hi - lo)
+    with torch.inference_mode():
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            sims = torch.from_numpy(X[part]) @ side.T
+            sims[torch.arange(len(part)), torch.from_numpy(part - lo)] = -torch.inf
+            counts[start:start + step] = (sims >= radius[None, :]).sum(dim=1).numpy()
+            if hi - lo > 1:
+                nearest[start:start + step] = sims.max(dim=1).values.numpy()
+    return counts, nearest

@@ -6,9 +6,12 @@ Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progr
 2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed.api`)
 3. neighbours  one exact k-NN pass shared by UMAP, outliers, duplicates and coverage
 4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
-5. clustering  HDBSCAN on the 5-d projection
+5. clustering  HDBSCAN on the 5-d projection, and its fine leaves tested for one-sided regions
 6. detecting   out-of-fold real-vs-synthetic classifier
-7. scoring     per-row scores, categories, clusters table, summary
+7. calibrating the classifier and the coverage statistic on shuffled labels (no difference)
+8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
+9. reference   every figure recomputed real against real and on shuffled labels: its
+               no-difference band (``summary["no_difference"]``)
 
 Every stage can be replaced by passing an object (``embedder``, ``map_projector``,
 ``cluster_projector``, ``clusterer``, ``classifier``); defaults are built from the config.
@@ -21,8 +24,12 @@ import warnings
 
 import numpy as np
 
-from synth_quality.analysis.cluster import cluster_points, cluster_table
+from synth_quality.analysis.cluster import (LinkageCache, cluster_points, cluster_table,
+                                            resolve_min_cluster_size)
+from synth_quality.analysis.coverage import permutation_null
 from synth_quality.analysis.detect import out_of_fold_p_synthetic
+from synth_quality.analysis.reference import classifier_null
+from synth_quality.analysis.regions import fine_groups, one_sided_regions
 from synth_quality.config import AuditConfig
 from synth_quality.embed.api import embed_texts
 from synth_quality.errors import InputDataError
@@ -38,7 +45,7 @@ from synth_quality.pipeline.previous import (
 )
 from synth_quality.pipeline.rows import row_table
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
-from synth_quality.pipeline.summary import audit_summary
+from synth_quality.pipeline.summary import add_no_difference, audit_summary
 from synth_quality.progress import ProgressCallback, StageTimer, null_progress
 from synth_quality.project.layout import project
 from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
@@ -115,20 +122,53 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
             warmup.wait()
     _project_and_detect(run, m)
     with StageTimer(run.progress, run.timings, "clustering"):
-        m.labels = cluster_points(m.coords, run.config.cluster, run.stages.clusterer)
+        _cluster(run, m)
+    _calibrate(run, m)
     with StageTimer(run.progress, run.timings, "scoring"):
         rows = row_table(run, m, measures_of(run.texts, m.matched, run.previous))
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
+    t0 = time.perf_counter()
+    add_no_difference(summary, run, m, rows)
+    run.timings["reference"] = round(time.perf_counter() - t0, 3)
     if summary["n_clusters"] == 0:
         run.notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                          "smaller min_cluster_size")
     result = AuditResult(rows, clusters, summary, m.coords, run.config, run.notes, m.graph)
     if word_counts is not None:
         result.keep_word_counts(word_counts)
+    if m.linkage is not None:
+        result.keep_linkage(m.linkage)
     return result
+
+
+def _cluster(run: AuditRun, m: Measured) -> None:
+    """HDBSCAN's clusters and, from the same tree, the fine label-blind groups and the
+    one-sided regions among them (:mod:`synth_quality.analysis.regions`)."""
+    config = run.config.cluster
+    if run.stages.clusterer is None:
+        m.linkage = LinkageCache()
+    m.labels = cluster_points(m.coords, config, run.stages.clusterer, linkage_cache=m.linkage)
+    samples = resolve_min_cluster_size(config, len(run.frame))[1]
+    m.groups = fine_groups(m.coords, samples, m.linkage)
+    m.regions = one_sided_regions(m.groups, ~run.is_syn, config.alpha, config.one_sided_ratio)
+
+
+def _calibrate(run: AuditRun, m: Measured) -> None:
+    """The nulls the per-row flags are calibrated against: the classifier retrained on
+    shuffled labels, and the coverage statistic under shuffled labels."""
+    config = run.config
+    t0 = time.perf_counter()
+    m.classifier_null = classifier_null(m.X, run.is_syn, config, run.stages.classifier,
+                                        run.progress)
+    run.progress("reference (coverage)", 0, None)
+    m.coverage_null = permutation_null(m.X, run.n_real, config.score.manifold_k,
+                                       config.reference.repeats,
+                                       config.reference.calibration_rows, config.random_state)
+    run.progress("reference (coverage)", 1, None)
+    run.timings["calibrating"] = round(time.perf_counter() - t0, 3)
 
 
 def _start_warmup(run: AuditRun):

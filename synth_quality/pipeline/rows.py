@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_quality.analysis.coverage import coverage, uncovered_regions
+from synth_quality.analysis.coverage import (coverage_pvalues, flags_per_side, graph_statistic,
+                                             in_other_manifold)
+from synth_quality.analysis.reference import detectable_pvalues
+from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
 from synth_quality.analysis.text_checks import SURFACE_FEATURES
 from synth_quality.pipeline.stages import AuditRun, Measured
@@ -30,6 +33,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows["p_synthetic"] = p_syn
     # Cleanlab's self-confidence, inverted: how much the classifier doubts the row's own side.
     rows["label_issue_score"] = np.where(is_syn, 1.0 - p_syn, p_syn)
+    # Calibrated against the classifier retrained on shuffled labels (no difference).
+    rows["detectable_p"] = detectable_pvalues(rows["label_issue_score"].to_numpy(), is_syn,
+                                              m.classifier_null)
+    rows["is_detectable"] = flags_per_side(rows["detectable_p"].to_numpy(), n_real,
+                                           config.reference.fdr)
 
     knn_distance, outlier_score, is_outlier = outlier_scores(
         graph, config.score.k_neighbors, config.score.outlier_fence)
@@ -53,9 +61,15 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows.loc[is_syn, "nearest_synthetic_row"] = pd.NA
     rows["is_copy_of_real"] = is_syn & (graph.other_similarity >= config.score.near_duplicate_similarity)
 
-    score, inside = coverage(graph, n_real, manifold["synthetic_balls_hit"])
-    rows["coverage_score"], rows["in_other_manifold"] = score, inside
-    regions = uncovered_regions(graph, side, ~inside)
+    rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
+                                              m.coverage_null)
+    regions = region_labels(len(rows), m.regions)
+    # Uncovered: the row's own evidence (Benjamini-Hochberg over its side), or the collective
+    # evidence of the one-sided region it belongs to (tested without the labels).
+    individually = flags_per_side(rows["coverage_score"].to_numpy(), n_real,
+                                  config.reference.fdr)
+    rows["is_uncovered"] = individually | (regions >= 0)
+    rows["in_other_manifold"] = in_other_manifold(graph, n_real, manifold["synthetic_balls_hit"])
     rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
     rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
@@ -64,7 +78,8 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     for name in SURFACE_FEATURES:
         rows[name] = measures[name].to_numpy()
 
-    category, reason = categorise(side, rows["label_issue_score"].to_numpy(), p_syn, inside,
-                                  is_outlier, config.detect.confident_threshold)
+    category, reason = categorise(side, rows["is_detectable"].to_numpy(), p_syn,
+                                  individually, regions >= 0, rows["coverage_score"].to_numpy(),
+                                  rows["is_degenerate"].to_numpy(), is_outlier)
     rows["category"], rows["reason"] = category, reason
     return rows

@@ -65,7 +65,9 @@ class AuditRun:
 @dataclass
 class Measured:
     """What the stages computed: embeddings, neighbour graph, manifold counts, both
-    projections, cluster labels and the detector's out-of-fold P(synthetic)."""
+    projections, cluster labels, the fine label-blind groups and the one-sided regions among
+    them, the detector's out-of-fold P(synthetic), and the no-difference nulls the per-row
+    flags are calibrated against."""
 
     X: np.ndarray
     embed_info: dict
@@ -77,3 +79,8 @@ class Measured:
     coords: np.ndarray | None = None
     p_syn: np.ndarray | None = None
     labels: np.ndarray | None = None
+    linkage: Any = None                     # HDBSCAN's tree, shared by clusters and groups
+    groups: np.ndarray | None = None        # analysis.regions.fine_groups
+    regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
+    classifier_null: Any = None             # analysis.reference.ClassifierNull
+    coverage_null: Any = None               # analysis.coverage.CoverageNull

@@ -65,22 +65,25 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
     return out
 
 
-def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
-                 limit: int = 20, word_counts=None) -> list[dict]:
-    """The largest uncovered regions (see :func:`synth_quality.analysis.coverage.uncovered_regions`).
+def region_table(rows: pd.DataFrame, regions: pd.DataFrame, n_keywords: int = 8,
+                 n_examples: int = 3, limit: int = 20, word_counts=None) -> list[dict]:
+    """The largest one-sided regions (:func:`synth_quality.analysis.regions.one_sided_regions`).
 
-    Each: ``region``, ``side`` ("real": text the synthetic data never reaches; "synthetic": text
-    outside the real data), ``size``, ``n_noise`` (how many of its rows HDBSCAN left as noise),
-    ``clusters`` (cluster id -> rows), ``keywords`` (c-TF-IDF against every other row) and
-    ``examples``. ``word_counts``, optional, is :func:`synth_quality.analysis.keywords.term_counts` of
+    Each: ``region`` (its id in ``examples.uncovered_region``), ``side`` ("real": text the
+    synthetic data never reaches; "synthetic": text the real data never has), ``size`` (rows of
+    that side), ``n_other`` and ``expected_other`` (rows of the other side in the group, and how
+    many the overall share predicts), ``p_adjusted`` (Tarone-Holm), ``n_noise`` (how many of its
+    rows HDBSCAN's clusters left as noise), ``clusters`` (cluster id -> rows), ``keywords``
+    (c-TF-IDF against every other row) and ``examples`` (least covered first).
+    ``word_counts``, optional, is :func:`synth_quality.analysis.keywords.term_counts` of
     ``rows["text"]`` (the same keywords, without counting the words again).
     """
     from synth_quality.analysis.keywords import ctfidf_keywords, group_term_counts
 
-    if "uncovered_region" not in rows or rows["uncovered_region"].isna().all():
+    if regions is None or not len(regions):
         return []
     region = rows["uncovered_region"]
-    ids = sorted(int(r) for r in region.dropna().unique())[:limit]
+    ids = list(range(min(len(regions), limit)))
     texts = {r: rows.loc[region == r, "text"].tolist() for r in ids}
     texts[-1] = rows.loc[region.isna(), "text"].tolist()  # background for the keywords
     if word_counts is not None:
@@ -92,8 +95,11 @@ def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
     out = []
     for r in ids:
         part = rows[region == r]
+        found = regions.iloc[r]
         out.append({
-            "region": r, "side": str(part["side"].iloc[0]), "size": int(len(part)),
+            "region": r, "side": str(found["side"]), "size": int(len(part)),
+            "n_other": int(found["n_other"]), "expected_other": float(found["expected_other"]),
+            "p_adjusted": float(found["p_adjusted"]),
             "n_noise": int((part["cluster"] < 0).sum()),
             "clusters": {str(int(c)): int(k) for c, k in part["cluster"].value_counts().items()},
             "keywords": keywords.get(r, []),
@@ -102,44 +108,84 @@ def region_table(rows: pd.DataFrame, n_keywords: int = 8, n_examples: int = 3,
     return out
 
 
+def _band_note(summary: dict, name: str, fmt: str = "{:.2f}", sep: str = "; ") -> str:
+    """"; with no difference 0.47-0.53" for a figure with a no-difference band (empty if none)."""
+    entry = ((summary.get("no_difference") or {}).get("figures") or {}).get(name) or {}
+    if entry.get("low") is None:
+        return ""
+    low, high = fmt.format(entry["low"]), fmt.format(entry["high"])
+    span = low if low == high else f"{low}-{high}"
+    return f"{sep}with no difference {span}" if sep else span
+
+
+def _inside(summary: dict, name: str) -> bool:
+    entry = ((summary.get("no_difference") or {}).get("figures") or {}).get(name) or {}
+    return entry.get("reading") == "expected even with no difference"
+
+
 def verdict(summary: dict) -> str:
-    """A few sentences a stakeholder can read, built only from measured figures."""
+    """A few sentences a stakeholder can read, built only from measured figures, each read
+    against its no-difference band when the audit has one."""
     auc = summary.get("detection_auc")
     lo, hi = summary.get("detection_auc_ci") or [None, None]
     parts = []
+    band = _band_note(summary, "detection_auc")
     if auc is None or not np.isfinite(auc):
         parts.append("The detector could not be evaluated.")
+    elif _inside(summary, "detection_auc"):
+        parts.append(f"The synthetic rows cannot be told from the real ones: a detection AUC of "
+                     f"{auc:.2f} (95% CI {lo:.2f}-{hi:.2f}{band}) is expected even with no "
+                     "difference.")
     elif auc >= 0.9:
         parts.append(f"The synthetic rows are easy to tell from the real ones: a simple classifier "
-                     f"separates them with AUC {auc:.2f} (95% CI {lo:.2f}-{hi:.2f}; 0.5 would mean "
-                     "indistinguishable).")
+                     f"separates them with AUC {auc:.2f} (95% CI {lo:.2f}-{hi:.2f}{band}; 0.5 would "
+                     "mean indistinguishable).")
     elif auc >= 0.7:
         parts.append(f"The synthetic rows are often distinguishable from the real ones (detection "
-                     f"AUC {auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}; 0.5 would mean indistinguishable).")
+                     f"AUC {auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}{band}).")
     else:
-        parts.append(f"The synthetic rows are hard to tell from the real ones (detection AUC "
-                     f"{auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}; 0.5 means indistinguishable).")
+        parts.append(f"The synthetic rows are somewhat distinguishable from the real ones "
+                     f"(detection AUC {auc:.2f}, 95% CI {lo:.2f}-{hi:.2f}{band}).")
     surface = [a for a in summary.get("artifacts", []) if a.get("separates")]
     if surface:
         parts.append("Part of that is surface style, not meaning: " + " ".join(
             a["sentence"] for a in surface[:2]))
-    cov = summary.get("coverage")
-    if cov is not None and np.isfinite(cov):
-        parts.append(f"{cov:.0%} of real rows have a synthetic row nearby (coverage); "
-                     f"{summary.get('n_clusters_real_only', 0)} cluster(s) of real text have "
-                     "no synthetic counterpart.")
-    big = [r for r in summary.get("uncovered_regions", []) if r["side"] == "real"][:1]
-    if big and big[0]["size"] >= 5:
-        parts.append(f"The largest group of real rows the synthetic data never reaches has "
-                     f"{big[0]['size']} rows (keywords: {', '.join(big[0]['keywords'][:4])}).")
+    parts.extend(_coverage_sentences(summary))
     unvaried, unoriginal = summary.get("unvaried"), summary.get("unoriginal")
     if unvaried is not None:
-        parts.append(f"{unvaried:.0%} of synthetic rows are near-copies of other synthetic rows "
-                     f"and {unoriginal:.0%} are near-copies of real rows.")
+        bands = [_band_note(summary, name, "{:.1%}", " (") for name in ("unvaried", "unoriginal")]
+        parts.append(f"{unvaried:.1%} of synthetic rows are near-copies of other synthetic rows"
+                     f"{bands[0]}{')' if bands[0] else ''} and {unoriginal:.1%} are near-copies "
+                     f"of real rows{bands[1]}{')' if bands[1] else ''}.")
     if summary.get("n_degenerate"):
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")
     return " ".join(parts)
+
+
+def _coverage_sentences(summary: dict) -> list[str]:
+    """Which rows each side fails to reach, and the one-sided clusters and regions."""
+    parts = []
+    n_real, n_uncovered = summary.get("n_real", 0), summary.get("n_real_uncovered")
+    if n_uncovered is not None and n_real:
+        if n_uncovered == 0:
+            parts.append("The synthetic rows come as near to every real row as they would with "
+                         "no difference.")
+        else:
+            parts.append(f"{n_uncovered:,} of {n_real:,} real rows ({n_uncovered / n_real:.0%}) "
+                         "are flagged uncovered: the synthetic rows stay farther from them than "
+                         "chance explains (at most 5% of flagged rows are expected to be false "
+                         f"alarms{_band_note(summary, 'uncovered_real_share', '{:.1%}')}).")
+    real_only = summary.get("n_clusters_real_only", 0)
+    if real_only:
+        band = _band_note(summary, "n_clusters_real_only", "{:.0f}", " (")
+        parts.append(f"{real_only} cluster(s) of real text have no synthetic counterpart"
+                     f"{band}{')' if band else ''}.")
+    big = [r for r in summary.get("uncovered_regions", []) if r["side"] == "real"][:1]
+    if big:
+        parts.append(f"The largest one-sided region of real rows has {big[0]['size']} rows "
+                     f"(keywords: {', '.join(big[0]['keywords'][:4])}).")
+    return parts
 
 
 def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.DataFrame,
@@ -172,11 +218,14 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
         "n_degenerate": int(syn["is_degenerate"].sum()),
         "n_copies_of_real": int(syn["is_copy_of_real"].sum()),
         "n_near_duplicate_groups": int(rows["near_duplicate_group"].nunique()),
-        "n_real_uncovered": int((~rows.loc[rows["side"] == "real", "in_other_manifold"]).sum()),
+        "n_real_uncovered": int(rows.loc[rows["side"] == "real", "is_uncovered"].sum()),
+        "n_synthetic_uncovered": int(syn["is_uncovered"].sum()),
+        "n_real_detectable": int(rows.loc[rows["side"] == "real", "is_detectable"].sum()),
+        "n_synthetic_detectable": int(syn["is_detectable"].sum()),
         "n_synthetic_off_manifold": int((~syn["in_other_manifold"]).sum()),
         **cluster_counts(clusters),
-        "uncovered_regions": region_table(rows, config.cluster.n_keywords, config.cluster.n_typical,
-                                          word_counts=word_counts),
+        "uncovered_regions": region_table(rows, m.regions, config.cluster.n_keywords,
+                                          config.cluster.n_typical, word_counts=word_counts),
         "min_cluster_size_used": size,
         "min_samples_used": samples,
         "artifacts": artifacts,
@@ -195,3 +244,15 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
     }
     summary["verdict"] = verdict(summary)
     return summary
+
+
+def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFrame) -> None:
+    """Put ``no_difference`` (every figure's band: :mod:`synth_quality.analysis.reference`) into
+    ``summary`` and word the verdict with it."""
+    from synth_quality.analysis.reference import ReferenceInputs, no_difference, observed_figures
+
+    data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
+                           rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy())
+    summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
+                                             m.classifier_null, m.coverage_null, run.config)
+    summary["verdict"] = verdict(summary)

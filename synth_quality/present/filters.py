@@ -18,7 +18,8 @@ FLAGS = {
     "is_copy_of_real": "copy of a real row",
     "is_degenerate": "degenerate (repetition)",
     "has_html_entity": "contains an HTML entity",
-    "off_manifold": "nothing from the other side nearby",
+    "is_uncovered": "the other side stays away (calibrated)",
+    "is_detectable": "the classifier recognises its side (calibrated)",
     "flagged": "flagged by me",
 }
 
@@ -54,8 +55,6 @@ def flag_mask(examples: pd.DataFrame, flag: str, flagged: Iterable[int] = ()) ->
     """Boolean mask of one flag of :data:`FLAGS`."""
     if flag == "near_duplicate":
         return examples["near_duplicate_group"].notna()
-    if flag == "off_manifold":
-        return ~examples["in_other_manifold"].astype(bool)
     if flag == "flagged":
         return pd.Series(examples.index.isin(list(flagged)), index=examples.index)
     if flag == "has_html_entity":
@@ -136,14 +135,17 @@ VIEWS = {
     "degenerate": View("Degenerate", "synthetic rows with repetition loops or stutters",
                        ExampleFilter(sides=["synthetic"], flags=["is_degenerate"]),
                        "repetition_score", False),
-    "uncovered_real": View("Real rows never covered", "real rows with no synthetic row within "
-                           "their k-NN radius: the synthetic data never reaches them, whatever "
-                           "the classifier says", ExampleFilter(sides=["real"], flags=["off_manifold"]),
+    "uncovered_real": View("Real rows the synthetic data stays away from", "real rows flagged "
+                           "uncovered: the synthetic rows are farther from them than chance "
+                           "explains (calibrated; at most 5% of them false alarms), whatever "
+                           "the classifier says", ExampleFilter(sides=["real"],
+                                                                flags=["is_uncovered"]),
                            "coverage_score", True),
-    "off_manifold": View("Synthetic rows outside the real data", "synthetic rows inside no real "
-                         "row's k-NN ball: content the real data does not have",
-                         ExampleFilter(sides=["synthetic"], flags=["off_manifold"]),
-                         "coverage_score", True),
+    "uncovered_synthetic": View("Synthetic rows away from the real data", "synthetic rows "
+                                "flagged uncovered: farther from every real row than chance "
+                                "explains, content the real data does not have",
+                                ExampleFilter(sides=["synthetic"], flags=["is_uncovered"]),
+                                "coverage_score", True),
 }
 
 

@@ -20,6 +20,7 @@ class Finding:
     view: str | None = None          # a key of VIEWS to open on the Examples page
     cluster: int | None = None       # a cluster to open on the Clusters page
     rows: list[int] = field(default_factory=list)   # a few example row positions
+    members: list[int] | None = None  # every row position, when no view or cluster holds them
 
 
 _FINDING_COLUMNS = ("side", "row", "category", "cluster", "label_issue_score", "uncovered_region",
@@ -56,12 +57,14 @@ def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: dict,
         members = examples[examples.get("uncovered_region", pd.Series(dtype="Int64"))
                            == region["region"]] if "uncovered_region" in examples else examples[:0]
         members = sort_examples(members, "coverage_score")
-        out.append(Finding(f"uncovered_{region['region']}", "Real rows the synthetic data never "
-                           f"reaches: {region['size']} rows",
-                           f"keywords: {', '.join(region['keywords'][:5])}; "
-                           f"{region['n_noise']} of them are HDBSCAN noise, so no cluster shows "
-                           "them all.", int(region["size"]), view="uncovered_real",
-                           rows=members.index[:n].tolist()))
+        out.append(Finding(f"uncovered_{region['region']}", "A region of real rows the "
+                           f"synthetic data never reaches: {region['size']} rows",
+                           f"{region['n_other']} synthetic rows where the overall share predicts "
+                           f"{region['expected_other']:.0f}; keywords: "
+                           f"{', '.join(region['keywords'][:5])}; {region['n_noise']} of them "
+                           "are HDBSCAN noise, so no cluster shows them all.",
+                           int(region["size"]), rows=members.index[:n].tolist(),
+                           members=members.index.tolist()))
     real = examples[examples["side"] == "real"]
     under = sort_examples(real[real["category"] == "underrepresented real"], "label_issue_score")
     if len(under):

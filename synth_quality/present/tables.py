@@ -14,7 +14,7 @@ from synth_quality.present.wording import DATASET_SCORES, STATUS_TEXT, SUPPORT_S
 #: Columns of the examples table, in display order (missing ones are skipped).
 TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlier_score",
                  "repetition_score", "near_duplicate_group", "nearest_real_row",
-                 "nearest_real_similarity", "coverage_score", "in_other_manifold",
+                 "nearest_real_similarity", "coverage_score", "is_uncovered",
                  "nearest_synthetic_row", "nearest_synthetic_similarity", "uncovered_region",
                  "cluster", "generator", "label", "p_synthetic", "is_outlier", "is_degenerate",
                  "is_copy_of_real", "near_duplicate_group_size", "reason"]

@@ -32,11 +32,14 @@ CLUSTER_PALETTE = ["#4263eb", "#f76707", "#37b24d", "#ae3ec9", "#f59f00", "#1098
 
 
 CATEGORY_INFO = {
-    "unrealistic synthetic": "synthetic rows the classifier confidently calls synthetic, or that "
-                             "lie outside the real data's neighbourhoods (bad: fix or drop them)",
+    "unrealistic synthetic": "synthetic rows that loop or stutter, that the classifier "
+                             "recognises as synthetic, or that the real rows stay away from, "
+                             "each beyond what happens with no difference (bad: fix or drop "
+                             "them)",
     "realistic synthetic": "synthetic rows that pass as real (good)",
-    "underrepresented real": "real rows the classifier confidently calls real, or with no "
-                             "synthetic row nearby: real content the generator misses (bad)",
+    "underrepresented real": "real rows the classifier recognises as real, or that the "
+                             "synthetic rows stay away from, beyond what happens with no "
+                             "difference: real content the generator misses (bad)",
     "well-covered real": "real rows the synthetic data imitates (good)",
     "outlier": "rows far from all other rows (check them: typos, other languages, junk)",
 }
@@ -111,9 +114,10 @@ ROW_SCORES = {
         "Outlier score", "Share of rows less isolated than this one (mean distance to its "
         "nearest rows, as a quantile).", "high"),
     "coverage_score": ScoreInfo(
-        "Coverage score", "How well the other side reaches this row: 1 = an exact copy on the "
-        "other side, 0.5 = at the edge of its neighbourhood, towards 0 = nothing near.",
-        "low on real rows (not imitated); high on synthetic rows can mean a copy"),
+        "Coverage score", "How near the other side comes to this row, as a p-value against "
+        "shuffled labels (no difference): about 0.5 is typical, below 0.01 the other side stays "
+        "away more than chance explains; 1 = closer than any shuffled row.",
+        "low"),
     "repetition_score": ScoreInfo(
         "Repetition score", "Share of tokens that repeat the previous token or an earlier "
         "4-gram (loops and stutters).", "high"),
@@ -146,6 +150,14 @@ COLUMN_HELP = {
     "p_synthetic": ROW_SCORES["p_synthetic"].meaning,
     "outlier_score": ROW_SCORES["outlier_score"].meaning + " High = bad.",
     "is_outlier": "isolated by Tukey's rule on the distance to the nearest rows",
+    "is_uncovered": "the other side stays away from this row more than chance explains "
+                    "(coverage_score survives Benjamini-Hochberg at 5% FDR within its side)",
+    "is_detectable": "the classifier recognises this row's side more confidently than it does "
+                     "any but a few rows of shuffled labels (5% FDR within its side)",
+    "detectable_p": "p-value of the label issue score against the classifier retrained on "
+                    "shuffled labels (low = the classifier is surer than with no difference)",
+    "in_other_manifold": "Naeem et al.'s k-NN manifold membership (uncalibrated: with no "
+                         "difference about a tenth of rows are outside)",
     "near_duplicate_group": "rows with the same number are near-copies of each other "
                             "(empty = none)",
     "near_duplicate_group_size": "rows in the near-duplicate group (1 = none)",

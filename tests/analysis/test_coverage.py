@@ -40,11 +40,19 @@ def test_coverage_ranks_planted_one_sided_rows_first(sample_rows, side, plant, r
     with capsys.disabled():
         print(f"\n{plant}: coverage_score AUROC {coverage_auroc:.3f}, "
               f"label_issue_score AUROC {label_issue_auroc:.3f}")
-    assert coverage_auroc >= 0.85
-    # Nearly every planted row is outside the other side's manifold, hence in a problem category.
-    assert (~part.loc[is_planted, "in_other_manifold"]).mean() >= 0.9
+    other = "nearest_synthetic_similarity" if side == "real" else "nearest_real_similarity"
+    baseline_auroc = roc_auc_score(is_planted, -part[other])
+    with capsys.disabled():
+        print(f"{plant}: plain nearest-other-side similarity AUROC {baseline_auroc:.3f}")
+    assert coverage_auroc >= 0.85 and coverage_auroc > baseline_auroc
+    # Most planted rows are flagged (calibrated flags and one-sided regions), hence in a problem
+    # category, and far more often than the ordinary rows of their side.
     expected = "underrepresented real" if side == "real" else "unrealistic synthetic"
-    assert (part.loc[is_planted, "category"] == expected).mean() >= 0.9
+    ordinary = part["planted"] == ""
+    assert part.loc[is_planted, "is_uncovered"].mean() >= 0.75
+    assert (part.loc[is_planted, "is_uncovered"].mean()
+            >= 1.3 * part.loc[ordinary, "is_uncovered"].mean())
+    assert (part.loc[is_planted, "category"] == expected).mean() >= 0.75
 
 
 def test_uncovered_regions_surface_the_planted_modes(sample_rows):

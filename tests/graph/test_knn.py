@@ -30,6 +30,7 @@ def assert_same_graph(got: NeighborGraph, want: NeighborGraph):
     np.testing.assert_allclose(got.own_radius, want.own_radius, atol=1e-6, equal_nan=True)
     np.testing.assert_allclose(got.own_nearest, want.own_nearest, atol=1e-6, equal_nan=True)
     np.testing.assert_allclose(got.other_similarity, want.other_similarity, atol=1e-6)
+    np.testing.assert_allclose(got.other_top, want.other_top, atol=1e-6, equal_nan=True)
     assert (got.other_nearest == want.other_nearest).mean() >= 0.99
 
 
@@ -98,9 +99,19 @@ def test_neighbour_graph_matches_brute_force():
     assert np.allclose(g.own_radius[:n_real], -np.sort(-S[:n_real, :n_real], axis=1)[:, 4])
     assert np.allclose(g.own_radius[n_real:], -np.sort(-S[n_real:, n_real:], axis=1)[:, 4])
     assert np.array_equal(g.other_nearest[:n_real], n_real + S[:n_real, n_real:].argmax(1))
+    assert np.allclose(g.other_top[:n_real], -np.sort(-S[:n_real, n_real:], axis=1)[:, :5])
+    assert np.allclose(g.other_top[n_real:], -np.sort(-S[n_real:, :n_real], axis=1)[:, :5])
+    assert np.allclose(g.other_top[:, 0], g.other_similarity)
     counts = manifold_counts(X, n_real, g.own_radius)
     inside = (S[n_real:, :n_real] >= g.own_radius[None, :n_real]).sum(1)
     assert np.array_equal(counts["synthetic_balls_hit"], inside)
+
+
+def test_other_side_smaller_than_manifold_k_pads_with_nan():
+    X = unit_rows(40)
+    g = build_neighbor_graph(X, 3, k=8, manifold_k=5)  # 3 real rows: only 3 on the other side
+    assert np.isfinite(g.other_top[3:, :3]).all() and np.isnan(g.other_top[3:, 3:]).all()
+    assert np.isfinite(g.other_top[:3]).all()
 
 
 def test_neighbour_blocks_never_hold_an_n_by_n_matrix():

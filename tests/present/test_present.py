@@ -52,6 +52,7 @@ def small_examples() -> pd.DataFrame:
         "is_copy_of_real": [False, False, False, False, True, False],
         "coverage_score": [0.6, 0.5, 0.1, 0.4, 0.9, 0.2],
         "in_other_manifold": [True, True, False, True, True, False],
+        "is_uncovered": [False, False, True, False, False, True],
         "repetition_score": [0.0, 0.0, 0.0, 0.0, 0.0, 0.75],
         "is_degenerate": [False, False, False, False, False, True],
         "has_html_entity": [0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
@@ -79,7 +80,7 @@ def test_an_empty_filter_keeps_every_row_in_order():
     (ExampleFilter(flags=["is_copy_of_real"]), [4]),
     (ExampleFilter(flags=["is_degenerate"]), [5]),
     (ExampleFilter(flags=["has_html_entity"]), [4]),
-    (ExampleFilter(flags=["off_manifold"]), [2, 5]),
+    (ExampleFilter(flags=["is_uncovered"]), [2, 5]),
     (ExampleFilter(flags=["near_duplicate", "is_copy_of_real"]), [4]),
     (ExampleFilter(ranges={"label_issue_score": (0.0, 0.1)}), [0, 2, 3, 5]),
     (ExampleFilter(ranges={"outlier_score": (0.5, 1), "repetition_score": (0.5, 1)}), [5]),
@@ -388,16 +389,22 @@ def test_hover_labels_name_the_current_clusters_when_their_text_part_is_reused(s
 
 
 def test_coverage_views_and_uncovered_findings(planted_audit):
-    """Issue 7: one-click views for rows the other side never reaches, and a finding per region."""
+    """Issue 7: one-click views for rows the other side never reaches, and a finding per region
+    (issue 15: both from the calibrated flags and the tested regions)."""
     ex = planted_audit.examples
     never = apply_filter(ex, VIEWS["uncovered_real"].filter)
-    outside = apply_filter(ex, VIEWS["off_manifold"].filter)
-    assert (never["side"] == "real").all() and (~never["in_other_manifold"]).all()
-    assert len(never) == int(((ex["side"] == "real") & ~ex["in_other_manifold"]).sum())
-    assert (outside["side"] == "synthetic").all() and len(outside) > 0
+    outside = apply_filter(ex, VIEWS["uncovered_synthetic"].filter)
+    assert (never["side"] == "real").all() and never["is_uncovered"].all()
+    assert len(never) == int(((ex["side"] == "real") & ex["is_uncovered"]).sum())
+    assert (outside["side"] == "synthetic").all() and outside["is_uncovered"].all()
+    # The planted blender rows (synthetic only) are flagged through their one-sided region.
+    blender = ex["text"].str.contains("blender|smoothie|appliance|kitchen")
+    assert outside.index.isin(ex.index[blender]).sum() >= 0.9 * blender.sum()
     # The planted glacier documentaries form the largest uncovered real region, with keywords.
     found = [f for f in findings(ex, planted_audit.clusters, planted_audit.summary)
              if f.key.startswith("uncovered_")]
-    assert found and found[0].view == "uncovered_real"
+    assert found and found[0].members and set(found[0].rows) <= set(found[0].members)
     assert any(w in found[0].sentence for w in ("documentary", "glacier", "arctic", "ice"))
-    assert all(ex.loc[r, "side"] == "real" for r in found[0].rows)
+    assert all(ex.loc[r, "side"] == "real" for r in found[0].members)
+    region = ex.loc[found[0].members, "uncovered_region"]
+    assert region.notna().all() and region.nunique() == 1

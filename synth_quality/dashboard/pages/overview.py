@@ -82,6 +82,10 @@ def render() -> None:
                     if st.button(f"Open all {finding.count:,} rows", key=f"finding_{finding.key}",
                                  width="stretch"):
                         open_examples(view=finding.view)
+                elif finding.members:
+                    if st.button(f"Open all {len(finding.members):,} rows",
+                                 key=f"finding_{finding.key}", width="stretch"):
+                        open_examples(rows=finding.members, title=finding.title)
             if finding.rows:
                 show_rows(result.examples.loc[finding.rows],
                           columns=["side", "row", "text", "generator", "cluster",

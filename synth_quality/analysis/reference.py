@@ -1,0 +1,395 @@
+"""The no-difference reference: what every figure of the audit looks like when the two sides do
+not differ, at the audit's own sizes, so that each figure can be read against it.
+
+Three constructions, each at the audit's exact sizes (a smaller reference would misjudge figures
+that drift with the sizes: measured, ``unrealistic`` with no difference is 0.53 at 1,000 : 8,000
+rows and 0.59 at 107 : 893, and recall moves by 0.04 between 333 : 667 and 1,000 : 2,000):
+
+- **shuffles** of the real / synthetic labels over all rows, ``reference.repeats`` times, seeded
+  (the sides keep their sizes): the classifier is retrained on each, out of fold as in the audit
+  (detection AUC, ``unrealistic``, ``unrepresentative``, the share of rows flagged detectable);
+  the label-blind clusters and fine groups are re-tested with the shuffled labels (one-sided
+  clusters and regions); the coverage statistic's shuffled values give the share of rows
+  flagged uncovered.
+- **leave one out**, real against real: each real row left out is a fresh draw from the real
+  distribution, tested against the other real rows exactly as a synthetic row is tested against
+  all of them (precision, density); likewise each synthetic row against the other synthetic
+  rows for recall, which measures the synthetic side's manifold. The real rows' own rates of
+  near-duplicates, degenerate text and outliers give those figures, scaled to the sizes the
+  audit compares.
+- **exact**: coverage's no-difference value depends only on the sizes (the chance that none of
+  a real row's k nearest rows is synthetic, when labels are exchangeable).
+
+A band is the central 99.7% range of the figure with no difference: mean +- 3 standard
+deviations over the shuffles (widened to every shuffle's value), or, for a share of rows, the
+binomial spread at the audit's size around the reference rate (itself estimated, so its own
+uncertainty is added). A figure inside its band is "expected even with no difference". 99.7%
+rather than 95% because an audit reads about twenty figures at once: with no difference, all of
+them fall inside their bands in about 95% of audits (Bonferroni), instead of one figure falling
+outside by chance in most audits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from synth_quality.analysis.cluster import cluster_table
+from synth_quality.analysis.coverage import CoverageNull, benjamini_hochberg, tail_pvalue
+from synth_quality.analysis.detect import out_of_fold_p_synthetic
+from synth_quality.analysis.regions import one_sided_regions
+from synth_quality.config import AuditConfig
+from synth_quality.graph.manifold import within_side_counts
+from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.stats import rank_auc
+
+#: Figure -> (construction, lowest and highest possible value, what it is, the good direction).
+FIGURES = {
+    "detection_auc": ("shuffles", (0.0, 1.0), "detection AUC", "low"),
+    "unrealistic": ("shuffles", (0.0, 1.0), "unrealistic score", "low"),
+    "unrepresentative": ("shuffles", (0.0, 1.0), "unrepresentative score", "low"),
+    "detectable_synthetic_share": ("shuffles", (0.0, 1.0),
+                                   "share of synthetic rows the classifier flags", "low"),
+    "detectable_real_share": ("shuffles", (0.0, 1.0),
+                              "share of real rows the classifier flags", "low"),
+    "uncovered_real_share": ("shuffles", (0.0, 1.0), "share of real rows flagged uncovered",
+                             "low"),
+    "uncovered_synthetic_share": ("shuffles", (0.0, 1.0),
+                                  "share of synthetic rows flagged uncovered", "low"),
+    "n_clusters_real_only": ("shuffles", (0.0, np.inf), "clusters only the real side has", "low"),
+    "n_clusters_synthetic_only": ("shuffles", (0.0, np.inf),
+                                  "clusters only the synthetic side has", "low"),
+    "n_regions": ("shuffles", (0.0, np.inf), "one-sided regions", "low"),
+    "precision": ("leave one out", (0.0, 1.0), "precision", "high"),
+    "recall": ("leave one out", (0.0, 1.0), "recall", "high"),
+    "density": ("leave one out", (0.0, np.inf), "density", "near 1"),
+    "coverage": ("exact", (0.0, 1.0), "coverage", "high"),
+    "unvaried": ("leave one out", (0.0, 1.0), "unvaried score", "low"),
+    "unoriginal": ("leave one out", (0.0, 1.0), "unoriginal score", "low"),
+    "copies_share": ("leave one out", (0.0, 1.0), "share of synthetic rows that copy a real row",
+                     "low"),
+    "degenerate_share": ("leave one out", (0.0, 1.0), "share of synthetic rows flagged degenerate",
+                         "low"),
+    "outlier_share": ("leave one out", (0.0, 1.0), "share of rows flagged as outliers", "low"),
+}
+
+EXPECTED = "expected even with no difference"
+#: Half-width of a band in standard deviations, and the matching central probability.
+BAND_Z = 3.0
+BAND_LEVEL = 0.9973
+
+
+@dataclass
+class ClassifierNull:
+    """The classifier retrained on shuffled labels: per shuffle its AUC and scores, and the
+    label issue scores of rows labelled real and synthetic, pooled over the shuffles."""
+
+    auc: list = field(default_factory=list)
+    unrealistic: list = field(default_factory=list)
+    unrepresentative: list = field(default_factory=list)
+    issue_real: list = field(default_factory=list)
+    issue_synthetic: list = field(default_factory=list)
+    rows: int = 0
+
+    def pooled(self, synthetic: bool) -> np.ndarray:
+        parts = self.issue_synthetic if synthetic else self.issue_real
+        return np.concatenate(parts) if parts else np.array([])
+
+
+def classifier_null(X: np.ndarray, is_syn: np.ndarray, config: AuditConfig, classifier=None,
+                    progress: ProgressCallback | None = None) -> ClassifierNull:
+    """Retrain the out-of-fold classifier on ``reference.repeats`` seeded shuffles of the labels
+    (on a stratified subset of at most ``reference.classifier_rows`` rows)."""
+    progress = progress or null_progress
+    ref, seed = config.reference, config.random_state
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    chosen = _stratified_subset(is_syn, ref.classifier_rows, rng)
+    Xs, ys = X[chosen], is_syn[chosen]
+    null = ClassifierNull(rows=len(chosen))
+    progress("reference (classifier)", 0, ref.repeats)
+    for r in range(ref.repeats):
+        y = rng.permutation(ys)
+        p = out_of_fold_p_synthetic(Xs, y, config.detect.n_folds, config.detect.C,
+                                    None if seed is None else seed + r, classifier)
+        null.auc.append(rank_auc(p[~y], p[y]))
+        null.unrealistic.append(float(np.mean(p[y])))
+        null.unrepresentative.append(float(1 - np.mean(p[~y])))
+        null.issue_synthetic.append(1 - p[y])
+        null.issue_real.append(p[~y])
+        progress("reference (classifier)", r + 1, ref.repeats)
+    return null
+
+
+def _stratified_subset(is_syn: np.ndarray, limit: int, rng) -> np.ndarray:
+    n = len(is_syn)
+    if n <= limit:
+        return np.arange(n)
+    picks = []
+    for side in (False, True):
+        members = np.flatnonzero(is_syn == side)
+        take = max(1, round(limit * len(members) / n))
+        picks.append(rng.choice(members, min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(picks))
+
+
+def _strangeness(label_issue) -> np.ndarray:
+    """Low label issue score = strange; the log keeps the extreme tail readable."""
+    return -np.log(np.clip(np.asarray(label_issue, np.float64), 1e-12, 1.0))
+
+
+def detectable_pvalues(label_issue: np.ndarray, is_syn: np.ndarray,
+                       null: ClassifierNull) -> np.ndarray:
+    """P(a shuffled row of the same side gets a label issue score this low): small = the
+    classifier recognises the row's side beyond what it does with no difference."""
+    p = np.ones(len(label_issue))
+    for side in (False, True):
+        members = is_syn == side
+        p[members] = tail_pvalue(_strangeness(label_issue[members]),
+                                 _strangeness(null.pooled(side)))
+    return p
+
+
+@dataclass
+class ReferenceInputs:
+    """What the reference needs from the audit, aligned with its rows (real rows first)."""
+
+    X: np.ndarray
+    own_radius: np.ndarray          # the graph's own-side k-NN radii (similarities)
+    is_syn: np.ndarray
+    clusters: np.ndarray            # HDBSCAN labels
+    groups: np.ndarray              # fine label-blind groups (analysis.regions)
+    repetition: np.ndarray          # repetition_score
+    knn_distance: np.ndarray        # the outlier statistic
+
+
+def shuffled_structures(data: ReferenceInputs, config: AuditConfig) -> dict:
+    """One-sided clusters and regions with the labels shuffled (the groups never saw them)."""
+    ref, seed = config.reference, config.random_state
+    rng = np.random.default_rng(None if seed is None else seed + 3)
+    frame = pd.DataFrame({"side": "real", "text": "", "cluster": data.clusters})
+    out = {"n_clusters_real_only": [], "n_clusters_synthetic_only": [], "n_regions": []}
+    for _ in range(ref.repeats):
+        is_syn = rng.permutation(data.is_syn)
+        frame["side"] = np.where(is_syn, "synthetic", "real")
+        table = cluster_table(frame, np.zeros((len(frame), 1)), config.cluster,
+                              with_keywords=False)
+        status = table["status"] if len(table) else pd.Series(dtype=object)
+        out["n_clusters_real_only"].append(int((status == "real_only").sum()))
+        out["n_clusters_synthetic_only"].append(int((status == "synthetic_only").sum()))
+        out["n_regions"].append(len(one_sided_regions(data.groups, ~is_syn, config.cluster.alpha,
+                                                      config.cluster.one_sided_ratio)))
+    return out
+
+
+def shuffled_flag_shares(null: CoverageNull, classifier: ClassifierNull, fdr: float) -> dict:
+    """Per shuffle, the share of each side that the calibrated flags (uncovered, detectable)
+    flag when the labels carry no information."""
+    out = {name: [] for name in ("uncovered_real_share", "uncovered_synthetic_share",
+                                 "detectable_real_share", "detectable_synthetic_share")}
+    for name, parts, pooled in (("uncovered_real_share", null.real_parts, null.real),
+                                ("uncovered_synthetic_share", null.synthetic_parts,
+                                 null.synthetic)):
+        for part in parts:
+            out[name].append(float(benjamini_hochberg(tail_pvalue(part, pooled), fdr).mean())
+                             if len(part) else 0.0)
+    for name, parts, synthetic in (("detectable_real_share", classifier.issue_real, False),
+                                   ("detectable_synthetic_share", classifier.issue_synthetic,
+                                    True)):
+        pooled = _strangeness(classifier.pooled(synthetic))
+        for part in parts:
+            p = tail_pvalue(_strangeness(part), pooled)
+            out[name].append(float(benjamini_hochberg(p, fdr).mean()))
+    return out
+
+
+def leave_one_out(data: ReferenceInputs, config: AuditConfig) -> dict:
+    """Per-row rates of a fresh real (or, for recall, synthetic) draw, from rows left out of
+    their own side: figure -> (rate, rows it was estimated from)."""
+    score, seed = config.score, config.random_state
+    rng = np.random.default_rng(None if seed is None else seed + 4)
+    n_real = int((~data.is_syn).sum())
+    n = len(data.is_syn)
+    limit = config.reference.calibration_rows
+    real_rows = np.sort(rng.choice(n_real, min(n_real, limit), replace=False))
+    syn_rows = n_real + np.sort(rng.choice(n - n_real, min(n - n_real, limit), replace=False))
+    real_counts, real_nearest = within_side_counts(data.X, real_rows, 0, n_real, data.own_radius)
+    syn_counts, _ = within_side_counts(data.X, syn_rows, n_real, n, data.own_radius)
+    near = float(np.mean(real_nearest >= score.near_duplicate_similarity))
+    real_knn = data.knn_distance[:n_real]
+    q1, q3 = np.percentile(real_knn, [25, 75])
+    return {
+        "precision": (float(np.mean(real_counts > 0)), len(real_rows)),
+        "recall": (float(np.mean(syn_counts > 0)), len(syn_rows)),
+        "density": (float(np.mean(real_counts) / score.manifold_k),
+                    float(np.std(real_counts) / score.manifold_k), len(real_rows)),
+        "near_duplicate_share": (near, len(real_rows), n_real - 1),
+        "degenerate_share": (float(np.mean(data.repetition[:n_real] >= score.repetition_threshold)),
+                             n_real),
+        "outlier_share": (float(np.mean(real_knn > q3 + score.outlier_fence * (q3 - q1))),
+                          n_real),
+    }
+
+
+def exact_coverage(n_real: int, n_syn: int, k: int) -> float:
+    """Expected coverage with exchangeable labels: the chance that a real row's neighbours up to
+    its k-th nearest real row hold a synthetic row."""
+    if n_real - 1 < k:
+        return float("nan")
+    j = np.arange(k)
+    return float(1 - np.prod((n_real - 1 - j) / (n_real - 1 + n_syn - j)))
+
+
+def observed_figures(summary: dict, rows: pd.DataFrame) -> dict:
+    """The audit's own value of every reference figure, from its summary and examples."""
+    syn = (rows["side"] == "synthetic").to_numpy()
+
+    def share(column, mask):
+        return float(rows.loc[mask, column].astype(bool).mean()) if mask.any() else np.nan
+
+    return {
+        "detection_auc": summary.get("detection_auc"),
+        "unrealistic": summary.get("unrealistic"),
+        "unrepresentative": summary.get("unrepresentative"),
+        "detectable_synthetic_share": share("is_detectable", syn),
+        "detectable_real_share": share("is_detectable", ~syn),
+        "uncovered_real_share": share("is_uncovered", ~syn),
+        "uncovered_synthetic_share": share("is_uncovered", syn),
+        "n_clusters_real_only": summary.get("n_clusters_real_only"),
+        "n_clusters_synthetic_only": summary.get("n_clusters_synthetic_only"),
+        "n_regions": len(summary.get("uncovered_regions") or []),
+        "precision": summary.get("precision"), "recall": summary.get("recall"),
+        "density": summary.get("density"), "coverage": summary.get("coverage"),
+        "unvaried": summary.get("unvaried"), "unoriginal": summary.get("unoriginal"),
+        "copies_share": share("is_copy_of_real", syn),
+        "degenerate_share": share("is_degenerate", syn),
+        "outlier_share": float(rows["is_outlier"].astype(bool).mean()),
+    }
+
+
+def spread_band(values, bounds: tuple[float, float], n_audit: int | None = None) -> dict:
+    """Mean, standard deviation and band (mean +- 3 sd, widened to every value's range, clipped
+    to ``bounds``) of a figure's values over the shuffles. For a share of ``n_audit`` rows the
+    band is also widened to the binomial spread of that many rows around the mean."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], np.float64)
+    if not len(v):
+        return _empty_band()
+    mean, sd = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    low = min(mean - BAND_Z * sd, float(v.min()))
+    high = max(mean + BAND_Z * sd, float(v.max()))
+    if n_audit:
+        rate = rate_band(mean, len(v) * n_audit, n_audit, bounds)
+        low, high = min(low, rate["low"]), max(high, rate["high"])
+    return {"mean": mean, "sd": sd, "low": max(bounds[0], low), "high": min(bounds[1], high)}
+
+
+def rate_band(rate: float, n_reference: float, n_audit: int,
+              bounds: tuple[float, float] = (0.0, 1.0)) -> dict:
+    """The band (central :data:`BAND_LEVEL`) of a share of ``n_audit`` rows whose no-difference
+    rate ``rate`` was estimated from ``n_reference`` rows: binomial spread of both (Jeffreys'
+    interval for the rate, so a rate of 0 still allows the few rows chance gives)."""
+    from scipy.stats import beta, binom
+
+    if rate is None or not np.isfinite(rate) or n_audit <= 0:
+        return _empty_band()
+    tail = (1 - BAND_LEVEL) / 2
+    if np.isfinite(n_reference):
+        events = rate * n_reference
+        low_rate = beta.ppf(tail, events + 0.5, n_reference - events + 0.5) if events > 0 else 0.0
+        high_rate = beta.ppf(1 - tail, events + 0.5, n_reference - events + 0.5)
+    else:  # the rate is exact
+        low_rate = high_rate = rate
+    low = binom.ppf(tail, n_audit, low_rate) / n_audit
+    high = binom.ppf(1 - tail, n_audit, high_rate) / n_audit
+    sd = float(np.sqrt(max(rate * (1 - rate), 0.0) * (1 / n_audit + 1 / max(n_reference, 1))))
+    if not np.isfinite(sd):
+        sd = float(np.sqrt(max(rate * (1 - rate), 0.0) / n_audit))
+    return {"mean": float(rate), "sd": sd, "low": max(bounds[0], float(low)),
+            "high": min(bounds[1], float(high))}
+
+
+def _empty_band() -> dict:
+    return {"mean": None, "sd": None, "low": None, "high": None}
+
+
+def reading(value, low, high) -> str | None:
+    """Where a figure stands against its band, in words."""
+    if value is None or low is None or not np.isfinite(value):
+        return None
+    if value > high + 1e-12:
+        return "higher than with no difference"
+    if value < low - 1e-12:
+        return "lower than with no difference"
+    return EXPECTED
+
+
+def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierNull,
+                  coverage: CoverageNull, config: AuditConfig) -> dict:
+    """``summary["no_difference"]``: how the reference was built, and per figure its value, the
+    band, the reading and the good direction."""
+    n_real = int((~data.is_syn).sum())
+    n_syn = len(data.is_syn) - n_real
+    k = config.score.manifold_k
+    shuffled = {"detection_auc": classifier.auc, "unrealistic": classifier.unrealistic,
+                "unrepresentative": classifier.unrepresentative}
+    shuffled.update(shuffled_flag_shares(coverage, classifier, config.reference.fdr))
+    shuffled.update(shuffled_structures(data, config))
+    share_sizes = {"detectable_real_share": n_real, "uncovered_real_share": n_real,
+                   "detectable_synthetic_share": n_syn, "uncovered_synthetic_share": n_syn}
+    bands = {name: spread_band(values, FIGURES[name][1], share_sizes.get(name))
+             for name, values in shuffled.items()}
+    bands.update(_leave_one_out_bands(leave_one_out(data, config), n_real, n_syn, k))
+    coverage_rate = exact_coverage(n_real, n_syn, k)
+    bands["coverage"] = rate_band(coverage_rate, np.inf, n_real)
+    figures = {}
+    for name, (how, bounds, what, good) in FIGURES.items():
+        entry = {"value": observed.get(name), "what": what, "from": how, "good": good,
+                 **bands.get(name, _empty_band())}
+        entry["reading"] = reading(entry["value"], entry["low"], entry["high"])
+        figures[name] = entry
+    ref = config.reference
+    return {
+        "method": {
+            "shuffles": (f"{ref.repeats} seeded shuffles of the real / synthetic labels "
+                         f"({n_real:,} real : {n_syn:,} synthetic); the classifier retrained on "
+                         f"{classifier.rows:,} rows of each"),
+            "leave one out": ("each real row left out is tested against the other real rows "
+                              "as a synthetic row is against all of them (each synthetic row "
+                              "against the other synthetic rows, for recall), on up to "
+                              f"{ref.calibration_rows:,} rows of each side"),
+            "exact": "coverage's value when the labels are exchangeable, from the sizes alone",
+        },
+        "repeats": ref.repeats,
+        "fdr": ref.fdr,
+        "band": ("central 99.7% with no difference (all figures inside in about 95% of audits "
+                 "with no difference): mean +- 3 sd over the shuffles, widened to their range, or "
+                 "the binomial spread of a share at the audit's size"),
+        "figures": figures,
+    }
+
+
+def _leave_one_out_bands(loo: dict, n_real: int, n_syn: int, k: int) -> dict:
+    bands = {}
+    precision, n_p = loo["precision"]
+    bands["precision"] = rate_band(precision, n_p, n_syn)
+    recall, n_r = loo["recall"]
+    bands["recall"] = rate_band(recall, n_r, n_real)
+    mean, sd, n_d = loo["density"]
+    spread = sd * np.sqrt(1 / max(n_syn, 1) + 1 / max(n_d, 1))
+    bands["density"] = {"mean": mean, "sd": spread, "low": max(0.0, mean - BAND_Z * spread),
+                        "high": mean + BAND_Z * spread}
+    # A real row's chance of a near-duplicate among the others, scaled to other sizes as
+    # 1 - (1 - q)^m (q: the chance per other row).
+    near, n_near, others = loo["near_duplicate_share"]
+    q = 1 - (1 - near) ** (1 / max(others, 1))
+    with_real = 1 - (1 - q) ** n_real
+    among_synthetic = 1 - (1 - q) ** max(n_syn - 1, 0)
+    bands["unoriginal"] = rate_band(with_real, n_near, n_syn)
+    bands["copies_share"] = rate_band(with_real, n_near, n_syn)
+    bands["unvaried"] = rate_band(among_synthetic * (1 - with_real), n_near, n_syn)
+    degenerate, n_deg = loo["degenerate_share"]
+    bands["degenerate_share"] = rate_band(degenerate, n_deg, n_syn)
+    outliers, n_out = loo["outlier_share"]
+    bands["outlier_share"] = rate_band(outliers, n_out, n_real + n_syn)
+    return bands
