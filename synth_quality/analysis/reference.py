@@ -159,7 +159,7 @@ class ReferenceInputs:
     own_radius: np.ndarray          # the graph's own-side k-NN radii (similarities)
     is_syn: np.ndarray
     clusters: np.ndarray            # HDBSCAN labels
-    groups: np.ndarray              # fine label-blind groups (analysis.regions)
+    groups: object                  # candidate groups x rows (analysis.regions.fine_groups)
     repetition: np.ndarray          # repetition_score
     knn_distance: np.ndarray        # the outlier statistic
 

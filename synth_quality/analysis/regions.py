@@ -1,19 +1,22 @@
-"""One-sided regions: small groups of rows that only one side has, found without the side labels
-and tested with them.
+"""One-sided regions: groups of similar rows that only one side has, found without the side
+labels and tested with them.
 
-The groups are HDBSCAN's leaf clusters of the cluster projection with a minimum size of 10 (far
-finer than the audit's clusters, which are at least 1% of the rows): dense pockets of similar
-text, formed without looking at which side a row comes from. Each group is then tested for a
-deficit of one side: the number of other-side rows it holds against the binomial with the
-overall share (exact, one-sided). Because the groups never saw the labels, these tests are valid
-as they stand; they are corrected for their number with Holm's method after Tarone's screening
-(a group too small to ever reach significance is not counted as a test: a group of 10 synthetic
-rows when real rows are 1 in 9 cannot, since 10 synthetic rows in a row happen by chance a third
-of the time). Each direction (real-only, synthetic-only) gets half of ``alpha``. With no
-difference between the sides, a region is reported with probability at most ``alpha`` (5%).
+The candidate groups are every cluster of HDBSCAN's condensed tree of the cluster projection,
+down to 10 rows (far finer than the audit's clusters, which are at least 1% of the rows), at every
+level: a tight topic of 80 rows is one candidate, and so are its halves and the larger region it
+sits in. They are formed without looking at which side a row comes from. Each candidate is then
+tested for a deficit of one side: the number of other-side rows it holds against the binomial
+with the overall share (exact, one-sided). Because the candidates never saw the labels, these
+tests are valid as they stand; they are corrected for their number with Holm's method after
+Tarone's screening (a group too small to ever reach significance is not counted as a test: a
+group of 10 synthetic rows, when real rows are 1 in 9, cannot, since 10 synthetic rows in a row
+happen by chance a third of the time). Each direction (real-only, synthetic-only) gets half of
+``alpha``. With no difference between the sides, a region is reported with probability at most
+``alpha`` (5%).
 
-A region is reported when it is significant and the other side has less than
-``one_sided_ratio`` (a quarter) of the rows the overall share predicts there.
+A region is a significant candidate where the other side has less than ``one_sided_ratio`` (a
+quarter) of the rows the overall share predicts, and that no larger region of the same side
+contains.
 """
 
 from __future__ import annotations
@@ -24,24 +27,49 @@ import pandas as pd
 from synth_quality.analysis.cluster import LinkageCache
 from synth_quality.stats import holm
 
-#: Smallest group HDBSCAN may report as a leaf.
+#: Smallest candidate group.
 MIN_GROUP_SIZE = 10
 
 
 def fine_groups(coords: np.ndarray, min_samples: int,
-                linkage_cache: LinkageCache | None = None) -> np.ndarray:
-    """Leaf-cluster labels of ``coords`` (-1 = in no leaf), label-blind. With the same
+                linkage_cache: LinkageCache | None = None):
+    """The candidate groups: a sparse (groups x rows) membership matrix of every cluster of
+    HDBSCAN's condensed tree (min size 10, root excluded), label-blind. With the same
     ``min_samples`` as the audit's clustering, a shared ``linkage_cache`` reuses its tree."""
+    import scipy.sparse as sp
+
     n = len(coords)
-    if n < MIN_GROUP_SIZE:
-        return np.full(n, -1, np.int64)
+    if n < 2 * MIN_GROUP_SIZE:
+        return sp.csr_matrix((0, n), dtype=bool)
     import hdbscan
 
     extra = {"memory": linkage_cache} if linkage_cache is not None else {}
     clusterer = hdbscan.HDBSCAN(min_cluster_size=MIN_GROUP_SIZE,
-                                min_samples=min(min_samples, n - 1),
-                                cluster_selection_method="leaf", core_dist_n_jobs=1, **extra)
-    return np.asarray(clusterer.fit_predict(np.asarray(coords, np.float64)), np.int64)
+                                min_samples=min(min_samples, n - 1), core_dist_n_jobs=1,
+                                **extra).fit(np.asarray(coords, np.float64))
+    tree = clusterer.condensed_tree_.to_numpy()
+    return _memberships(tree["parent"].astype(np.int64), tree["child"].astype(np.int64), n)
+
+
+def _memberships(parent: np.ndarray, child: np.ndarray, n: int):
+    """Rows of every cluster node of a condensed tree (nodes are ids >= n, the root is n)."""
+    import scipy.sparse as sp
+
+    nodes = np.unique(np.r_[parent, child[child >= n]])
+    nodes = nodes[nodes != n]
+    index = {int(node): i for i, node in enumerate(nodes)}
+    # Each point falls out of one node; it belongs to that node and all its ancestors.
+    up = {int(c): int(p) for p, c in zip(parent, child) if c >= n}
+    rows, cols = [], []
+    for p, c in zip(parent.tolist(), child.tolist()):
+        if c >= n:
+            continue
+        node = p
+        while node != n:
+            rows.append(index[node])
+            cols.append(c)
+            node = up[node]
+    return sp.csr_matrix((np.ones(len(rows), bool), (rows, cols)), shape=(len(nodes), n))
 
 
 def tarone_holm(p_values: np.ndarray, p_min: np.ndarray, alpha: float) -> np.ndarray:
@@ -58,44 +86,46 @@ def tarone_holm(p_values: np.ndarray, p_min: np.ndarray, alpha: float) -> np.nda
     return adjusted
 
 
-def one_sided_regions(groups: np.ndarray, is_real: np.ndarray, alpha: float,
+def one_sided_regions(groups, is_real: np.ndarray, alpha: float,
                       one_sided_ratio: float) -> pd.DataFrame:
-    """The significant one-sided groups.
+    """The one-sided regions among the candidate ``groups`` (a groups x rows membership matrix).
 
-    Returns one row per region: ``group``, ``side`` (the side that has it), ``size``,
+    Returns one row per region: ``side`` (the side that has it), ``size`` (rows of that side),
     ``n_other`` (other-side rows in it), ``expected_other`` (what the overall share predicts),
     ``p_value`` (exact one-sided binomial), ``p_adjusted`` (Tarone-Holm within its direction,
-    at ``alpha / 2`` each) and ``rows`` (positions of the group's rows of ``side``); largest
+    at ``alpha / 2`` each) and ``rows`` (positions of the region's rows of ``side``); largest
     first. Empty when nothing is significant.
     """
     from scipy.stats import binom
 
-    columns = ["group", "side", "size", "n_other", "expected_other", "p_value", "p_adjusted",
-               "rows"]
-    real_share = float(np.mean(is_real)) if len(is_real) else 0.0
-    ids = np.unique(groups[groups >= 0])
-    if not len(ids) or real_share in (0.0, 1.0):
+    columns = ["side", "size", "n_other", "expected_other", "p_value", "p_adjusted", "rows"]
+    is_real = np.asarray(is_real, bool)
+    real_share = float(is_real.mean()) if len(is_real) else 0.0
+    if groups.shape[0] == 0 or real_share in (0.0, 1.0):
         return pd.DataFrame(columns=columns)
-    sizes = np.array([(groups == g).sum() for g in ids])
-    n_real = np.array([is_real[groups == g].sum() for g in ids])
+    sizes = np.asarray(groups.sum(axis=1)).ravel()
+    n_real = np.asarray(groups @ is_real.astype(np.int64)).ravel()
     found = []
     for side, other_share, n_other in (("real", 1 - real_share, sizes - n_real),
                                        ("synthetic", real_share, n_real)):
         p = binom.cdf(n_other, sizes, other_share)
-        p_min = (1 - other_share) ** sizes
-        adjusted = tarone_holm(p, p_min, alpha / 2)
+        adjusted = tarone_holm(p, (1 - other_share) ** sizes, alpha / 2)
         expected = sizes * other_share
-        keep = (adjusted < alpha / 2) & (n_other < one_sided_ratio * expected)
-        for j in np.flatnonzero(keep):
-            members = np.flatnonzero(groups == ids[j])
+        keep = np.flatnonzero((adjusted < alpha / 2) & (n_other < one_sided_ratio * expected))
+        # Only the largest: a region inside a larger region of the same side is part of it.
+        keep = keep[np.argsort(-sizes[keep], kind="stable")]
+        taken = np.zeros(len(is_real), bool)
+        for j in keep:
+            members = groups[j].indices
+            if taken[members].any():
+                continue
+            taken[members] = True
             own = members[is_real[members] == (side == "real")]
-            found.append({"group": int(ids[j]), "side": side, "size": int(sizes[j]),
-                          "n_other": int(n_other[j]), "expected_other": float(expected[j]),
-                          "p_value": float(p[j]), "p_adjusted": float(adjusted[j]),
-                          "rows": own})
+            found.append({"side": side, "size": int(len(own)), "n_other": int(n_other[j]),
+                          "expected_other": float(expected[j]), "p_value": float(p[j]),
+                          "p_adjusted": float(adjusted[j]), "rows": own})
     table = pd.DataFrame(found, columns=columns)
-    return table.sort_values(["size", "group"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values("size", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def region_labels(n: int, regions: pd.DataFrame) -> np.ndarray:

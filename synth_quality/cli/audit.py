@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from synth_quality.cli.common import (
     TqdmProgress,
+    config_from_options,
     friendly_errors,
     input_options,
     load_kwargs,
@@ -50,36 +50,12 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
       # after a new generation round, starting from the first audit's layouts:
       synth-quality audit --real real.csv --synthetic synth_v2.csv --previous runs/first --out runs/second
     """
-    from synth_quality.config import AuditConfig
-    from synth_quality.errors import ConfigError, InputDataError
+    from synth_quality.errors import InputDataError
     from synth_quality.pipeline.audit import audit as run_audit
 
-    settings: dict = {}
-    if config_path:
-        try:
-            settings = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {config_path}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {config_path} is not valid JSON: {exc}") from None
-        if not isinstance(settings, dict):
-            raise ConfigError(f"config file {config_path} must hold a JSON object")
-    settings.setdefault("embed", {})
-    settings.setdefault("cluster", {})
-    settings.setdefault("detect", {})
-    if model:
-        settings["embed"]["model"] = model
-    if cache_dir:
-        settings["embed"]["cache_dir"] = cache_dir
-    if no_cache:
-        settings["embed"]["use_cache"] = False
-    if min_cluster_size is not None:
-        settings["cluster"]["min_cluster_size"] = min_cluster_size
-    if folds is not None:
-        settings["detect"]["n_folds"] = folds
-    if seed is not None:
-        settings["random_state"] = seed
-    config = AuditConfig.from_dict(settings)
+    config = config_from_options(config_path, model=model, cache_dir=cache_dir,
+                                 no_cache=no_cache, min_cluster_size=min_cluster_size,
+                                 folds=folds, seed=seed)
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
                          label_column, generator_column)

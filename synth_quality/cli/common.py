@@ -86,14 +86,62 @@ def load_kwargs(real, synthetic, data, source_column, real_value, text_column, l
                 generator_column=generator_column)
 
 
+def config_from_options(config_path=None, *, model=None, cache_dir=None, no_cache=False,
+                        min_cluster_size=None, folds=None, seed=None):
+    """The audit settings: a ``--config`` JSON file, then the command-line options over it."""
+    import json
+
+    from synth_quality.config import AuditConfig
+    from synth_quality.errors import ConfigError
+
+    settings: dict = {}
+    if config_path:
+        try:
+            settings = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {config_path}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {config_path} is not valid JSON: {exc}") from None
+        if not isinstance(settings, dict):
+            raise ConfigError(f"config file {config_path} must hold a JSON object")
+    for section in ("embed", "cluster", "detect"):
+        settings.setdefault(section, {})
+    if model:
+        settings["embed"]["model"] = model
+    if cache_dir:
+        settings["embed"]["cache_dir"] = cache_dir
+    if no_cache:
+        settings["embed"]["use_cache"] = False
+    if min_cluster_size is not None:
+        settings["cluster"]["min_cluster_size"] = min_cluster_size
+    if folds is not None:
+        settings["detect"]["n_folds"] = folds
+    if seed is not None:
+        settings["random_state"] = seed
+    return AuditConfig.from_dict(settings)
+
+
+#: The figures ``audit`` and ``add`` print, with their format.
+PRINTED_FIGURES = (("detection_auc", "{:.3f}"), ("unrealistic", "{:.2f}"),
+                   ("unrepresentative", "{:.2f}"), ("unvaried", "{:.1%}"),
+                   ("unoriginal", "{:.1%}"), ("precision", "{:.2f}"), ("recall", "{:.2f}"),
+                   ("density", "{:.2f}"), ("coverage", "{:.2f}"))
+
+
 def print_audit(result, folder: Path) -> None:
-    """What ``audit`` and ``add`` print: where the result went, the verdict, the scores."""
+    """What ``audit`` and ``add`` print: where the result went, the verdict, and the scores,
+    each beside its no-difference band."""
     s = result.summary
     click.echo(f"Audited {s['n_real']} real and {s['n_synthetic']} synthetic rows in "
                f"{s['timings']['total']:.1f} s -> {folder}/")
     click.echo(s["verdict"])
-    click.echo(f"detection AUC {s['detection_auc']:.3f}  unrealistic {s['unrealistic']:.2f}  "
-               f"unrepresentative {s['unrepresentative']:.2f}  unvaried {s['unvaried']:.2f}  "
-               f"unoriginal {s['unoriginal']:.2f}  (all: high = bad)")
+    figures = (s.get("no_difference") or {}).get("figures", {})
+    click.echo(f"{'figure':<18}{'value':>9}   {'with no difference':<20} reading")
+    for name, fmt in PRINTED_FIGURES:
+        value, entry = s.get(name), figures.get(name) or {}
+        shown = "n/a" if value is None else fmt.format(value)
+        band = ("" if entry.get("low") is None
+                else f"{fmt.format(entry['low'])} to {fmt.format(entry['high'])}")
+        click.echo(f"{name:<18}{shown:>9}   {band:<20} {entry.get('reading') or ''}")
     for note in result.warnings:
         click.echo(f"note: {note}", err=True)

@@ -14,6 +14,7 @@ from synth_quality.cli.app import app
 from synth_quality.cli.audit import audit
 from synth_quality.cli.lift import lift
 from synth_quality.cli.sample import sample
+from synth_quality.cli.selftest import selftest
 
 
 @click.group()
@@ -26,9 +27,10 @@ def main():
     synth-quality audit --data mixed.csv --source-column real_or_synthetic --out runs/second
     synth-quality add   runs/first --synthetic round2.csv --out runs/first-plus-round2
     synth-quality lift  --data mixed.csv --label-column sentiment --eval eval.csv --out runs/lift
+    synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
     synth-quality app   # the dashboard, on the built-in sample
     """
 
 
-for _command in (audit, add, app, sample, lift):
+for _command in (audit, add, app, sample, lift, selftest):
     main.add_command(_command)

@@ -80,7 +80,7 @@ class Measured:
     p_syn: np.ndarray | None = None
     labels: np.ndarray | None = None
     linkage: Any = None                     # HDBSCAN's tree, shared by clusters and groups
-    groups: np.ndarray | None = None        # analysis.regions.fine_groups
+    groups: Any = None                      # analysis.regions.fine_groups (groups x rows)
     regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull

@@ -100,19 +100,59 @@ def test_tail_pvalue_is_conformal_inside_the_null_and_keeps_ranking_beyond_it():
     assert p[3] < 1 / 100 and p[4] < p[3] and p[4] > 0
 
 
+def membership(labels):
+    """Groups x rows membership matrix of flat group labels."""
+    import scipy.sparse as sp
+
+    return sp.csr_matrix((np.ones(len(labels), bool), (labels, np.arange(len(labels)))))
+
+
 def test_regions_are_found_without_labels_and_tested_with_them():
     rng = np.random.default_rng(3)
-    groups = np.repeat(np.arange(40), 25)          # 40 label-blind groups of 25 rows
-    is_real = rng.random(len(groups)) < 0.2
+    labels = np.repeat(np.arange(40), 25)          # 40 label-blind groups of 25 rows
+    groups = membership(labels)
+    is_real = rng.random(len(labels)) < 0.2
     # With labels independent of the groups, regions appear rarely (family-wise 5%).
-    found = sum(len(one_sided_regions(groups, rng.random(len(groups)) < 0.2, 0.05, 0.25)) > 0
+    found = sum(len(one_sided_regions(groups, rng.random(len(labels)) < 0.2, 0.05, 0.25)) > 0
                 for _ in range(60))
     assert found <= 6
     # A group of real rows only (expected 20 synthetic rows there) is a real-only region.
-    is_real[groups == 5] = True
+    is_real[labels == 5] = True
     regions = one_sided_regions(groups, is_real, 0.05, 0.25)
-    assert regions["group"].tolist() == [5] and regions["side"].tolist() == ["real"]
-    assert len(regions["rows"].iloc[0]) == 25 and regions["n_other"].iloc[0] == 0
+    assert regions["side"].tolist() == ["real"]
+    assert sorted(regions["rows"].iloc[0]) == np.flatnonzero(labels == 5).tolist()
+    assert regions["n_other"].iloc[0] == 0
+
+
+def test_nested_candidates_report_only_the_largest_one_sided_region():
+    """Candidates from a tree are nested: a one-sided group and its halves are all significant,
+    and the region reported is the whole group, once."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(4)
+    n = 1000
+    is_real = rng.random(n) < 0.5
+    is_real[:60] = False                            # rows 0-59: synthetic only
+    rows = [np.arange(60), np.arange(30), np.arange(30, 60), np.arange(200, 400)]
+    groups = sp.csr_matrix((np.ones(sum(map(len, rows)), bool),
+                            (np.repeat(np.arange(4), [len(r) for r in rows]),
+                             np.concatenate(rows))), shape=(4, n))
+    regions = one_sided_regions(groups, is_real, 0.05, 0.25)
+    assert len(regions) == 1 and regions["side"].iloc[0] == "synthetic"
+    assert sorted(regions["rows"].iloc[0]) == list(range(60))
+
+
+def test_condensed_tree_memberships_hold_every_level():
+    from synth_quality.analysis.regions import fine_groups
+
+    rng = np.random.default_rng(5)
+    # Two tight blobs of 40 inside one loose region, and a far blob of 40.
+    coords = np.vstack([rng.normal(0, 0.05, (40, 2)), rng.normal([0.6, 0], 0.05, (40, 2)),
+                        rng.normal([10, 10], 0.05, (40, 2))])
+    groups = fine_groups(coords, 5)
+    sets = [frozenset(groups[i].indices) for i in range(groups.shape[0])]
+    assert frozenset(range(80, 120)) in sets
+    assert any(set(range(40)) <= s and not s & set(range(80, 120)) for s in sets)
 
 
 def test_tarone_leaves_out_tests_that_can_never_be_significant():
