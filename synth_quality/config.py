@@ -268,18 +268,24 @@ class ReferenceConfig:
     classifier_rows : int, default 50000
         At most this many rows (stratified) are used when the classifier is retrained on
         shuffled labels.
+    second_view_rows : int, default 20000
+        Rows (a stratified sample above it) on which the model-free second view recomputes the
+        per-row scores from TF-IDF of words and characters
+        (:mod:`synth_quality.analysis.lexical`); 0 turns the second view off.
     """
 
     repeats: int = 20
     fdr: float = 0.05
     calibration_rows: int = 3000
     classifier_rows: int = 50000
+    second_view_rows: int = 20000
 
     def __post_init__(self):
         check_int("reference", "repeats", self.repeats, 2, 500)
         check_float("reference", "fdr", self.fdr, 0.0, 0.5, low_open=True)
         check_int("reference", "calibration_rows", self.calibration_rows, 10)
         check_int("reference", "classifier_rows", self.classifier_rows, 20)
+        check_int("reference", "second_view_rows", self.second_view_rows, 0)
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,18 @@ def run_audit_with_progress(folder, container=None, **audit_kwargs):
     return result
 
 
+def run_selftest_with_progress(result, container=None) -> dict:
+    """``synth_quality.selftest`` on the rows of the audit ``result``, with a progress bar;
+    returns its report (``selftest.json``)."""
+    from synth_quality.selftest.run import inputs_of, selftest
+
+    container = container or st.container()
+    progress = StreamlitProgress(container)
+    tested = selftest(inputs_of(result), config=result.config, progress=progress)
+    progress.bar.progress(1.0, text="Self-test done")
+    return tested.report
+
+
 def run_add_with_progress(folder, previous, container=None, **add_kwargs):
     """``synth_quality.add_rows(previous, ...)`` with a progress bar, saved into ``folder``."""
     from synth_quality import add_rows

@@ -28,6 +28,7 @@ from synth_quality.analysis.cluster import (LinkageCache, cluster_points, cluste
                                             resolve_min_cluster_size)
 from synth_quality.analysis.coverage import permutation_null
 from synth_quality.analysis.detect import out_of_fold_p_synthetic
+from synth_quality.analysis.lexical import second_view
 from synth_quality.analysis.reference import classifier_null
 from synth_quality.analysis.regions import fine_groups, one_sided_regions
 from synth_quality.config import AuditConfig
@@ -45,7 +46,7 @@ from synth_quality.pipeline.previous import (
 )
 from synth_quality.pipeline.rows import row_table
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
-from synth_quality.pipeline.summary import add_no_difference, audit_summary
+from synth_quality.pipeline.summary import add_no_difference, audit_summary, verdict
 from synth_quality.progress import ProgressCallback, StageTimer, null_progress
 from synth_quality.project.layout import project
 from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
@@ -133,6 +134,11 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     t0 = time.perf_counter()
     add_no_difference(summary, run, m, rows)
     run.timings["reference"] = round(time.perf_counter() - t0, 3)
+    if run.config.reference.second_view_rows:
+        with StageTimer(run.progress, run.timings, "second view (words)", "second_view"):
+            summary["second_view"], lexical = second_view(rows, run.config, summary)
+            rows[lexical.columns] = lexical
+            summary["verdict"] = verdict(summary)
     if summary["n_clusters"] == 0:
         run.notes.append("synth-quality: HDBSCAN found no clusters (every row is noise); try a "
                          "smaller min_cluster_size")

@@ -160,6 +160,9 @@ def verdict(summary: dict) -> str:
     if summary.get("n_degenerate"):
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")
+    disagreements = (summary.get("second_view") or {}).get("disagreements") or []
+    if disagreements:
+        parts.append("A second, model-free view disagrees: " + disagreements[0])
     return " ".join(parts)
 
 

@@ -4,10 +4,11 @@ sentence, for a progress bar."""
 from __future__ import annotations
 
 #: Audit stages in order, with a rough share of the total time (for one overall bar).
-STAGE_WEIGHTS = {"loading": 0.02, "loading model": 0.04, "embedding": 0.31, "neighbours": 0.03,
-                 "compiling UMAP (once per machine)": 0.15, "projecting (map)": 0.22,
-                 "detecting": 0.06, "projecting (clusters)": 0.10, "clustering": 0.02,
-                 "scoring": 0.05}
+STAGE_WEIGHTS = {"loading": 0.02, "loading model": 0.04, "embedding": 0.27, "neighbours": 0.03,
+                 "compiling UMAP (once per machine)": 0.13, "projecting (map)": 0.19,
+                 "detecting": 0.05, "projecting (clusters)": 0.08, "clustering": 0.02,
+                 "reference (classifier)": 0.06, "reference (coverage)": 0.02,
+                 "scoring": 0.03, "second view (words)": 0.06}
 
 
 STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embedding model",
@@ -18,7 +19,12 @@ STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embed
               "projecting (clusters)": "Projecting for clustering (UMAP)",
               "clustering": "Clustering (HDBSCAN)",
               "detecting": "Training the real-vs-synthetic detector",
-              "scoring": "Scoring rows and clusters"}
+              "reference (classifier)": "No-difference reference: the detector on shuffled "
+                                        "labels",
+              "reference (coverage)": "No-difference reference: coverage on shuffled labels",
+              "scoring": "Scoring rows and clusters",
+              "second view (words)": "A second, model-free view (words and characters)",
+              "planting defects": "Planting known defects into a copy (self-test)"}
 
 
 _ROW_STAGES = ("embedding", "neighbours", "loading")
@@ -50,6 +56,7 @@ class ProgressTracker:
                   if stage in self.stages else "")
         if total:
             unit = ("rows" if stage in _ROW_STAGES else "folds" if stage == "detecting"
+                    else "shuffles" if stage == "reference (classifier)"
                     else "steps")
             text = f"{name}: {done:,} / {total:,} {unit}{number}"
         elif done:

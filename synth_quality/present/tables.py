@@ -93,14 +93,59 @@ def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def band_of(summary: dict, key: str) -> dict:
+    """The no-difference band of one figure (``summary["no_difference"]["figures"][key]``), or
+    an empty dict for an audit without one."""
+    return ((summary.get("no_difference") or {}).get("figures") or {}).get(key) or {}
+
+
+def band_text(summary: dict, key: str, fmt: str = "{:.2f}") -> str:
+    """"0.47 to 0.53": what the figure reads with no difference ("" without a band)."""
+    band = band_of(summary, key)
+    if band.get("low") is None:
+        return ""
+    low, high = fmt.format(band["low"]), fmt.format(band["high"])
+    return low if low == high else f"{low} to {high}"
+
+
+def reading_text(summary: dict, key: str) -> str:
+    """"expected even with no difference", "higher than with no difference", ... ("" without)."""
+    return band_of(summary, key).get("reading") or ""
+
+
 def score_table(summary: dict) -> pd.DataFrame:
-    """Dataset scores and supporting numbers with their meaning and bad direction."""
+    """Dataset scores and supporting numbers with their meaning, bad direction, and what each
+    reads with no difference between the sides."""
     rows = []
     for key, info in {**DATASET_SCORES, **SUPPORT_SCORES}.items():
         value = summary.get(key)
         rows.append({"score": info.label, "value": format_value(info, value),
+                     "with no difference": band_text(summary, key, info.fmt),
+                     "reading": reading_text(summary, key),
                      "bad when": info.bad, "meaning": info.meaning, "key": key})
     return pd.DataFrame(rows)
+
+
+#: Format of each no-difference figure in the reference table.
+_REFERENCE_FORMAT = {"detection_auc": "{:.3f}", "density": "{:.2f}", "unrealistic": "{:.3f}",
+                     "unrepresentative": "{:.3f}"}
+
+
+def reference_table(summary: dict) -> pd.DataFrame:
+    """Every figure of ``summary["no_difference"]``: its value, what it reads with no
+    difference, the reading, how the reference was made and which direction is good."""
+    rows = []
+    for key, entry in ((summary.get("no_difference") or {}).get("figures") or {}).items():
+        fmt = _REFERENCE_FORMAT.get(key, "{:.0f}" if key.startswith("n_") else "{:.1%}")
+        value = entry.get("value")
+        rows.append({"figure": entry.get("what", key),
+                     "value": "n/a" if value is None else fmt.format(value),
+                     "with no difference": band_text(summary, key, fmt),
+                     "reading": entry.get("reading") or "",
+                     "good when": entry.get("good", ""), "reference": entry.get("from", ""),
+                     "key": key})
+    return pd.DataFrame(rows, columns=["figure", "value", "with no difference", "reading",
+                                       "good when", "reference", "key"])
 
 
 def auc_sentence(summary: dict) -> str:
@@ -140,18 +185,60 @@ def generator_table(summary: dict) -> pd.DataFrame:
 
 
 def count_table(summary: dict) -> list[tuple[str, int | str, str]]:
-    """(label, value, help) for the counts row of the overview."""
+    """(label, value, help) for the counts row of the overview; each count that has a
+    no-difference band says in its help how many rows it would be with no difference."""
     s = summary
+    n_real, n_syn = s.get("n_real", 0), s.get("n_synthetic", 0)
+    n_rows = n_real + n_syn
+
+    def expected(key, n=None):
+        band = band_of(s, key)
+        if band.get("low") is None:
+            return ""
+        if n is None:
+            span = band_text(s, key, "{:.0f}")
+        else:
+            low, high = round(band["low"] * n), round(band["high"] * n)
+            span = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+        return f" With no difference: {span}; {band.get('reading') or ''}."
+
     return [
-        ("Real rows", f"{s.get('n_real', 0):,}", "rows on the real side"),
-        ("Synthetic rows", f"{s.get('n_synthetic', 0):,}", "rows on the synthetic side"),
+        ("Real rows", f"{n_real:,}", "rows on the real side"),
+        ("Synthetic rows", f"{n_syn:,}", "rows on the synthetic side"),
         ("Clusters", f"{s.get('n_clusters', 0):,}", "HDBSCAN clusters (noise not counted)"),
         ("Real-only clusters", f"{s.get('n_clusters_real_only', 0):,}",
-         "modes of the real data the synthetic data misses (bad)"),
+         "modes of the real data the synthetic data misses (bad)."
+         + expected("n_clusters_real_only")),
         ("Synthetic-only clusters", f"{s.get('n_clusters_synthetic_only', 0):,}",
-         "modes the generator invented (bad)"),
-        ("Degenerate rows", f"{s.get('n_degenerate', 0):,}", "synthetic repetition loops (bad)"),
+         "modes the generator invented (bad)." + expected("n_clusters_synthetic_only")),
+        ("Real rows uncovered", f"{s.get('n_real_uncovered', 0):,}",
+         "real rows the synthetic rows stay away from, beyond chance (bad)."
+         + expected("uncovered_real_share", n_real)),
+        ("Synthetic rows uncovered", f"{s.get('n_synthetic_uncovered', 0):,}",
+         "synthetic rows away from every real row, beyond chance (bad)."
+         + expected("uncovered_synthetic_share", n_syn)),
+        ("Degenerate rows", f"{s.get('n_degenerate', 0):,}",
+         "synthetic repetition loops (bad)." + expected("degenerate_share", n_syn)),
         ("Copies of real", f"{s.get('n_copies_of_real', 0):,}",
-         "synthetic rows that near-copy a real row (bad)"),
-        ("Outliers", f"{s.get('n_outliers', 0):,}", "isolated rows, either side"),
+         "synthetic rows that near-copy a real row (bad)." + expected("copies_share", n_syn)),
+        ("Outliers", f"{s.get('n_outliers', 0):,}",
+         "isolated rows, either side." + expected("outlier_share", n_rows)),
     ]
+
+
+def selftest_table(report: dict) -> pd.DataFrame:
+    """One row per detector of a self-test report (``selftest.json``): what was planted, how
+    many, the recall, the AUROC and the false-alarm rate with no difference."""
+    rows = []
+    for name, d in (report.get("detectors") or {}).items():
+        band = d.get("false_alarm_band") or [None, None]
+        rows.append({
+            "detector": name, "planted": d.get("what", ""), "rows": d.get("n_planted"),
+            "recall": d.get("recall"), "AUROC": d.get("auroc"),
+            "false alarms with no difference": (None if d.get("false_alarm_rate") is None
+                                                else d["false_alarm_rate"]),
+            "up to": band[1],
+            "note": d.get("not_measured", ""),
+        })
+    return pd.DataFrame(rows, columns=["detector", "planted", "rows", "recall", "AUROC",
+                                       "false alarms with no difference", "up to", "note"])

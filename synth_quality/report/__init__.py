@@ -24,9 +24,12 @@ from synth_quality.present.figures import cluster_share_figure, hover_prefixes, 
 from synth_quality.present.filters import sort_examples
 from synth_quality.present.tables import (
     artifact_table,
+    band_text,
     clusters_display,
     count_table,
     generator_table,
+    reading_text,
+    reference_table,
 )
 from synth_quality.present.wording import (
     CATEGORY_INFO,
@@ -124,18 +127,40 @@ def _score_cards(summary: dict) -> list[dict]:
     ci_text = (f"95% CI {ci[0]:.2f}-{ci[1]:.2f}. " if ci[0] is not None and ci[1] is not None
                else "")
     cards = [{"label": auc.label, "value": format_value(auc, summary.get("detection_auc")),
-              "bad": direction_text(auc), "meaning": ci_text + auc.meaning}]
+              "bad": direction_text(auc), "meaning": ci_text + auc.meaning,
+              "band": _band_line(summary, "detection_auc", auc.fmt)}]
     for key, info in DATASET_SCORES.items():
         cards.append({"label": info.label, "value": format_value(info, summary.get(key)),
-                      "bad": direction_text(info), "meaning": info.meaning})
+                      "bad": direction_text(info), "meaning": info.meaning,
+                      "band": _band_line(summary, key, info.fmt)})
     return cards
+
+
+def _band_line(summary: dict, key: str, fmt: str) -> str:
+    """"With no difference 0.47 to 0.53: expected even with no difference" ("" without)."""
+    span = band_text(summary, key, fmt)
+    return f"With no difference {span}: {reading_text(summary, key)}" if span else ""
 
 
 def _support_table(summary: dict) -> dict:
     rows = [{"measure": info.label, "value": format_value(info, summary.get(key)),
-             "bad when": info.bad, "meaning": info.meaning}
+             "with no difference": band_text(summary, key, info.fmt),
+             "reading": reading_text(summary, key), "bad when": info.bad,
+             "meaning": info.meaning}
             for key, info in SUPPORT_SCORES.items() if key != "detection_auc"]
     return _table(pd.DataFrame(rows))
+
+
+def _reference(summary: dict) -> dict | None:
+    """Every figure against no difference, and how the reference was made."""
+    table = reference_table(summary)
+    if not len(table):
+        return None
+    method = (summary.get("no_difference") or {}).get("method") or {}
+    return {"table": _table(table.drop(columns="key")),
+            "method": [f"{k}: {v}" for k, v in method.items()],
+            "outside": int((table["reading"] != "expected even with no difference").sum()),
+            "total": len(table)}
 
 
 def _counts(summary: dict) -> dict:
@@ -260,7 +285,8 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
         "inputs_text": _inputs_text(summary), "verdict": _text(summary.get("verdict", "")),
         "lift": None if lift is None else _lift_context(lift),
         "cards": _score_cards(summary), "support": _support_table(summary),
-        "counts": _counts(summary),
+        "counts": _counts(summary), "reference": _reference(summary),
+        "second_view": _text((summary.get("second_view") or {}).get("sentence", "")),
         "map_note": ("" if n_drawn == len(examples) else
                      f" The map shows a random {n_drawn:,} of the {len(examples):,} rows."),
         "map_div": _figure_div(map_fig, "sq-map"),

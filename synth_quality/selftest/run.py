@@ -101,6 +101,23 @@ def selftest(inputs: AuditInput | None = None, *, config: AuditConfig | None = N
     return SelftestResult(evaluate(result, planted), planted, result)
 
 
+def inputs_of(result: AuditResult) -> AuditInput:
+    """The rows an audit was made from (text, side, label, generator), from its examples: a
+    saved audit can be self-tested without its input files."""
+    ex = result.examples
+    columns = [c for c in ("side", "row", "text", "label", "generator") if c in ex]
+    frame = ex[columns].copy()
+    frame["row"] = np.arange(len(frame), dtype=np.int64)  # rows from several batches: renumber
+    frame = pd.concat([frame[frame["side"] == "real"], frame[frame["side"] == "synthetic"]],
+                      ignore_index=True)
+    used = result.summary.get("inputs") or {}
+    return AuditInput(frame, used.get("text_column") or "text",
+                      "label" if "label" in frame else None,
+                      "generator" if "generator" in frame else None, None,
+                      [{"format": "audit", "side": "mixed"}], {"real": [], "synthetic": []},
+                      {"real": 0, "synthetic": 0, "across": 0})
+
+
 def evaluate(result: AuditResult, planted: Planted) -> dict:
     """``selftest.json``: per detector, what it caught of the planted rows."""
     from sklearn.metrics import roc_auc_score

@@ -92,6 +92,33 @@ def test_overview_shows_verdict_scores_and_findings(on_folder):
                for df in frames(at) if "text" in df)
 
 
+def test_overview_reads_every_number_against_no_difference(on_folder):
+    """Issue 15: each headline number says what it would be with no difference, and the full
+    list of figures and the second view are one click away."""
+    at = app().run()
+    assert_ok(at)
+    body = texts(at, unescape=True)
+    band = on_folder.summary["no_difference"]["figures"]["detection_auc"]
+    assert f"With no difference {band['low']:.3f} to {band['high']:.3f}" in body
+    assert body.count("With no difference") >= 1 + len(DATASET_SCORES)
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("Every figure against no difference") for label in labels)
+    assert any(label.startswith("A second, model-free view") for label in labels)
+
+
+def test_the_data_page_runs_the_self_test_on_the_current_audit(on_folder):
+    """Issue 15: the self-test button plants defects into a copy of the current rows, audits it
+    (the real audit, with its progress bar) and shows each detector's recall."""
+    at = app().switch_page("pages/1_Data.py").run()
+    assert_ok(at)
+    at.button(key="run_selftest").click().run(timeout=600)
+    assert_ok(at)
+    table = next(df for df in frames(at) if "detector" in df)
+    assert {"copies", "degeneration", "off_topic", "withheld_mode"} <= set(table["detector"])
+    copies = table.set_index("detector").loc["copies"]
+    assert copies["rows"] >= 20 and copies["recall"] >= 0.8
+
+
 def test_a_finding_opens_its_rows_on_the_examples_page(on_folder):
     at = app().run()
     ex = on_folder.examples

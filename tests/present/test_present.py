@@ -229,13 +229,17 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 10)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 13)"
     assert 0 < frac1 < 0.5
     frac2, text = tracker.update("projecting (map)", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 10)") and frac3 > frac2
-    frac4, _ = tracker.update("scoring", 1, None)
+    assert text.endswith("2 / 5 folds (stage 7 of 13)") and frac3 > frac2
+    frac_ref, text = tracker.update("reference (classifier)", 4, 20)
+    assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
+                                                                       "(stage 10 of 13)")
+    assert frac_ref > frac3
+    frac4, _ = tracker.update("second view (words)", 1, None)
     assert frac4 == pytest.approx(1.0)
     assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back
 
@@ -360,7 +364,29 @@ def test_score_and_count_tables(sample):
     assert set(DATASET_SCORES) <= set(table["key"])
     assert table["meaning"].str.len().min() > 20 and table["bad when"].notna().all()
     assert "Detection AUC" in auc_sentence(sample.summary)
-    assert len(count_table(sample.summary)) == 8
+    counts = count_table(sample.summary)
+    assert len(counts) == 10
+    # Every count with a no-difference band says what it would be with no difference.
+    for label, _, help_ in counts:
+        if label in ("Degenerate rows", "Copies of real", "Outliers", "Real rows uncovered"):
+            assert "With no difference:" in help_, label
+
+
+def test_every_reference_figure_is_listed_with_its_range_and_reading(sample):
+    from synth_quality.analysis.reference import FIGURES
+    from synth_quality.present.tables import reference_table
+
+    table = reference_table(sample.summary)
+    assert set(table["key"]) == set(FIGURES)
+    assert (table["with no difference"] != "").all()
+    assert table["reading"].isin(["expected even with no difference",
+                                  "higher than with no difference",
+                                  "lower than with no difference"]).all()
+    # The sample plants one-sided modes: the detection AUC is far outside its range.
+    auc = table.set_index("key").loc["detection_auc"]
+    assert auc["reading"] == "higher than with no difference"
+    scores = score_table(sample.summary).set_index("key")
+    assert scores.loc["detection_auc", "with no difference"] != ""
     assert not artifact_table(sample.summary).empty
     assert set(generator_table(sample.summary)["generator"]) == {
         "genericbot", "mimicbot", "offtopicbot"}

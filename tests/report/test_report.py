@@ -103,3 +103,15 @@ def test_titles_are_escaped_too(payload_result):
 def test_write_html(payload_result, tmp_path):
     path = report.write_html(payload_result, tmp_path / "r.html", n_examples=1)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_every_score_in_the_report_carries_its_no_difference_range(html, payload_result):
+    """Issue 15: the report shows each figure beside what it reads with no difference."""
+    figures = payload_result.summary["no_difference"]["figures"]
+    assert "Every figure against no difference" in html
+    assert html.count("With no difference") >= 1 + len(DATASET_SCORES)
+    for entry in figures.values():
+        assert entry["what"] in html
+    assert ("expected even with no difference" in html
+            or "higher than with no difference" in html)
+    assert "A second, model-free view" in html

@@ -25,6 +25,36 @@ from synth_quality.present.inputs import (
 )
 
 
+def selftest_section(audit, ss) -> None:
+    """Plant known defects into a copy of the current audit's rows, audit it, and show what each
+    detector catches: what this audit can and cannot see on these data."""
+    from synth_quality.present.tables import selftest_table
+
+    with st.expander("Self-test: what can the audit see on these data?"):
+        st.caption("Plants known defects into a copy of the current audit's rows (copies and "
+                   "near copies of real rows, repetition loops and stutters, off-topic rows, a "
+                   "kind of real text withheld from the synthetic side, flipped labels when "
+                   "there is a label column), audits the copy and reports, per detector, how "
+                   "many planted rows it catches (recall), how well its score ranks them (AUROC) "
+                   "and how often it fires with no difference. It takes about as long as an "
+                   "audit. Your data and the current audit are not changed. Same as "
+                   "`synth-quality selftest` on the command line.")
+        key = f"sq_selftest_{audit.saved_key or audit.key}"
+        if st.button("Run the self-test", key="run_selftest"):
+            try:
+                ss[key] = db.run_selftest_with_progress(audit.base)
+            except SynthQualityError as exc:
+                st.error(f"The self-test stopped: {exc}")
+        if key in ss:
+            report = ss[key]
+            st.dataframe(selftest_table(report), hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                        for c in ("recall", "AUROC")}
+                         | {c: st.column_config.NumberColumn(format="%.4f")
+                            for c in ("false alarms with no difference", "up to")})
+            st.caption(db.md_escape(report.get("how_to_read", "")))
+
+
 def render() -> None:
     """Draw the page; Streamlit runs it again on every interaction."""
     audit = db.init_page("Data", require_audit=False)
@@ -186,6 +216,9 @@ def render() -> None:
             ss["sq_data_done"] = label
             st.rerun()
 
+
+    if audit is not None:
+        selftest_section(audit, ss)
 
     if ss.get("sq_data_done"):
         st.success(f"Audit ready: {db.md_escape(ss.pop('sq_data_done'))}. Open the Overview, Map, "

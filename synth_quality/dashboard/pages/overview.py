@@ -16,13 +16,29 @@ from synth_quality.dashboard.shell import (
     open_examples,
     show_rows,
 )
-from synth_quality.present.tables import artifact_table, count_table, generator_table, score_table
+from synth_quality.present.tables import (
+    artifact_table,
+    band_of,
+    band_text,
+    count_table,
+    generator_table,
+    reference_table,
+    score_table,
+)
 from synth_quality.present.wording import (
     DATASET_SCORES,
     SUPPORT_SCORES,
     direction_text,
     format_value,
 )
+
+
+def _band_caption(summary: dict, key: str, fmt: str) -> str:
+    """"With no difference 0.47 to 0.53: expected even with no difference. " ("" without)."""
+    span = band_text(summary, key, fmt)
+    if not span:
+        return ""
+    return f"With no difference {span}: {band_of(summary, key).get('reading') or ''}. "
 
 
 def render() -> None:
@@ -41,24 +57,51 @@ def render() -> None:
         st.markdown(md_escape(s.get("verdict", "")))
 
     st.subheader("The numbers behind it")
+    st.caption("Each number is read against what it would be if the synthetic rows were no "
+               "different from the real ones (*with no difference*: the audit recomputes it "
+               "on shuffled labels and on the real rows alone). A number inside that range is "
+               "**expected even with no difference**.")
     auc_info = SUPPORT_SCORES["detection_auc"]
     ci = s.get("detection_auc_ci") or [None, None]
     cols = st.columns(5)
     with cols[0]:
         st.metric("Detection AUC", format_value(auc_info, s.get("detection_auc")),
                   help=auc_info.meaning)
-        if ci[0] is not None and ci[1] is not None:
-            st.caption(f"95% CI {ci[0]:.2f} to {ci[1]:.2f}. 0.5 = indistinguishable, "
-                       "1.0 = every synthetic row spotted. **High = bad.**")
+        interval = (f"95% CI {ci[0]:.2f} to {ci[1]:.2f}. "
+                    if ci[0] is not None and ci[1] is not None else "")
+        st.caption(f"{interval}{_band_caption(s, 'detection_auc', auc_info.fmt)}0.5 = "
+                   "indistinguishable, 1.0 = every synthetic row spotted. **High = bad.**")
     for col, (key, info) in zip(cols[1:], DATASET_SCORES.items()):
         with col:
             st.metric(info.label, format_value(info, s.get(key)), help=info.meaning)
-            st.caption(f"{info.meaning} **{direction_text(info).capitalize()}.**")
+            st.caption(f"{_band_caption(s, key, info.fmt)}{info.meaning} "
+                       f"**{direction_text(info).capitalize()}.**")
 
     with st.expander("Supporting measures (precision, recall, density, coverage)"):
         table = score_table(s)
         support = table[table["key"].isin(["precision", "recall", "density", "coverage"])]
         st.dataframe(support.drop(columns="key"), hide_index=True, width="stretch")
+
+    reference = reference_table(s)
+    if len(reference):
+        outside = reference[reference["reading"] != "expected even with no difference"]
+        with st.expander(f"Every figure against no difference ({len(outside)} of "
+                         f"{len(reference)} outside their range)"):
+            method = (s.get("no_difference") or {}).get("method") or {}
+            st.caption("How the ranges were made: " + " · ".join(
+                f"{md_escape(k)}: {md_escape(v)}" for k, v in method.items()) + ". Each range "
+                "holds 99.7% of what no difference gives, so with no difference all of them "
+                "hold the audit's figures in about 95% of audits.")
+            st.dataframe(reference.drop(columns="key"), hide_index=True, width="stretch")
+
+    view = s.get("second_view")
+    if view:
+        with st.expander("A second, model-free view" + (" — it disagrees"
+                                                         if view.get("disagreements") else "")):
+            st.markdown(md_escape(view.get("sentence", "")))
+            st.caption(f"{md_escape(view.get('representation', ''))}; on "
+                       f"{view.get('rows', 0):,} rows. The per-row scores of this view are the "
+                       "examples' lexical_coverage_score and lexical_label_issue_score.")
 
     counts = count_table(s)
     for start in range(0, len(counts), 4):
