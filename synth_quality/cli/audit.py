@@ -11,6 +11,7 @@ from synth_quality.cli.common import (
     config_from_options,
     friendly_errors,
     input_options,
+    inputs_or_sample,
     load_kwargs,
     print_audit,
 )
@@ -59,16 +60,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
                          label_column, generator_column)
-    if sample:
-        if real or synthetic or data:
-            raise InputDataError("pass either --sample or your own files, not both")
-        from synth_quality.demo.sample import sample_path
-
-        kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
-                      label_column="sentiment", generator_column="generator")
-    elif not (real or synthetic or data):
-        raise InputDataError("nothing to audit: pass --real and --synthetic, or --data with "
-                             "--source-column, or --sample")
+    kwargs = inputs_or_sample(kwargs, sample, "audit")
     previous = None
     if previous_dir:
         from synth_quality.result import AuditResult

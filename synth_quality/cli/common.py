@@ -86,6 +86,25 @@ def load_kwargs(real, synthetic, data, source_column, real_value, text_column, l
                 generator_column=generator_column)
 
 
+def inputs_or_sample(kwargs: dict, sample: bool, what: str) -> dict:
+    """``kwargs`` for ``load_inputs``: the user's files, or the built-in sample with
+    ``--sample`` (never both, and never neither: a one-line error naming ``what`` is missing)."""
+    from synth_quality.errors import InputDataError
+
+    given = kwargs.get("real") or kwargs.get("synthetic") or kwargs.get("data")
+    if sample:
+        if given:
+            raise InputDataError("pass either --sample or your own files, not both")
+        from synth_quality.demo.sample import sample_path
+
+        return dict(kwargs, data=str(sample_path()), source_column="real_or_synthetic",
+                    label_column="sentiment", generator_column="generator")
+    if not given:
+        raise InputDataError(f"nothing to {what}: pass --real and --synthetic, or --data with "
+                             "--source-column, or --sample")
+    return kwargs
+
+
 def config_from_options(config_path=None, *, model=None, cache_dir=None, no_cache=False,
                         min_cluster_size=None, folds=None, seed=None):
     """The audit settings: a ``--config`` JSON file, then the command-line options over it."""
