@@ -19,6 +19,8 @@ rows and 0.59 at 107 : 893, and recall moves by 0.04 between 333 : 667 and 1,000
   audit compares.
 - **exact**: coverage's no-difference value depends only on the sizes (the chance that none of
   a real row's k nearest rows is synthetic, when labels are exchangeable).
+- **combined**: a category's share of rows is at most the sum of its flags' shares (a union
+  bound).
 
 A band is the central 99.7% range of the figure with no difference: mean +- 3 standard
 deviations over the shuffles (widened to every shuffle's value), or, for a share of rows, the
@@ -73,6 +75,10 @@ FIGURES = {
     "degenerate_share": ("leave one out", (0.0, 1.0), "share of synthetic rows flagged degenerate",
                          "low"),
     "outlier_share": ("leave one out", (0.0, 1.0), "share of rows flagged as outliers", "low"),
+    "unrealistic_synthetic_share": ("combined", (0.0, 1.0),
+                                    "share of synthetic rows categorised unrealistic", "low"),
+    "underrepresented_real_share": ("combined", (0.0, 1.0),
+                                    "share of real rows categorised underrepresented", "low"),
 }
 
 EXPECTED = "expected even with no difference"
@@ -265,6 +271,12 @@ def observed_figures(summary: dict, rows: pd.DataFrame) -> dict:
         "copies_share": share("is_copy_of_real", syn),
         "degenerate_share": share("is_degenerate", syn),
         "outlier_share": float(rows["is_outlier"].astype(bool).mean()),
+        "unrealistic_synthetic_share": (float((rows.loc[syn, "category"]
+                                               == "unrealistic synthetic").mean())
+                                        if syn.any() else np.nan),
+        "underrepresented_real_share": (float((rows.loc[~syn, "category"]
+                                               == "underrepresented real").mean())
+                                        if (~syn).any() else np.nan),
     }
 
 
@@ -325,7 +337,7 @@ def reading(value, low, high) -> str | None:
 
 
 def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierNull,
-                  coverage: CoverageNull, config: AuditConfig) -> dict:
+                  coverage: CoverageNull, config: AuditConfig, loo: dict | None = None) -> dict:
     """``summary["no_difference"]``: how the reference was built, and per figure its value, the
     band, the reading and the good direction."""
     n_real = int((~data.is_syn).sum())
@@ -339,7 +351,9 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
                    "detectable_synthetic_share": n_syn, "uncovered_synthetic_share": n_syn}
     bands = {name: spread_band(values, FIGURES[name][1], share_sizes.get(name))
              for name, values in shuffled.items()}
-    bands.update(_leave_one_out_bands(leave_one_out(data, config), n_real, n_syn, k))
+    loo = loo if loo is not None else leave_one_out(data, config)
+    bands.update(_leave_one_out_bands(loo, n_real, n_syn, k))
+    bands.update(_category_bands(bands))
     coverage_rate = exact_coverage(n_real, n_syn, k)
     bands["coverage"] = rate_band(coverage_rate, np.inf, n_real)
     figures = {}
@@ -367,6 +381,57 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
                  "the binomial spread of a share at the audit's size"),
         "figures": figures,
     }
+
+
+def _category_bands(bands: dict) -> dict:
+    """A category gathers rows flagged by any of its flags: with no difference its share is at
+    most the sum of theirs (a union bound, so the band is wide rather than wrong)."""
+    parts = {"unrealistic_synthetic_share": ("detectable_synthetic_share",
+                                             "uncovered_synthetic_share", "degenerate_share"),
+             "underrepresented_real_share": ("detectable_real_share", "uncovered_real_share")}
+    out = {}
+    for name, components in parts.items():
+        found = [bands.get(c) or {} for c in components]
+        if any(b.get("high") is None for b in found):
+            out[name] = _empty_band()
+            continue
+        out[name] = {"mean": float(sum(b["mean"] for b in found)), "sd": None, "low": 0.0,
+                     "high": float(min(1.0, sum(b["high"] for b in found)))}
+    return out
+
+
+def generator_bands(classifier: ClassifierNull, loo: dict, n_real: int, n_generator: int,
+                    seed: int | None) -> dict:
+    """No-difference bands of one generator's figures (its rows against all real rows):
+    detection AUC and ``unrealistic`` from the shuffles (each shuffle's pseudo-synthetic rows
+    subsampled to the generator's size), precision, degenerate and copied rows from the leave-one-
+    out rates at its size."""
+    rng = np.random.default_rng(None if seed is None else seed + 6)
+    aucs, unreal = [], []
+    for issue_syn, issue_real in zip(classifier.issue_synthetic, classifier.issue_real):
+        p_syn = 1 - issue_syn
+        take = rng.choice(len(p_syn), min(n_generator, len(p_syn)), replace=False)
+        aucs.append(rank_auc(issue_real, p_syn[take]))
+        unreal.append(float(np.mean(p_syn[take])))
+    precision, n_p = loo["precision"]
+    degenerate, n_deg = loo["degenerate_share"]
+    near, n_near, others = loo["near_duplicate_share"]
+    q = 1 - (1 - near) ** (1 / max(others, 1))
+    out = {"detection_auc": spread_band(aucs, (0.0, 1.0)),
+           "unrealistic": spread_band(unreal, (0.0, 1.0)),
+           "precision": rate_band(precision, n_p, n_generator),
+           "degenerate_share": rate_band(degenerate, n_deg, n_generator),
+           "copies_share": rate_band(1 - (1 - q) ** n_real, n_near, n_generator)}
+    return {name: [band["low"], band["high"]] for name, band in out.items()}
+
+
+def auc_band(n_real: int, n_synthetic: int) -> list[float]:
+    """The band of a single feature's AUC with no difference: 0.5 +- 3 Mann-Whitney standard
+    deviations at these sizes (exact for a continuous feature; ties only narrow it)."""
+    if n_real <= 0 or n_synthetic <= 0:
+        return [None, None]
+    sd = np.sqrt((n_real + n_synthetic + 1) / (12 * n_real * n_synthetic))
+    return [max(0.0, 0.5 - BAND_Z * sd), min(1.0, 0.5 + BAND_Z * sd)]
 
 
 def _leave_one_out_bands(loo: dict, n_real: int, n_syn: int, k: int) -> dict:

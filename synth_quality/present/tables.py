@@ -85,8 +85,14 @@ def cluster_details(examples: pd.DataFrame, clusters: pd.DataFrame, cluster: int
 
 def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
     """The clusters table as shown: keywords joined, no list columns."""
-    cols = ["cluster", "status", "size", "real_share", "keywords", "n_real", "n_synthetic",
-            "expected_real_share", "real_enrichment", "p_adjusted", "status_reason"]
+    cols = ["cluster", "status", "size", "real_share", "with no difference", "keywords",
+            "n_real", "n_synthetic", "expected_real_share", "real_enrichment", "p_adjusted",
+            "status_reason"]
+    clusters = clusters.copy()
+    if {"real_share_low", "real_share_high"} <= set(clusters):
+        clusters["with no difference"] = [
+            f"{lo:.0%} to {hi:.0%}" for lo, hi in zip(clusters["real_share_low"],
+                                                    clusters["real_share_high"])]
     out = clusters[[c for c in cols if c in clusters]].copy()
     if "keywords" in out:
         out["keywords"] = out["keywords"].map(lambda ws: ", ".join(list(ws or [])))
@@ -162,9 +168,13 @@ def auc_sentence(summary: dict) -> str:
 def artifact_table(summary: dict) -> pd.DataFrame:
     rows = []
     for a in summary.get("artifacts", []) or []:
+        band = a.get("no_difference") or [None, None]
         rows.append({"feature": a.get("description", a.get("feature")),
                      "separates the sides": bool(a.get("separates")),
-                     "AUC alone": a.get("separation"), "direction": a.get("direction"),
+                     "AUC alone": a.get("separation"),
+                     "with no difference": (f"{band[0]:.2f} to {band[1]:.2f}"
+                                            if band[1] is not None else ""),
+                     "direction": a.get("direction"),
                      "real": a.get("real_mean"), "synthetic": a.get("synthetic_mean"),
                      "finding": a.get("sentence")})
     return pd.DataFrame(rows)
@@ -174,9 +184,12 @@ def generator_table(summary: dict) -> pd.DataFrame:
     rows = []
     for name, g in (summary.get("by_generator") or {}).items():
         ci = g.get("detection_auc_ci") or [None, None]
+        band = (g.get("no_difference") or {}).get("detection_auc") or [None, None]
         rows.append({"generator": name, "synthetic rows": g.get("n_synthetic"),
                      "detection AUC": g.get("detection_auc"),
                      "AUC 95% CI": (f"{ci[0]:.2f}-{ci[1]:.2f}" if ci[0] is not None else ""),
+                     "AUC with no difference": (f"{band[0]:.2f}-{band[1]:.2f}"
+                                                if band[0] is not None else ""),
                      "unrealistic": g.get("unrealistic"), "unvaried": g.get("unvaried"),
                      "unoriginal": g.get("unoriginal"), "precision": g.get("precision"),
                      "degenerate": g.get("n_degenerate"),
