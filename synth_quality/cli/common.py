@@ -25,18 +25,22 @@ class TqdmProgress:
             return
         from tqdm import tqdm
 
+        from synth_quality.present.progress import STAGE_UNIT, stage_label
+
+        name = stage_label(stage)
         if stage != self.stage:
             self.close()
             self.stage = stage
             if total is not None:
-                self.bar = tqdm(total=total, desc=stage, unit="row" if stage == "embedding" else "step",
-                                file=sys.stderr, dynamic_ncols=True, leave=True)
+                unit = STAGE_UNIT.get(stage, "steps").rstrip("s")
+                self.bar = tqdm(total=total, desc=name, unit=unit, file=sys.stderr,
+                                dynamic_ncols=True, leave=True)
             else:
-                click.echo(f"{stage} ...", err=True)
+                click.echo(f"{name} ...", err=True)
         if self.bar is not None and total is not None:
             self.bar.update(done - self.bar.n)
         if total is None and done > 0:
-            click.echo(f"{stage} done", err=True)
+            click.echo(f"{name} done", err=True)
 
     def close(self):
         if self.bar is not None:

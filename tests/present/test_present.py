@@ -20,9 +20,7 @@ from synth_quality.present.figures import (_plotly_array, cluster_share_figure, 
 from synth_quality.present.filters import (ExampleFilter, SORT_OPTIONS, VIEWS, apply_filter,
                                            sort_examples)
 from synth_quality.present.findings import findings
-from synth_quality.present.inputs import (GENERATOR_NAMES, LABEL_NAMES, guess_optional_column,
-                                          guess_real_value, guess_source_column,
-                                          guess_text_column, locate_input_error, source_values)
+from synth_quality.present.inputs import error_control, error_parts, locate_input_error
 from synth_quality.present.progress import ProgressTracker
 from synth_quality.present.tables import (artifact_table, auc_sentence, cluster_details,
                                           count_table, display_table, generator_table,
@@ -229,60 +227,72 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 13)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 14)"
     assert 0 < frac1 < 0.5
-    frac2, text = tracker.update("projecting (map)", 0, None)
+    frac2, text = tracker.update("projecting_map", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 13)") and frac3 > frac2
-    frac_ref, text = tracker.update("reference (classifier)", 4, 20)
+    assert text.endswith("2 / 5 folds (stage 7 of 14)") and frac3 > frac2
+    frac_ref, text = tracker.update("reference_classifier", 4, 20)
     assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
-                                                                       "(stage 10 of 13)")
+                                                                       "(stage 10 of 14)")
     assert frac_ref > frac3
-    frac4, _ = tracker.update("second view (words)", 1, None)
+    frac4, _ = tracker.update("second_view", 1, None)
     assert frac4 == pytest.approx(1.0)
     assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back
 
 
 # --------------------------------------------------------------------------- the Data page
 
-@pytest.mark.parametrize("message,target", [
-    ("column 'txt' not found in a.csv (columns: text, src); pass --text-column", "text"),
-    ("cannot tell which column of a.csv says whether a row is real or synthetic (columns: a, b); "
-     "pass --source-column", "source"),
-    ("column 'src' of a.csv must have exactly two values (one for real rows, one for synthetic "
-     "rows); found 3: a, b, c; fix the column or pass --source-column", "source"),
-    ("cannot tell which value of 'src' is real (values: x, y) in a.csv; pass --real-value",
-     "real_value"),
-    ("column 'lab' not found in a.csv (columns: text); pass --label-column", "label"),
-    ("column 'gen' not found in b.csv (columns: text); pass --generator-column", "generator"),
-    ("the synthetic side has 3 rows; at least 5 are needed to cross-validate (a.csv)", "file"),
+def _input_error(**kwargs):
+    from synth_quality.errors import InputDataError
+    from synth_quality.io import load_inputs
+
+    with pytest.raises(InputDataError) as info:
+        load_inputs(**kwargs)
+    return info.value
+
+
+def _mixed(n=12):
+    texts = [f"a review long enough to be the text, number {i}" for i in range(n)]
+    return pd.DataFrame({"text": texts, "src": ["a", "b"] * (n // 2),
+                         "gen": ["g"] * n, "lab": ["p"] * n})
+
+
+@pytest.mark.parametrize("kwargs,target", [
+    (dict(source_column="src", real_value="a", text_column="txt"), "text"),
+    (dict(), "source"),
+    (dict(source_column="nope"), "source"),
+    (dict(source_column="src"), "real_value"),
+    (dict(source_column="src", real_value="a", label_column="label"), "label"),
+    (dict(source_column="src", real_value="a", generator_column="generator"), "generator"),
+    (dict(source_column="src", real_value="a", min_rows_per_side=7), "file"),
 ])
-def test_input_errors_go_next_to_the_control_that_caused_them(message, target):
-    got, text = locate_input_error(message)
-    assert got == target
+def test_input_errors_go_next_to_the_control_that_caused_them(kwargs, target):
+    """The audit's own errors (load_inputs on one file), routed by their kind."""
+    error = _input_error(data=_mixed(), names={"data": "mixed.csv"}, **kwargs)
+    got, text = locate_input_error(error_parts(error))
+    assert got == target, error
     assert "--" not in text    # command-line option names become the control's label
 
 
-def test_input_errors_of_two_files_name_the_file():
-    target, _ = locate_input_error("synth.csv is empty (no rows)", two_files=True,
-                                           real_name="real.csv", synthetic_name="synth.csv")
-    assert target == "synthetic_file"
-    target, _ = locate_input_error("real.csv is empty (no rows)", two_files=True,
-                                           real_name="real.csv", synthetic_name="synth.csv")
-    assert target == "real_file"
+def test_input_errors_of_two_files_go_to_the_file_they_were_found_in():
+    frame = _mixed()[["text"]]
+    tiny = frame.head(3)
+    for real, synthetic, target in ((frame, tiny, "synthetic_file"),
+                                    (tiny, frame, "real_file")):
+        error = _input_error(real=real, synthetic=synthetic)
+        assert locate_input_error(error_parts(error), two_files=True)[0] == target
+    error = _input_error(real=frame, synthetic=frame, text_column="body")
+    assert locate_input_error(error_parts(error), two_files=True)[0] == "text"
 
 
-def test_column_guesses():
-    frame = pd.DataFrame({"id": ["1", "2"], "Source": ["human", "gpt"],
-                          "body": ["a long enough review text", "another long review text"],
-                          "sentiment": ["p", "n"], "model": ["", "gpt"]})
-    assert guess_source_column(frame) == "Source"
-    assert guess_real_value(source_values(frame, "Source")) == "human"
-    assert guess_text_column(frame, ["Source"]) == "body"
-    assert guess_optional_column(frame, LABEL_NAMES) == "sentiment"
-    assert guess_optional_column(frame, GENERATOR_NAMES) == "model"
-    assert guess_real_value(["a", "b"]) is None
+def test_errors_are_routed_by_kind_not_by_their_words():
+    """A message that names another control's words still goes where its kind says."""
+    message = "the text column and the source column: pass --text-column"
+    assert locate_input_error((message, "label_column", "data"))[0] == "label"
+    assert error_control("rows", "synthetic", two_files=True) == "synthetic_file"
+    assert error_control("other", None) == "file"
 
 
 # --------------------------------------------------------------------------- exports
