@@ -154,17 +154,18 @@ PRINTED_FIGURES = (("detection_auc", "{:.3f}"), ("unrealistic", "{:.2f}"),
 def print_audit(result, folder: Path) -> None:
     """What ``audit`` and ``add`` print: where the result went, the verdict, and the scores,
     each beside its no-difference band."""
-    s = result.summary
-    click.echo(f"Audited {s['n_real']} real and {s['n_synthetic']} synthetic rows in "
-               f"{s['timings']['total']:.1f} s -> {folder}/")
-    click.echo(s["verdict"])
-    figures = (s.get("no_difference") or {}).get("figures", {})
+    s = result.facts
+    click.echo(f"Audited {s.n_real} real and {s.n_synthetic} synthetic rows in "
+               f"{s.timings['total']:.1f} s -> {folder}/")
+    click.echo(s.verdict)
+    figures = s.no_difference.figures
     click.echo(f"{'figure':<18}{'value':>9}   {'with no difference':<20} reading")
     for name, fmt in PRINTED_FIGURES:
-        value, entry = s.get(name), figures.get(name) or {}
+        value, entry = getattr(s, name), figures.get(name)
         shown = "n/a" if value is None else fmt.format(value)
-        band = ("" if entry.get("low") is None
-                else f"{fmt.format(entry['low'])} to {fmt.format(entry['high'])}")
-        click.echo(f"{name:<18}{shown:>9}   {band:<20} {entry.get('reading') or ''}")
+        band = ("" if entry is None or entry.low is None
+                else f"{fmt.format(entry.low)} to {fmt.format(entry.high)}")
+        reading = entry.reading if entry is not None else None
+        click.echo(f"{name:<18}{shown:>9}   {band:<20} {reading or ''}")
     for note in result.warnings:
         click.echo(f"note: {note}", err=True)

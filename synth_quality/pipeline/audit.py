@@ -54,6 +54,7 @@ from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_pro
 from synth_quality.project.layout import project
 from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
 from synth_quality.result import AuditResult
+from synth_quality.schema import SCHEMA_VERSION
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
@@ -110,6 +111,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.summary["timings"] = timings
     result.summary["warnings"] = result.warnings
+    result.summary = {"schema_version": SCHEMA_VERSION, **result.summary}
     return result
 
 

@@ -26,6 +26,7 @@ from synth_quality.present.tables import (artifact_table, auc_sentence, cluster_
                                           count_table, display_table, generator_table,
                                           score_table)
 from synth_quality.present.wording import COLOR_OPTIONS, DATASET_SCORES, color_options, legend_text
+from synth_quality.schema import Inputs
 
 
 def small_examples() -> pd.DataFrame:
@@ -299,7 +300,9 @@ def test_errors_are_routed_by_kind_not_by_their_words():
 
 def test_cleaned_synthetic_drops_flagged_rows_and_uses_input_names():
     ex = small_examples()
-    inputs = {"text_column": "review", "label_column": "sentiment", "generator_column": "model"}
+    inputs = Inputs(text_column="review", label_column="sentiment", generator_column="model",
+                    real_value=None, sources=[], blank_rows={}, blank_row_numbers={},
+                    duplicate_texts={})
     out = cleaned_synthetic(ex, flagged={0, 5}, inputs=inputs)
     assert out.columns.tolist() == ["row", "review", "sentiment", "model"]
     assert out["row"].tolist() == [0, 1]        # synthetic rows 0, 1; row 2 (position 5) flagged
@@ -327,7 +330,7 @@ def sample(audits):  # noqa: F811
 
 
 def test_findings_point_at_rows_and_views_that_exist(sample):
-    found = findings(sample.examples, sample.clusters, sample.summary)
+    found = findings(sample.examples, sample.clusters, sample.facts)
     keys = [f.key for f in found]
     assert keys[0] == "unrealistic"
     # The sample plants a documentary mode no generator imitates: a real-only cluster.
@@ -370,12 +373,14 @@ def test_cluster_share_figure_follows_the_table_order(sample):
 
 
 def test_score_and_count_tables(sample):
-    table = score_table(sample.summary)
+    facts = sample.facts
+    table = score_table(facts)
     assert set(DATASET_SCORES) <= set(table["key"])
     assert table["meaning"].str.len().min() > 20 and table["bad when"].notna().all()
-    assert "Detection AUC" in auc_sentence(sample.summary)
-    counts = count_table(sample.summary)
+    assert "Detection AUC" in auc_sentence(facts)
+    counts = count_table(facts)
     assert len(counts) == 10
+    assert counts[0][1] == f"{int((sample.examples['side'] == 'real').sum()):,}"
     # Every count with a no-difference band says what it would be with no difference.
     for label, _, help_ in counts:
         if label in ("Degenerate rows", "Copies of real", "Outliers", "Real rows uncovered"):
@@ -386,7 +391,8 @@ def test_every_reference_figure_is_listed_with_its_range_and_reading(sample):
     from synth_quality.analysis.reference import FIGURES
     from synth_quality.present.tables import reference_table
 
-    table = reference_table(sample.summary)
+    facts = sample.facts
+    table = reference_table(facts)
     assert set(table["key"]) == set(FIGURES)
     assert (table["with no difference"] != "").all()
     assert table["reading"].isin(["expected even with no difference",
@@ -395,11 +401,24 @@ def test_every_reference_figure_is_listed_with_its_range_and_reading(sample):
     # The sample plants one-sided modes: the detection AUC is far outside its range.
     auc = table.set_index("key").loc["detection_auc"]
     assert auc["reading"] == "higher than with no difference"
-    scores = score_table(sample.summary).set_index("key")
+    scores = score_table(facts).set_index("key")
     assert scores.loc["detection_auc", "with no difference"] != ""
-    assert not artifact_table(sample.summary).empty
-    assert set(generator_table(sample.summary)["generator"]) == {
+    assert not artifact_table(facts).empty
+    assert set(generator_table(facts)["generator"]) == {
         "genericbot", "mimicbot", "offtopicbot"}
+
+
+def test_every_score_the_pages_show_is_a_declared_summary_field():
+    """The scores the overview, the report and check name are fields of the typed summary: a
+    renamed key fails here, not only in a browser test."""
+    from synth_quality.present.wording import SUPPORT_SCORES
+    from synth_quality.schema import Summary, figure_direction
+
+    for key, info in {**DATASET_SCORES, **SUPPORT_SCORES}.items():
+        assert key in Summary.model_fields, key
+        # The words say the same direction as the schema.
+        direction = figure_direction(Summary, key)
+        assert {"high": "high is bad", "low": "high is good"}.get(info.bad) == direction, key
 
 
 def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
@@ -437,7 +456,7 @@ def test_coverage_views_and_uncovered_findings(planted_audit):
     blender = ex["text"].str.contains("blender|smoothie|appliance|kitchen")
     assert outside.index.isin(ex.index[blender]).sum() >= 0.9 * blender.sum()
     # The planted glacier documentaries form the largest uncovered real region, with keywords.
-    found = [f for f in findings(ex, planted_audit.clusters, planted_audit.summary)
+    found = [f for f in findings(ex, planted_audit.clusters, planted_audit.facts)
              if f.key.startswith("uncovered_")]
     assert found and found[0].members and set(found[0].rows) <= set(found[0].members)
     assert any(w in found[0].sentence for w in ("documentary", "glacier", "arctic", "ice"))

@@ -94,8 +94,8 @@ def render() -> None:
         note()
     if audit is not None:
         st.caption(f"Current audit: {db.md_escape(audit.label)} "
-                   f"({audit.result.summary.get('n_real', 0):,} real, "
-                   f"{audit.result.summary.get('n_synthetic', 0):,} synthetic rows).")
+                   f"({audit.result.facts.n_real:,} real, "
+                   f"{audit.result.facts.n_synthetic:,} synthetic rows).")
 
     limit_mb = int(st.get_option("server.maxUploadSize"))
     captions = {"sample": "about 1,500 rows, audited already",
@@ -338,7 +338,7 @@ def render() -> None:
 
     elif mode == "add":
         base = audit.base
-        used = base.summary.get("inputs") or {}
+        used = base.facts.inputs
         st.caption(f"New synthetic rows (say, the next generation round) are audited together with "
                    f"the current audit's {len(base.examples):,} rows. UMAP starts from the current "
                    "map, so the old rows keep their places, and only the new texts are embedded: "
@@ -353,7 +353,7 @@ def render() -> None:
 
             def default(role: str, guess):
                 """The current audit's column of this role if the new file has it, else a guess."""
-                before = used.get(f"{role}_column")
+                before = getattr(used, f"{role}_column")
                 return before if before in columns else guess
 
             c1, c2, c3 = st.columns(3)
@@ -364,7 +364,7 @@ def render() -> None:
             picked = {}
             for col, role, names, help_ in (
                     (c2, "label", LABEL_COLUMN_NAMES,
-                     f"The current audit's label column: {used.get('label_column') or 'none'}."),
+                     f"The current audit's label column: {used.label_column or 'none'}."),
                     (c3, "generator", GENERATOR_COLUMN_NAMES,
                      "Which model wrote each row; the Overview's By generator table then compares "
                      "the new rows with the old ones.")):
