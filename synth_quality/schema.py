@@ -49,11 +49,17 @@ Column = Union[str, int]
 Share = Optional[float]
 
 
-def figure(description: str, direction: str | None = None, default: Any = ..., **kw) -> Any:
-    """A numeric field: its description and, when one direction is bad, ``direction``
-    (:data:`HIGH_IS_BAD` or :data:`HIGH_IS_GOOD`), kept in the JSON Schema as ``direction``."""
-    extra = {"direction": direction} if direction else None
-    return Field(default, description=description, json_schema_extra=extra, **kw)
+def figure(description: str, direction: str | None = None, *, fraction: bool = False,
+           default: Any = ..., **kw) -> Any:
+    """A numeric field: its description; ``direction`` when one direction is bad
+    (:data:`HIGH_IS_BAD` or :data:`HIGH_IS_GOOD`); ``fraction`` for a share or AUC in [0, 1]
+    (``synth-quality check`` then accepts a percentage). Both are kept in the JSON Schema
+    (``direction``, ``unit``)."""
+    extra: dict = {"direction": direction} if direction else {}
+    if fraction:
+        kw.update(ge=0, le=1)
+        extra["unit"] = "fraction"
+    return Field(default, description=description, json_schema_extra=extra or None, **kw)
 
 
 class _Strict(BaseModel):
@@ -81,8 +87,8 @@ class Region(_Strict):
 class ArtifactByGroup(_Strict):
     """One surface feature for one generator, against all real rows."""
 
-    auc: Share = figure("AUC of the feature alone (0.5 = no difference)")
-    separation: Share = figure("max(auc, 1 - auc)", HIGH_IS_BAD)
+    auc: Share = figure("AUC of the feature alone (0.5 = no difference)", fraction=True)
+    separation: Share = figure("max(auc, 1 - auc)", HIGH_IS_BAD, fraction=True)
     synthetic_mean: Share = figure("the feature's mean on this generator's rows")
     separates: bool = Field(description="separation at or above the threshold")
 
@@ -92,9 +98,9 @@ class Artifact(_Strict):
 
     feature: str = Field(description="its column in examples.parquet")
     description: str
-    auc: Share = figure("AUC of the feature alone (0.5 = no difference)")
+    auc: Share = figure("AUC of the feature alone (0.5 = no difference)", fraction=True)
     separation: Share = figure("max(auc, 1 - auc): how well it alone separates the sides",
-                               HIGH_IS_BAD)
+                               HIGH_IS_BAD, fraction=True)
     direction: str = Field(description="'higher on synthetic' or 'higher on real'")
     real_mean: Share = figure("the feature's mean on real rows")
     synthetic_mean: Share = figure("the feature's mean on synthetic rows")
@@ -112,12 +118,17 @@ class GeneratorFigures(_Strict):
     """The figures of one generator's rows against all real rows (``by_generator``)."""
 
     n_synthetic: int = Field(ge=0)
-    detection_auc: Share = figure("detection AUC of this generator's rows", HIGH_IS_BAD)
+    detection_auc: Share = figure("detection AUC of this generator's rows", HIGH_IS_BAD,
+                                  fraction=True)
     detection_auc_ci: tuple[Share, Share] = Field(description="DeLong 95% interval")
-    unrealistic: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD)
-    unvaried: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD)
-    unoriginal: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD)
-    precision: Share = figure("as the summary's, on this generator's rows", HIGH_IS_GOOD)
+    unrealistic: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD,
+                                fraction=True)
+    unvaried: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD,
+                             fraction=True)
+    unoriginal: Share = figure("as the summary's, on this generator's rows", HIGH_IS_BAD,
+                               fraction=True)
+    precision: Share = figure("as the summary's, on this generator's rows", HIGH_IS_GOOD,
+                              fraction=True)
     density: Share = figure("as the summary's, on this generator's rows")
     n_degenerate: int = figure("degenerate rows", HIGH_IS_BAD, ge=0)
     n_copies_of_real: int = figure("copies of real rows", HIGH_IS_BAD, ge=0)
@@ -131,7 +142,8 @@ class Source(_Strict):
 
     path: str
     format: str = Field(description="csv, tsv, parquet, jsonl, json or dataframe")
-    encoding: Optional[str] = Field(description="utf-8, cp1252, latin-1; null for Parquet and tables")
+    encoding: Optional[str] = Field(description="utf-8, cp1252 or latin-1; null for Parquet "
+                                                "and tables")
     n_rows: int = Field(ge=0)
     side: Literal["real", "synthetic", "mixed"]
     batch: Optional[int] = Field(None, description="for files added later: their batch")
@@ -212,8 +224,9 @@ class NoDifference(_Strict):
 class ViewAUCs(_Strict):
     """The detection AUC in each view (``second_view.detection_auc``)."""
 
-    embedding: Share = figure("detection AUC on the embeddings (these rows)", HIGH_IS_BAD)
-    words: Share = figure("detection AUC on the words", HIGH_IS_BAD)
+    embedding: Share = figure("detection AUC on the embeddings (these rows)", HIGH_IS_BAD,
+                              fraction=True)
+    words: Share = figure("detection AUC on the words", HIGH_IS_BAD, fraction=True)
     words_ci: tuple[Share, Share] = Field(description="DeLong 95% interval of the words' AUC")
     no_difference_high: Share = Field(description="the top of the AUC's no-difference band")
 
@@ -250,27 +263,27 @@ class Summary(_Strict):
     n_rows: int = Field(ge=0)
     n_real: int = Field(ge=0)
     n_synthetic: int = Field(ge=0)
-    real_share: float = Field(ge=0, le=1, description="n_real / n_rows")
+    real_share: float = figure("n_real / n_rows", fraction=True)
     prior: str = Field(description="the class ratio, stated in words")
     detection_auc: Share = figure(
         "out-of-fold AUC of the real-vs-synthetic classifier: 0.5 = indistinguishable, "
-        "1 = trivially separable", HIGH_IS_BAD)
+        "1 = trivially separable", HIGH_IS_BAD, fraction=True)
     detection_auc_ci: tuple[Share, Share] = Field(description="DeLong 95% interval of the AUC")
     unrealistic: Share = figure("1 - mean label issue score of synthetic rows "
-                                "(0.5 = indistinguishable from real)", HIGH_IS_BAD)
+                                "(0.5 = indistinguishable from real)", HIGH_IS_BAD, fraction=True)
     unrepresentative: Share = figure("1 - mean label issue score of real rows: real data the "
-                                     "synthetic side fails to imitate", HIGH_IS_BAD)
+                                     "synthetic side fails to imitate", HIGH_IS_BAD, fraction=True)
     unvaried: Share = figure("share of synthetic rows in near-duplicate groups with no real row",
-                             HIGH_IS_BAD)
+                             HIGH_IS_BAD, fraction=True)
     unoriginal: Share = figure("share of synthetic rows in near-duplicate groups that contain a "
-                               "real row", HIGH_IS_BAD)
+                               "real row", HIGH_IS_BAD, fraction=True)
     precision: Share = figure("share of synthetic rows inside the real manifold (realistic)",
-                              HIGH_IS_GOOD)
+                              HIGH_IS_GOOD, fraction=True)
     recall: Share = figure("share of real rows inside the synthetic manifold (diverse)",
-                           HIGH_IS_GOOD)
-    density: Share = figure("about 1 normal; above 1 = crowding onto real modes")
+                           HIGH_IS_GOOD, fraction=True)
+    density: Share = figure("about 1 normal; above 1 = crowding onto real modes", ge=0)
     coverage: Share = figure("share of real rows with a synthetic row in their neighbourhood",
-                             HIGH_IS_GOOD)
+                             HIGH_IS_GOOD, fraction=True)
     categories: dict[str, int] = Field(description="rows per category")
     n_outliers: int = figure("isolated rows, either side", HIGH_IS_BAD, ge=0)
     n_degenerate: int = figure("synthetic repetition loops and stutters", HIGH_IS_BAD, ge=0)
@@ -289,7 +302,7 @@ class Summary(_Strict):
     n_clusters_real_only: int = figure("modes of the real data the synthetic data misses",
                                        HIGH_IS_BAD, ge=0)
     n_clusters_synthetic_only: int = figure("modes the generator invented", HIGH_IS_BAD, ge=0)
-    noise_share: float = Field(ge=0, le=1, description="share of rows HDBSCAN left as noise")
+    noise_share: float = figure("share of rows HDBSCAN left as noise", fraction=True)
     uncovered_regions: list[Region] = Field(
         description="the largest one-sided regions: groups of similar rows with significantly "
                     "few rows of the other side")

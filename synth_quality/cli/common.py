@@ -54,15 +54,22 @@ class TqdmProgress:
         self.close()
 
 
-def friendly_errors(func):
-    """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status 1
-    (no traceback); the ``audit``, ``add`` and ``lift`` commands share it."""
+def friendly_errors(func=None, *, exit_code: int = 1):
+    """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status
+    ``exit_code`` (no traceback); every command uses it. ``check`` exits 2 on an error, since
+    its 1 means a rule failed."""
+    if func is None:
+        return functools.partial(friendly_errors, exit_code=exit_code)
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except SynthQualityError as exc:
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            error = click.ClickException(str(exc).splitlines()[0] if str(exc)
+                                         else type(exc).__name__)
+            error.exit_code = exit_code
+            raise error from None
     return wrapper
 
 
