@@ -77,7 +77,7 @@ def render() -> None:
             return None
         columns = [str(c) for c in frame.columns]
         st.caption(f"{db.md_escape(up.name)}: {len(frame):,} rows")
-        label_name = (result.summary.get("inputs") or {}).get("label_column")
+        label_name = result.facts.inputs.label_column
         guess_label = (label_name if label_name in columns
                        else find_named_column(frame, LABEL_COLUMN_NAMES))
         c1, c2 = st.columns(2)
@@ -155,8 +155,8 @@ def render() -> None:
     if lift is None:
         st.subheader("Run the lift control")
         st.markdown("No lift result for this audit yet. It trains on the audit's "
-                    f"{result.summary.get('n_real', 0):,} real and "
-                    f"{result.summary.get('n_synthetic', 0):,} synthetic rows and their labels, and "
+                    f"{result.facts.n_real:,} real and "
+                    f"{result.facts.n_synthetic:,} synthetic rows and their labels, and "
                     "ranks the synthetic rows with the audit's own scores for filter-and-retest. "
                     "On the command line: `synth-quality lift ... --label-column ... --audit-dir "
                     "<audit folder> --out <audit folder>`.")
