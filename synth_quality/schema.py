@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import typing
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
@@ -373,6 +374,25 @@ def validate_summary(summary: dict, where: str = "summary") -> Summary:
     return parsed
 
 
+def _known_keys(annotation, value):
+    """``value`` with the keys ``annotation`` (a schema model, or a type built of them) does not
+    declare left out, at every level: what a newer minor version added."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(value, dict):
+            return value
+        fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
+        return {k: _known_keys(fields[k].annotation, v) for k, v in value.items() if k in fields}
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is dict and isinstance(value, dict) and len(args) == 2:
+        return {k: _known_keys(args[1], v) for k, v in value.items()}
+    if origin in (list, tuple) and isinstance(value, list) and args:
+        return [_known_keys(args[0], v) for v in value]
+    if origin is Union and len(args) == 1:   # Optional[X]
+        return _known_keys(args[0], value)
+    return value
+
+
 def major(version: str) -> int:
     return int(str(version).split(".")[0])
 
@@ -380,9 +400,9 @@ def major(version: str) -> int:
 def read_summary(summary: dict, where: str = "summary.json") -> Summary:
     """A saved or in-memory summary as a :class:`Summary`, for readers.
 
-    Keys this version does not know are ignored (written by a newer minor version). Raises
-    InputDataError when the summary was written with a newer major version, or lacks a key or
-    has a value this version needs (then the audit must be run again).
+    Keys this version does not know, at any level, are ignored (written by a newer minor
+    version). Raises InputDataError when the summary was written with a newer major version, or
+    lacks a key or has a value this version needs (then the audit must be run again).
     """
     version = summary.get("schema_version") or "0.0"
     if not isinstance(version, str) or not version.replace(".", "").isdigit():
@@ -392,8 +412,7 @@ def read_summary(summary: dict, where: str = "summary.json") -> Summary:
         raise InputDataError(f"{where} was written with summary schema {version}; this "
                              f"synth-quality reads {SCHEMA_VERSION} and older: upgrade it",
                              kind=ErrorKind.AUDIT_FOLDER)
-    known = {k: v for k, v in summary.items() if k in Summary.model_fields}
-    known["schema_version"] = version
+    known = dict(_known_keys(Summary, summary), schema_version=version)
     try:
         return Summary.model_validate(known)
     except ValidationError as exc:

@@ -186,10 +186,20 @@ def test_save_refuses_an_undeclared_key_before_writing_anything(planted_audit, t
 # --------------------------------------------------------------------------- reading
 
 def test_reading_ignores_keys_of_a_newer_minor_version(planted_summary):
-    newer = dict(planted_summary, schema_version="1.7", something_new=[1, 2])
+    newer = copy.deepcopy(dict(planted_summary, schema_version="1.7", something_new=[1, 2]))
+    newer["by_generator"]["gen-a"]["label_issues"] = 0.1          # nested, in a mapping
+    newer["uncovered_regions"][0]["centre"] = [0.0, 1.0]          # nested, in a list
+    newer["inputs"]["sources"][0]["sha256"] = "abc"               # two levels down
+    newer["warm_start"] = {"rows_matched": 1, "rows_new": 2, "earlier_rows_fixed": True,
+                           "epochs": 3, "seconds": 4.0}           # in an Optional
+    newer["no_difference"]["figures"]["detection_auc"]["p_value"] = 0.5   # beside an alias
     facts = read_summary(newer)
+    assert facts.no_difference.figures["detection_auc"].from_ == "shuffles"   # "from" kept
     assert facts.schema_version == "1.7" and not hasattr(facts, "something_new")
     assert facts.detection_auc == planted_summary["detection_auc"]
+    assert facts.warm_start.epochs == 3
+    with pytest.raises(InputDataError, match="label_issues: undeclared key"):
+        validate_summary(newer)        # the writer's check is still strict
 
 
 def test_reading_refuses_a_newer_major_version_in_one_line(planted_audit, tmp_path):

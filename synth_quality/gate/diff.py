@@ -308,8 +308,12 @@ def _figure_text(fig: Figure) -> str:
 
 def _change_line(c: Change, width: int) -> str:
     delta = c.delta
-    sign = "" if delta is None else (f"{delta:+,.0f}" if c.new.unit == "count"
-                                     else f"{delta:+.3f}")
+    if delta is None:
+        sign = ""
+    elif c.new.unit == "count":
+        sign = f"{delta:+,.0f}"
+    else:   # a change too small for three decimals still shows its sign and size
+        sign = f"{delta:+.3f}" if abs(delta) >= 0.0005 else f"{delta:+.1e}"
     notes = [c.new.direction] if c.new.direction and delta else []
     overlap = c.intervals_overlap
     if overlap is not None and delta:

@@ -27,7 +27,7 @@ from synth_quality.gate.figures import (
     reference_figure,
     summary_figure,
 )
-from synth_quality.schema import HIGH_IS_BAD, Summary, figure
+from synth_quality.schema import HIGH_IS_BAD, figure
 
 
 def test_a_number_declared_in_the_schema_is_a_figure_with_its_unit():
@@ -120,3 +120,13 @@ def test_every_figure_is_listed_once_per_generator(planted_audit):
         fig = generator_figure(planted_audit.facts, "unoriginal", g)
         assert fig.name == f"unoriginal[{g}]" in names
         assert fig.value == planted_audit.summary["by_generator"][g]["unoriginal"]
+
+
+def test_small_shares_are_not_printed_as_zero():
+    """2 of 8,350 rows (the reference case's degenerate rows) is not 0.000 or 0.0%."""
+    from synth_quality.gate.figures import format_figure, format_percent
+
+    assert format_figure(2 / 8350, FRACTION) == "0.00024"
+    assert format_figure(0.0, FRACTION) == "0.000"
+    assert format_percent(2 / 8350) == "0.024%" and format_percent(0.052) == "5.2%"
+    assert format_figure(1234, COUNT) == "1,234" and format_percent(None) == "n/a"
