@@ -67,13 +67,13 @@ def test_sample_audit_add_lift_check_and_diff_run_from_outside_the_clone(install
     sample = Path(run([sq, "sample", "data"], cwd=work, env=env).strip())
     assert sample.name == "sample.csv" and (work / sample).is_file()
     out = run([sq, "audit", "--sample", "--out", "runs/first", "--quiet"], cwd=work, env=env)
-    assert "detection AUC" in out and (work / "runs/first/summary.json").is_file()
+    assert "detection_auc" in out and (work / "runs/first/summary.json").is_file()
     frame = pd.read_csv(work / sample)
     frame[frame["real_or_synthetic"] == "synthetic"].head(40).to_csv(work / "round2.csv",
                                                                       index=False)
     out = run([sq, "add", "runs/first", "--synthetic", "round2.csv", "--out", "runs/second",
                "--quiet"], cwd=work, env=env)
-    assert "detection AUC" in out
+    assert "detection_auc" in out
     assert (pd.read_parquet(work / "runs/second/examples.parquet")["batch"] == 1).sum() == 40
     out = run([sq, "lift", "--data", str(sample), "--source-column", "real_or_synthetic",
                "--label-column", "sentiment", "--audit-dir", "runs/first", "--seeds", "2",
