@@ -21,6 +21,7 @@ import typing
 from dataclasses import dataclass
 
 from synth_quality.analysis.reference import FIGURES as REFERENCE_FIGURES
+from synth_quality.analysis.reference import reading as band_reading
 from synth_quality.schema import (
     HIGH_IS_BAD,
     HIGH_IS_GOOD,
@@ -217,14 +218,20 @@ def reference_figure(facts: Summary, name: str) -> Figure:
 
 
 def generator_figure(facts: Summary, name: str, generator: str) -> Figure:
-    """``name`` of one generator's rows (a key of :data:`GENERATOR_NUMBERS`); no band (the
-    reference is built for the whole audit)."""
+    """``name`` of one generator's rows (a key of :data:`GENERATOR_NUMBERS`), with the band the
+    audit gives it at the generator's size (``by_generator[g].no_difference``: the detection
+    AUC, ``unrealistic`` and ``precision``) and the reference's reading of it."""
     entry = facts.by_generator[generator]
     value = getattr(entry, name)
+    value = None if value is None else float(value)
     interval = tuple(entry.detection_auc_ci) if name == "detection_auc" else None
-    return Figure(f"{name}[{generator}]", None if value is None else float(value),
-                  GENERATOR_NUMBERS[name], figure_direction(GeneratorFigures, name),
-                  GeneratorFigures.model_fields[name].description or "", interval)
+    low, high = entry.no_difference.get(name, (None, None))
+    band = (low, high) if low is not None and high is not None else None
+    reading = band_reading(value, low, high) if band is not None else None
+    return Figure(f"{name}[{generator}]", value, GENERATOR_NUMBERS[name],
+                  figure_direction(GeneratorFigures, name),
+                  GeneratorFigures.model_fields[name].description or "", interval, "", band,
+                  reading)
 
 
 def audit_figure(facts: Summary, name: str) -> Figure:

@@ -120,6 +120,15 @@ def test_every_figure_is_listed_once_per_generator(planted_audit):
         fig = generator_figure(planted_audit.facts, "unoriginal", g)
         assert fig.name == f"unoriginal[{g}]" in names
         assert fig.value == planted_audit.summary["by_generator"][g]["unoriginal"]
+        assert fig.band is None                     # the audit gives this one no band
+        auc = generator_figure(planted_audit.facts, "detection_auc", g)
+        entry = planted_audit.summary["by_generator"][g]
+        assert auc.band == tuple(entry["no_difference"]["detection_auc"])
+        low, high = auc.band
+        expected = ("higher than with no difference" if auc.value > high
+                    else "lower than with no difference" if auc.value < low
+                    else "expected even with no difference")
+        assert auc.reading == expected
 
 
 def test_small_shares_are_not_printed_as_zero():
