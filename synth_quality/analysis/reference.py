@@ -44,7 +44,7 @@ from synth_quality.analysis.detect import out_of_fold_p_synthetic
 from synth_quality.analysis.regions import one_sided_regions
 from synth_quality.config import AuditConfig
 from synth_quality.graph.manifold import within_side_counts
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 from synth_quality.stats import rank_auc
 
 #: Figure -> (construction, lowest and highest possible value, what it is, the good direction).
@@ -114,7 +114,7 @@ def classifier_null(X: np.ndarray, is_syn: np.ndarray, config: AuditConfig, clas
     chosen = _stratified_subset(is_syn, ref.classifier_rows, rng)
     Xs, ys = X[chosen], is_syn[chosen]
     null = ClassifierNull(rows=len(chosen))
-    progress("reference (classifier)", 0, ref.repeats)
+    progress(Stage.REFERENCE_CLASSIFIER, 0, ref.repeats)
     for r in range(ref.repeats):
         y = rng.permutation(ys)
         p = out_of_fold_p_synthetic(Xs, y, config.detect.n_folds, config.detect.C,
@@ -124,7 +124,7 @@ def classifier_null(X: np.ndarray, is_syn: np.ndarray, config: AuditConfig, clas
         null.unrepresentative.append(float(1 - np.mean(p[~y])))
         null.issue_synthetic.append(1 - p[y])
         null.issue_real.append(p[~y])
-        progress("reference (classifier)", r + 1, ref.repeats)
+        progress(Stage.REFERENCE_CLASSIFIER, r + 1, ref.repeats)
     return null
 
 

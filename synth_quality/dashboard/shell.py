@@ -168,7 +168,7 @@ def run_audit_with_progress(folder, container=None, **audit_kwargs):
     progress = StreamlitProgress(container)
     result = audit(progress=progress, **audit_kwargs)
     save_atomic(result, folder)
-    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.0f} s")
+    progress.bar.progress(1.0, text=f"Done in {result.facts.timings['total']:.0f} s")
     return result
 
 
@@ -192,7 +192,7 @@ def run_add_with_progress(folder, previous, container=None, **add_kwargs):
     progress = StreamlitProgress(container)
     result = add_rows(previous, progress=progress, **add_kwargs)
     save_atomic(result, folder)
-    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.1f} s")
+    progress.bar.progress(1.0, text=f"Done in {result.facts.timings['total']:.1f} s")
     return result
 
 
@@ -250,7 +250,7 @@ def ensure_sample_audit() -> str:
                       "and detector. This takes about a minute; later starts read the saved "
                       "result from the cache.")
             result = run_audit_with_progress(folder, **sample_audit_kwargs())
-            note.success(f"Audited the built-in sample in {result.summary['timings']['total']:.0f}"
+            note.success(f"Audited the built-in sample in {result.facts.timings['total']:.0f}"
                          f" s and saved it in {md_escape(folder)}; the next start reads it from "
                          "there.")
     finally:
@@ -285,7 +285,7 @@ def current_audit() -> Audit:
     folder = _resolve_folder(source)
     stamp = folder_stamp(folder)
     base = load_audit(folder, stamp)
-    default_size = int(base.summary.get("min_cluster_size_used") or 10)
+    default_size = base.facts.min_cluster_size_used
     if ss.get("sq_audit_folder") != (folder, stamp):
         # Another audit: selections, flags and views of the previous one do not apply (the
         # Data page's own widgets stay).
@@ -320,12 +320,11 @@ def _audit_box(audit: Audit | None) -> None:
         if audit is None:
             st.caption("No audit loaded.")
             return
-        s = audit.result.summary
+        s = audit.result.facts
         st.caption("Current audit")
-        st.text(f"{audit.label}\n{s.get('n_real', 0):,} real · {s.get('n_synthetic', 0):,} "
-                "synthetic rows")
+        st.text(f"{audit.label}\n{s.n_real:,} real · {s.n_synthetic:,} synthetic rows")
         can = audit.base.cluster_coords is not None
-        n_rows = int(s.get("n_rows") or len(audit.result.examples))
+        n_rows = s.n_rows
 
         def _changed():
             ss["sq_min_cluster_size"] = int(ss["w_sidebar_mcs"])
@@ -338,9 +337,9 @@ def _audit_box(audit: Audit | None) -> None:
                  "them. Re-clusters the saved projection in under a second (no re-embedding)."
                  + ("" if can else " This audit folder has no cluster_coords.npy, so it "
                     "cannot be re-clustered."))
-        saved = int(audit.base.summary.get("min_cluster_size_used") or 0)
+        saved = audit.base.facts.min_cluster_size_used
         if audit.min_cluster_size != saved:
-            st.caption(f"Re-clustered: {s.get('n_clusters', 0)} clusters (the saved audit used "
+            st.caption(f"Re-clustered: {s.n_clusters} clusters (the saved audit used "
                        f"{saved}).")
         st.page_link(page_path("Data"), label="Audit other data", icon=":material/swap_horiz:")
 
@@ -472,7 +471,7 @@ def cluster_figure(key: str, selected: int | None, _result):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def findings(key: str, _result):
-    return present_findings.findings(_result.examples, _result.clusters, _result.summary)
+    return present_findings.findings(_result.examples, _result.clusters, _result.facts)
 
 
 @st.cache_data(show_spinner="Building the report ...", max_entries=8)

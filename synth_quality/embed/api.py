@@ -22,7 +22,7 @@ import numpy as np
 from synth_quality.config import DEFAULT_MODEL, EmbedConfig
 from synth_quality.embed.cache import EmbeddingCache, text_key
 from synth_quality.errors import ModelLoadError
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 
 log = logging.getLogger(__name__)
 
@@ -257,13 +257,13 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
     missing = [i for i, k in enumerate(keys) if k not in cached]
     if missing and (hasattr(embedder, "prepare") or hasattr(embedder, "load")):
         # Importing torch and loading the weights takes seconds: say so instead of a stalled bar.
-        progress("loading model", 0, None)
+        progress(Stage.LOADING_MODEL, 0, None)
         if hasattr(embedder, "prepare"):
             embedder.prepare(config)
         else:
             embedder.load()
-        progress("loading model", 1, None)
-    progress("embedding", n - len(missing), n)
+        progress(Stage.LOADING_MODEL, 1, None)
+    progress(Stage.EMBEDDING, n - len(missing), n)
 
     dim = next(iter(cached.values())).shape[0] if cached else None
     new_vectors: dict[int, np.ndarray] = {}
@@ -279,7 +279,7 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
         for j, i in enumerate(batch):
             new_vectors[missing[i]] = out[j]
         done += len(batch)
-        progress("embedding", min(done, n), n)
+        progress(Stage.EMBEDDING, min(done, n), n)
         set_threads()  # applies to the next batch
     set_threads(restore=True)
     if new_vectors:

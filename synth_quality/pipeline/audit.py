@@ -1,14 +1,17 @@
 """``audit()``: the stages chained into one :class:`~synth_quality.result.AuditResult`.
 
-Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress``:
+Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress`` under its
+:class:`~synth_quality.progress.Stage` name:
 
 1. loading     read and check the inputs (:mod:`synth_quality.io`)
 2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed.api`)
 3. neighbours  one exact k-NN pass shared by UMAP, outliers, duplicates and coverage
-4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
+4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph (projecting_map,
+               projecting_clusters)
 5. clustering  HDBSCAN on the 5-d projection, and its fine leaves tested for one-sided regions
 6. detecting   out-of-fold real-vs-synthetic classifier
-7. calibrating the classifier and the coverage statistic on shuffled labels (no difference)
+7. calibrating the classifier (reference_classifier) and the coverage statistic
+               (reference_coverage) on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
 9. reference   every figure recomputed real against real and on shuffled labels: its
                no-difference band (``summary["no_difference"]``)
@@ -47,10 +50,11 @@ from synth_quality.pipeline.previous import (
 from synth_quality.pipeline.rows import row_table
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
 from synth_quality.pipeline.summary import add_no_difference, audit_summary, verdict
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
 from synth_quality.project.layout import project
 from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
 from synth_quality.result import AuditResult
+from synth_quality.schema import SCHEMA_VERSION
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
@@ -94,7 +98,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         if inputs is None:
-            with StageTimer(progress, timings, "loading"):
+            with StageTimer(progress, timings, Stage.LOADING):
                 inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         run = AuditRun(inputs, config, Stages(embedder, map_projector, cluster_projector,
                                               clusterer, classifier), previous, progress, timings)
@@ -107,6 +111,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.summary["timings"] = timings
     result.summary["warnings"] = result.warnings
+    result.summary = {"schema_version": SCHEMA_VERSION, **result.summary}
     return result
 
 
@@ -114,28 +119,26 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     warmup = _start_warmup(run)
     m = _embed(run, embeddings, warmup)
     m.matched = match_previous(run.frame, run.previous)
-    with StageTimer(run.progress, run.timings, "neighbours"):
+    with StageTimer(run.progress, run.timings, Stage.NEIGHBOURS):
         m.graph = _neighbour_graph(run, m)
         m.manifold = manifold_counts(m.X, run.n_real, m.graph.own_radius)
     if warmup is not None:
-        with StageTimer(run.progress, run.timings, "compiling UMAP (once per machine)",
-                        "compiling"):
+        with StageTimer(run.progress, run.timings, Stage.COMPILING):
             warmup.wait()
     _project_and_detect(run, m)
-    with StageTimer(run.progress, run.timings, "clustering"):
+    with StageTimer(run.progress, run.timings, Stage.CLUSTERING):
         _cluster(run, m)
     _calibrate(run, m)
-    with StageTimer(run.progress, run.timings, "scoring"):
+    with StageTimer(run.progress, run.timings, Stage.SCORING):
         rows = row_table(run, m, measures_of(run.texts, m.matched, run.previous))
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
-    t0 = time.perf_counter()
-    add_no_difference(summary, run, m, rows)
-    run.timings["reference"] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.REFERENCE):
+        add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:
-        with StageTimer(run.progress, run.timings, "second view (words)", "second_view"):
+        with StageTimer(run.progress, run.timings, Stage.SECOND_VIEW):
             summary["second_view"], lexical = second_view(rows, run.config, summary)
             rows[lexical.columns] = lexical
             summary["verdict"] = verdict(summary)
@@ -166,15 +169,15 @@ def _calibrate(run: AuditRun, m: Measured) -> None:
     """The nulls the per-row flags are calibrated against: the classifier retrained on
     shuffled labels, and the coverage statistic under shuffled labels."""
     config = run.config
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()   # the classifier's null reports its own ticks (shuffles)
     m.classifier_null = classifier_null(m.X, run.is_syn, config, run.stages.classifier,
                                         run.progress)
-    run.progress("reference (coverage)", 0, None)
-    m.coverage_null = permutation_null(m.X, run.n_real, config.score.manifold_k,
-                                       config.reference.repeats,
-                                       config.reference.calibration_rows, config.random_state)
-    run.progress("reference (coverage)", 1, None)
-    run.timings["calibrating"] = round(time.perf_counter() - t0, 3)
+    run.timings[Stage.REFERENCE_CLASSIFIER] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.REFERENCE_COVERAGE):
+        m.coverage_null = permutation_null(m.X, run.n_real, config.score.manifold_k,
+                                           config.reference.repeats,
+                                           config.reference.calibration_rows,
+                                           config.random_state)
 
 
 def _start_warmup(run: AuditRun):
@@ -205,7 +208,7 @@ def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
                                  f"{len(run.frame)}")
         embed_info = {"model": "precomputed", "n_texts": len(run.frame), "n_embedded": 0,
                       "n_from_cache": 0}
-    run.timings["embedding"] = round(time.perf_counter() - t0, 3)
+    run.timings[Stage.EMBEDDING] = round(time.perf_counter() - t0, 3)
     return Measured(X, embed_info)
 
 
@@ -243,15 +246,15 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
         cluster_projection = project_in_background(
             m.X, m.graph, config.project.cluster_components, n_neighbors, 0.0, seed,
             init=cluster_start, **cache)
-    with StageTimer(run.progress, run.timings, "projecting (map)", "projecting_map"):
+    with StageTimer(run.progress, run.timings, Stage.PROJECTING_MAP):
         m.xy = project(m.X, m.graph, 2, n_neighbors, config.project.map_min_dist, seed,
                        stages.map_projector, init=map_start, **cache)
     # At 51,000 rows the wait for the cluster projection was 25 s with a core idle.
     t0 = time.perf_counter()
     m.p_syn = out_of_fold_p_synthetic(m.X, run.is_syn, config.detect.n_folds, config.detect.C,
                                       seed, stages.classifier, run.progress)
-    run.timings["detecting"] = round(time.perf_counter() - t0, 3)
-    with StageTimer(run.progress, run.timings, "projecting (clusters)", "projecting_clusters"):
+    run.timings[Stage.DETECTING] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.PROJECTING_CLUSTERS):
         if cluster_projection is not None:
             m.coords = cluster_projection.result()
         else:

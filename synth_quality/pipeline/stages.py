@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.config import AuditConfig
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 from synth_quality.graph.knn import NeighborGraph
 from synth_quality.io import AuditInput
 from synth_quality.progress import ProgressCallback, null_progress
@@ -57,7 +57,8 @@ class AuditRun:
         for name, count in (("real", self.n_real), ("synthetic", len(self.frame) - self.n_real)):
             if count < folds:
                 raise InputDataError(f"the {name} side has {count} rows; at least {folds} are "
-                                     f"needed for {folds}-fold cross-validation")
+                                     f"needed for {folds}-fold cross-validation",
+                                     kind=ErrorKind.ROWS, side=name)
         self.texts: list[str] = self.frame["text"].astype(str).tolist()
         self.is_syn: np.ndarray = side == "synthetic"
 

@@ -13,16 +13,16 @@ from synth_quality.config import DEFAULT_MODEL
 from synth_quality.dashboard import shell as db
 from synth_quality.dashboard.store import folder_stamp, is_audit_dir, upload_audit_dir
 from synth_quality.errors import SynthQualityError
-from synth_quality.present.inputs import (
-    GENERATOR_NAMES,
-    LABEL_NAMES,
-    guess_optional_column,
-    guess_real_value,
-    guess_source_column,
-    guess_text_column,
-    locate_input_error,
+from synth_quality.io import (
+    GENERATOR_COLUMN_NAMES,
+    LABEL_COLUMN_NAMES,
+    find_named_column,
+    find_real_value,
+    find_source_column,
+    find_text_column,
     source_values,
 )
+from synth_quality.present.inputs import error_parts, locate_input_error
 
 
 def selftest_section(audit, ss) -> None:
@@ -94,8 +94,8 @@ def render() -> None:
         note()
     if audit is not None:
         st.caption(f"Current audit: {db.md_escape(audit.label)} "
-                   f"({audit.result.summary.get('n_real', 0):,} real, "
-                   f"{audit.result.summary.get('n_synthetic', 0):,} synthetic rows).")
+                   f"({audit.result.facts.n_real:,} real, "
+                   f"{audit.result.facts.n_synthetic:,} synthetic rows).")
 
     limit_mb = int(st.get_option("server.maxUploadSize"))
     captions = {"sample": "about 1,500 rows, audited already",
@@ -114,25 +114,25 @@ def render() -> None:
 
     @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_inputs(key: str, _kwargs: dict):
-        """(AuditInput, None) or (None, one-line error): the command line's checks."""
+        """(AuditInput, None) or (None, (message, kind, side)): the command line's checks."""
         from synth_quality.io import load_inputs
 
         try:
             return load_inputs(**_kwargs), None
         except SynthQualityError as exc:
-            return None, str(exc)
+            return None, error_parts(exc)
 
 
     @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_added(key: str, _frame, name: str, text, label, generator):
-        """(AuditInput of the rows to add, None) or (None, one-line error)."""
+        """(AuditInput of the rows to add, None) or (None, (message, kind, side))."""
         from synth_quality.io import load_side
 
         try:
             return load_side(_frame, "synthetic", text_column=text, label_column=label,
                              generator_column=generator, name=name), None
         except SynthQualityError as exc:
-            return None, str(exc)
+            return None, error_parts(exc)
 
 
     def uploaded(label: str, key: str, help_: str):
@@ -257,24 +257,25 @@ def render() -> None:
             c1, c2 = st.columns(2)
             with c1:
                 source, err_source = pick("Source column", columns,
-                                          guess_source_column(frame), "w_data_source",
+                                          find_source_column(frame), "w_data_source",
                                           help_="The column that says whether a row is real or "
                                                 "synthetic.")
                 values = source_values(frame, source)[:50] if source is not None else []
                 real_value, err_real = pick("Value meaning real", values,
-                                            guess_real_value(values), "w_data_real_value",
+                                            find_real_value(values, source),
+                                            "w_data_real_value",
                                             help_="Rows with this value are the real side; every "
                                                   "other row is synthetic.")
                 text, err_text = pick("Text column", [c for c in columns if c != source],
-                                      guess_text_column(frame, [source]), "w_data_text")
+                                      find_text_column([(frame, up["name"])], [source]),
+                                      "w_data_text")
             with c2:
                 label, err_label = pick("Label column (optional)", columns,
-                                        guess_optional_column(frame, LABEL_NAMES),
+                                        find_named_column(frame, LABEL_COLUMN_NAMES),
                                         "w_data_label", optional=True,
                                         help_="A task label such as sentiment.")
                 generator, err_gen = pick("Generator column (optional)", columns,
-                                          guess_optional_column(frame,
-                                                                        GENERATOR_NAMES),
+                                          find_named_column(frame, GENERATOR_COLUMN_NAMES),
                                           "w_data_generator", optional=True,
                                           help_="Which model wrote each synthetic row.")
             placeholders = {"file": err_file, "source": err_source, "real_value": err_real,
@@ -307,16 +308,17 @@ def render() -> None:
             d1, d2, d3 = st.columns(3)
             with d1:
                 text, err_text = pick("Text column (in both files)", common or list(rf.columns),
-                                      guess_text_column(rf[common] if common else rf),
+                                      find_text_column([(rf, real_up["name"]),
+                                                        (sf, syn_up["name"])]),
                                       "w_data2_text")
             with d2:
                 label, err_label = pick("Label column (optional, in both files)", common,
-                                        guess_optional_column(rf, LABEL_NAMES),
+                                        find_named_column(rf[common], LABEL_COLUMN_NAMES),
                                         "w_data2_label", optional=True)
             with d3:
                 generator, err_gen = pick("Generator column (optional, synthetic file)",
                                           list(sf.columns),
-                                          guess_optional_column(sf, GENERATOR_NAMES),
+                                          find_named_column(sf, GENERATOR_COLUMN_NAMES),
                                           "w_data2_generator", optional=True)
             placeholders = {"real_file": err_real_file, "synthetic_file": err_syn_file,
                             "file": err_real_file, "text": err_text, "label": err_label,
@@ -328,9 +330,7 @@ def render() -> None:
                        label, generator]
             inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
             if error:
-                target, message = locate_input_error(error, two_files=True,
-                                                             real_name=real_up["name"],
-                                                             synthetic_name=syn_up["name"])
+                target, message = locate_input_error(error, two_files=True)
                 placeholders.get(target, err_real_file).error(message)
             else:
                 preview(inputs)
@@ -338,7 +338,7 @@ def render() -> None:
 
     elif mode == "add":
         base = audit.base
-        used = base.summary.get("inputs") or {}
+        used = base.facts.inputs
         st.caption(f"New synthetic rows (say, the next generation round) are audited together with "
                    f"the current audit's {len(base.examples):,} rows. UMAP starts from the current "
                    "map, so the old rows keep their places, and only the new texts are embedded: "
@@ -353,23 +353,24 @@ def render() -> None:
 
             def default(role: str, guess):
                 """The current audit's column of this role if the new file has it, else a guess."""
-                before = used.get(f"{role}_column")
+                before = getattr(used, f"{role}_column")
                 return before if before in columns else guess
 
             c1, c2, c3 = st.columns(3)
             with c1:
                 text, err_text = pick("Text column", columns,
-                                      default("text", guess_text_column(frame)), "w_add_text")
+                                      default("text", find_text_column([(frame, up["name"])])),
+                                      "w_add_text")
             picked = {}
             for col, role, names, help_ in (
-                    (c2, "label", LABEL_NAMES,
-                     f"The current audit's label column: {used.get('label_column') or 'none'}."),
-                    (c3, "generator", GENERATOR_NAMES,
+                    (c2, "label", LABEL_COLUMN_NAMES,
+                     f"The current audit's label column: {used.label_column or 'none'}."),
+                    (c3, "generator", GENERATOR_COLUMN_NAMES,
                      "Which model wrote each row; the Overview's By generator table then compares "
                      "the new rows with the old ones.")):
                 with col:
                     picked[role] = pick(f"{role.capitalize()} column (optional)", columns,
-                                        default(role, guess_optional_column(frame, names)),
+                                        default(role, find_named_column(frame, names)),
                                         f"w_add_{role}", optional=True, help_=help_)
             (label, err_label), (generator, err_gen) = picked["label"], picked["generator"]
             placeholders = {"file": err_file, "synthetic_file": err_file, "text": err_text,

@@ -9,8 +9,8 @@ import streamlit as st
 
 from synth_quality.dashboard import shell as db
 from synth_quality.errors import SynthQualityError
+from synth_quality.io import LABEL_COLUMN_NAMES, find_named_column, find_text_column
 from synth_quality.present import lift as lift_view
-from synth_quality.present.inputs import LABEL_NAMES, guess_optional_column, guess_text_column
 
 
 def render() -> None:
@@ -77,14 +77,14 @@ def render() -> None:
             return None
         columns = [str(c) for c in frame.columns]
         st.caption(f"{db.md_escape(up.name)}: {len(frame):,} rows")
-        label_name = (result.summary.get("inputs") or {}).get("label_column")
+        label_name = result.facts.inputs.label_column
         guess_label = (label_name if label_name in columns
-                       else guess_optional_column(frame, LABEL_NAMES))
+                       else find_named_column(frame, LABEL_COLUMN_NAMES))
         c1, c2 = st.columns(2)
         label = c2.selectbox("Label column", columns, key="w_lift_eval_label",
                              index=columns.index(guess_label) if guess_label in columns else 0,
                              help="Its values must be labels the training rows have.")
-        guess_text = guess_text_column(frame, [label])
+        guess_text = find_text_column([(frame, up.name)], [label])
         text = c1.selectbox("Text column", columns, key="w_lift_eval_text",
                             index=columns.index(guess_text) if guess_text in columns else 0)
         if text == label:
@@ -155,8 +155,8 @@ def render() -> None:
     if lift is None:
         st.subheader("Run the lift control")
         st.markdown("No lift result for this audit yet. It trains on the audit's "
-                    f"{result.summary.get('n_real', 0):,} real and "
-                    f"{result.summary.get('n_synthetic', 0):,} synthetic rows and their labels, and "
+                    f"{result.facts.n_real:,} real and "
+                    f"{result.facts.n_synthetic:,} synthetic rows and their labels, and "
                     "ranks the synthetic rows with the audit's own scores for filter-and-retest. "
                     "On the command line: `synth-quality lift ... --label-column ... --audit-dir "
                     "<audit folder> --out <audit folder>`.")
