@@ -31,8 +31,9 @@ MB = 1024 * 1024
 def nbytes(value) -> int:
     """Bytes held by a cached value: DataFrames (``memory_usage(deep=True)``, strings
     included), numpy arrays, objects with ``frame`` (checked inputs) or with ``examples`` and
-    ``clusters`` (audit results: frames, projection and neighbour lists), tuples and lists of
-    these; anything else counts its ``sys.getsizeof``."""
+    ``clusters`` (audit results: frames, projection and neighbour lists), plotly figures (their
+    traces' arrays and texts), tuples and lists of these; anything else counts its
+    ``sys.getsizeof``."""
     import numpy as np
     import pandas as pd
 
@@ -54,7 +55,25 @@ def nbytes(value) -> int:
                 + sum(nbytes(a) for a in arrays if isinstance(a, np.ndarray)))
     if hasattr(value, "frame"):
         return nbytes(value.frame) + sys.getsizeof(value)
+    if hasattr(value, "to_plotly_json") and hasattr(value, "data"):
+        return sum(_plain_nbytes(trace.to_plotly_json()) for trace in value.data)
     return sys.getsizeof(value)
+
+
+def _plain_nbytes(value) -> int:
+    """Bytes of a plotly trace's JSON-like content: arrays, lists of numbers and strings."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_plain_nbytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_plain_nbytes(v) if isinstance(v, (str, dict, list, tuple, np.ndarray))
+                   else 8 for v in value)
+    return 8
 
 
 class SizedCache:

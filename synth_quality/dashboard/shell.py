@@ -744,10 +744,11 @@ def go_to(label: str) -> None:
 
 # --------------------------------------------------------------------------- cached derived data
 
-# Figures are cache_resource, not cache_data: a chart's identity in Streamlit includes its JSON,
-# and a figure round-tripped through pickle serialises differently from the original; the chart
-# would get a new identity on the rerun after a click and lose its selection.
-@st.cache_resource(show_spinner=False, max_entries=64)
+# Map figures are kept as they are, never pickled (not cache_data): a chart's identity in
+# Streamlit includes its JSON, and a figure round-tripped through pickle serialises differently
+# from the original; the chart would get a new identity on the rerun after a click and lose its
+# selection. They count against the audit memory budget (a 50,000-point map with its hover
+# labels holds tens of MB), and a private audit's maps go with it when its session ends.
 def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result,
                saved_key: str = "", _base=None, hover_all: bool = True):
     """The map for an audit (``key`` identifies ``_result``); shared, do not modify.
@@ -756,15 +757,20 @@ def map_figure(key: str, color_by: str, highlight: int | None, height: int, _res
     of the hover labels is computed once per saved audit, not once per minimum cluster size.
     ``hover_all`` False: only the highlighted cluster's points have hover labels.
     """
-    prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
-    return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
-                              height=height, hover_prefixes=prefixes, hover_all=hover_all)
+    def build():
+        prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
+        return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
+                                  height=height, hover_prefixes=prefixes, hover_all=hover_all)
+
+    return audit_cache().get_or_load(
+        ("map", key, color_by, highlight, int(height), saved_key, bool(hover_all)), build)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
 def hover_prefixes(saved_key: str, _base) -> list[str]:
-    """The hover labels' text part for a saved audit (half a second at 10,000 rows)."""
-    return figures.hover_prefixes(_base.examples)
+    """The hover labels' text part for a saved audit (half a second at 10,000 rows), in the
+    audit memory budget."""
+    return audit_cache().get_or_load(("hover", saved_key),
+                                     lambda: figures.hover_prefixes(_base.examples))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

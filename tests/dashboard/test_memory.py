@@ -178,3 +178,15 @@ def test_release_memory_gives_a_dropped_table_back_to_the_system():
     assert grown > 60, runs                                     # the table was big enough
     assert rel["after"] - rel["start"] < 0.25 * grown, runs     # back near the start
     assert plain["after"] - plain["start"] > 0.5 * (plain["loaded"] - plain["start"]), runs
+
+
+def test_nbytes_of_a_map_figure_counts_its_points_and_hover_labels():
+    import plotly.graph_objects as go
+
+    xs = np.random.default_rng(0).normal(size=(2, 5_000))
+    labels = [f"row {i}: " + "word " * 30 for i in range(5_000)]
+    fig = go.Figure(go.Scattergl(x=xs[0], y=xs[1], hovertext=labels, mode="markers"))
+    small = go.Figure(go.Scattergl(x=xs[0][:50], y=xs[1][:50], mode="markers"))
+    floor = xs.nbytes + sum(len(t) for t in labels)
+    assert floor <= nbytes(fig) < 1.2 * floor + 10_000
+    assert nbytes(small) < nbytes(fig) / 100
