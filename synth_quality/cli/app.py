@@ -22,8 +22,9 @@ from synth_quality.cli.common import friendly_errors
 @click.option("--audit-root", type=click.Path(exists=True, file_okay=False), default=None,
               help="The \"Audit folder\" box opens saved audits inside this folder only.")
 @click.option("--max-audits", type=click.IntRange(min=1), default=None,
-              help="Audits (rows added, lift controls) running at once; later ones wait their "
-                   "turn, with a message saying so. Default 1, or $SYNTH_QUALITY_MAX_AUDITS.")
+              help="Audits (rows added, lift controls, self-tests) running at once; later ones "
+                   "wait their turn, with a message saying so. Default 1, or "
+                   "$SYNTH_QUALITY_MAX_AUDITS.")
 @click.option("--upload-memory-mb", type=click.IntRange(min=16), default=None,
               help="Memory for uploaded tables, all visitors together (default 1024); the "
                    "least recently used are dropped first, and re-read from the upload.")

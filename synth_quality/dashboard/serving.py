@@ -85,7 +85,7 @@ class ServeSettings:
         The only folder whose saved audits the "Audit folder" box opens (None: any folder
         when not served, none when served).
     max_audits : int
-        Audits, rows added and lift controls running at once; the others wait in line.
+        Audits, rows added, lift controls and self-tests running at once; the others wait in line.
     upload_memory_mb, audit_memory_mb : int
         Memory budgets for uploaded tables (all sessions together) and loaded audits.
     keep_hours : float

@@ -177,7 +177,7 @@ def audit_cache() -> SizedCache:
 
 @st.cache_resource(show_spinner=False)
 def audit_gate() -> AuditGate:
-    """The line of audits, rows added and lift controls: ``max_audits`` at once."""
+    """The line of audits, rows added, lift controls and self-tests: ``max_audits`` at once."""
     return AuditGate(settings().max_audits)
 
 
@@ -445,8 +445,12 @@ def run_selftest_with_progress(result, container=None) -> dict:
     from synth_quality.selftest.run import inputs_of, selftest
 
     container = container or st.container()
-    progress = StreamlitProgress(container)
-    tested = selftest(inputs_of(result), config=result.config, progress=progress)
+    # An audit like any other: in the server's line of audits, and (served to a team) with the
+    # embedding cache of this visitor.
+    with audit_slot(container, "self-test"):
+        progress = StreamlitProgress(container)
+        tested = selftest(inputs_of(result), config=private_config(result.config),
+                          progress=progress)
     progress.bar.progress(1.0, text="Self-test done")
     return tested.report
 
