@@ -692,10 +692,20 @@ def _require_login() -> None:
         configured = "auth" in st.secrets
     except Exception:  # noqa: BLE001 - no secrets file at all
         configured = False
+    import importlib.util
+
+    try:
+        has_authlib = importlib.util.find_spec("authlib") is not None
+    except (ValueError, AttributeError):
+        has_authlib = False
     if not configured:
         st.error("This dashboard asks visitors to sign in (--login), but Streamlit's "
                  "authentication is not set up: .streamlit/secrets.toml has no [auth] section "
                  "(the README's Serving it to a team shows one).")
+    elif not has_authlib:
+        st.error("This dashboard asks visitors to sign in (--login), but Streamlit's "
+                 "authentication needs Authlib, which is not installed: pip install "
+                 "\"Authlib>=1.3.2\".")
     else:
         st.markdown("Sign in to audit data on this server. Your uploads and their audits are "
                     "visible to you only.")

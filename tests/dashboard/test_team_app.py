@@ -30,9 +30,24 @@ def served(monkeypatch, audits):  # noqa: F811
     shell.settings.clear()
 
 
+def authlib(present: bool, monkeypatch) -> None:
+    """Authlib (which st.login needs) installed or not, as the page's check sees it (the test
+    environment does not install it)."""
+    import importlib.machinery
+    import sys
+    import types
+
+    module = None
+    if present:
+        module = types.ModuleType("authlib")
+        module.__spec__ = importlib.machinery.ModuleSpec("authlib", None)
+    monkeypatch.setitem(sys.modules, "authlib", module)
+
+
 @pytest.mark.parametrize("page", ["app.py", "pages/1_Data.py", "pages/4_Examples.py"])
 def test_login_first_shows_a_sign_in_button_and_nothing_else(served, page):
     served.setenv("SYNTH_QUALITY_LOGIN", "1")
+    authlib(True, served)
     at = app()
     at.secrets["auth"] = AUTH
     at = at.switch_page(page).run() if page != "app.py" else at.run()
@@ -65,3 +80,14 @@ def test_served_without_a_root_has_no_folder_box(served):
     at = app().switch_page("pages/1_Data.py").run()
     at.radio(key="w_data_mode").set_value("folder").run()
     assert [t.label for t in at.text_input] == ["Audit folder"]
+
+
+def test_login_without_authlib_says_what_to_install(served):
+    served.setenv("SYNTH_QUALITY_LOGIN", "1")
+    authlib(False, served)
+    at = app()
+    at.secrets["auth"] = AUTH
+    at = at.run()
+    assert not at.exception
+    assert any("pip install" in e.value and "Authlib" in e.value for e in at.error)
+    assert not at.button and not at.dataframe
