@@ -161,8 +161,9 @@ RELEASE_SCRIPT = textwrap.dedent("""
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_release_memory_gives_a_dropped_table_back_to_the_system():
     """A 1,000,000-row text table read in another thread, then dropped: with the dashboard's
-    allocator settings and release_memory() the process shrinks back near its start; with
-    pandas' defaults and a plain gc.collect() (the baseline) most of it stays."""
+    allocator settings and release_memory() the process shrinks back near its start. Beside
+    it, the baseline: pandas' defaults and a plain gc.collect(), where most of it usually
+    stays."""
     import json
 
     runs = {}
@@ -173,11 +174,13 @@ def test_release_memory_gives_a_dropped_table_back_to_the_system():
     for mode, r in runs.items():
         print(f"{mode}: start {r['start']:.0f} MB, table loaded {r['loaded']:.0f} MB, "
               f"after dropping it {r['after']:.0f} MB")
-    plain, rel = runs["plain"], runs["release"]
+    rel = runs["release"]
     grown = rel["loaded"] - rel["start"]
     assert grown > 60, runs                                     # the table was big enough
     assert rel["after"] - rel["start"] < 0.25 * grown, runs     # back near the start
-    assert plain["after"] - plain["start"] > 0.5 * (plain["loaded"] - plain["start"]), runs
+    # The plain run is printed, not checked: mimalloc's freed pages (MADV_FREE) leave the
+    # resident size when the kernel wants them back, so on a machine short of memory they may
+    # go at once (394 -> 122 MB once under heavy load), elsewhere they stay (192 -> 192 MB).
 
 
 def test_nbytes_of_a_map_figure_counts_its_points_and_hover_labels():
