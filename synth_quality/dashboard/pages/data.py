@@ -3,7 +3,6 @@ the current one; then run the audit."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import streamlit as st
 
 from synth_quality.config import DEFAULT_MODEL
 from synth_quality.dashboard import shell as db
+from synth_quality.dashboard.serving import FOLDER_OFF, FOLDER_REFUSED, allowed_audit_folder
 from synth_quality.dashboard.store import folder_stamp, is_audit_dir, upload_audit_dir
 from synth_quality.errors import SynthQualityError
 from synth_quality.io import (
@@ -112,27 +112,33 @@ def render() -> None:
 
 
 
-    @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_inputs(key: str, _kwargs: dict):
-        """(AuditInput, None) or (None, (message, kind, side)): the command line's checks."""
+        """(AuditInput, None) or (None, (message, kind, side)): the command line's checks,
+        once per set of choices, kept for this session only."""
         from synth_quality.io import load_inputs
 
-        try:
-            return load_inputs(**_kwargs), None
-        except SynthQualityError as exc:
-            return None, error_parts(exc)
+        def load():
+            try:
+                return load_inputs(**_kwargs), None
+            except SynthQualityError as exc:
+                return None, error_parts(exc)
+
+        return db.session_value(f"inputs:{mode}", key, load, "Checking the columns ...")
 
 
-    @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_added(key: str, _frame, name: str, text, label, generator):
-        """(AuditInput of the rows to add, None) or (None, (message, kind, side))."""
+        """(AuditInput of the rows to add, None) or (None, (message, kind, side)), kept for
+        this session only."""
         from synth_quality.io import load_side
 
-        try:
-            return load_side(_frame, "synthetic", text_column=text, label_column=label,
-                             generator_column=generator, name=name), None
-        except SynthQualityError as exc:
-            return None, error_parts(exc)
+        def load():
+            try:
+                return load_side(_frame, "synthetic", text_column=text, label_column=label,
+                                 generator_column=generator, name=name), None
+            except SynthQualityError as exc:
+                return None, error_parts(exc)
+
+        return db.session_value("inputs:add", key, load, "Checking the columns ...")
 
 
     def uploaded(label: str, key: str, help_: str):
@@ -140,9 +146,7 @@ def render() -> None:
         up = st.file_uploader(label, key=key, help=help_)
         if up is None:
             return None
-        data = up.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        frame, error = db.read_upload(digest, up.name, data)
+        frame, digest, error = db.read_uploaded(up, key)
         if error:
             st.error(error)
             return None
@@ -202,13 +206,16 @@ def render() -> None:
         if error:
             st.error(error)
             return
-        folder = upload_audit_dir(key_parts, config=config)
+        # Served to a team, the audit (and the caches it fills) is private to this session or
+        # signed-in user: only they are offered "Open the saved audit".
+        folder = upload_audit_dir(key_parts, cache_root=db.private_dir(), config=config)
         cached = is_audit_dir(folder)
         if st.button("Open the saved audit of these files" if cached else "Run the audit",
                      type="primary", key="run_audit"):
             if not cached:
                 try:
-                    db.run_audit_with_progress(folder, inputs=inputs, config=config)
+                    db.run_audit_with_progress(folder, inputs=inputs,
+                                               config=db.private_config(config))
                 except SynthQualityError as exc:
                     st.error(f"The audit stopped: {exc}")
                     return
@@ -395,7 +402,8 @@ def render() -> None:
                     st.info(f"{repeats:,} of these texts are already synthetic rows of the current "
                             "audit; they are added again (as duplicates).")
                 folder = upload_audit_dir([audit.folder, f"{folder_stamp(audit.folder)}",
-                                                   "add", *choices], config=base.config)
+                                           "add", *choices], cache_root=db.private_dir(),
+                                          config=base.config)
                 cached = is_audit_dir(folder)
                 label_after = f"{audit.label} + {up['name']}"
                 if st.button("Open the saved audit with these rows" if cached else
@@ -403,9 +411,11 @@ def render() -> None:
                              key="add_rows"):
                     if not cached:
                         try:
-                            db.run_add_with_progress(folder, base, synthetic=frame, name=up["name"],
-                                                     text_column=text, label_column=label,
-                                                     generator_column=generator)
+                            db.run_add_with_progress(
+                                folder, base, synthetic=frame, name=up["name"], text_column=text,
+                                label_column=label, generator_column=generator,
+                                config=(db.private_config(base.config)
+                                        if db.private_dir() is not None else None))
                         except SynthQualityError as exc:
                             st.error(f"Adding the rows stopped: {exc}")
                             st.stop()
@@ -414,18 +424,33 @@ def render() -> None:
                     st.rerun()
 
     else:
+        serve = db.settings()
+        root = serve.audit_root
         st.caption("The folder written by `synth-quality audit --out FOLDER` (examples.parquet, "
-                   "clusters.parquet, summary.json), on the machine running this dashboard.")
-        path = st.text_input("Audit folder", key="w_data_folder", placeholder="runs/first")
+                   "clusters.parquet, summary.json), on the machine running this dashboard"
+                   + (f", inside {db.md_escape(root)}" if root is not None else "") + ".")
+        if not serve.folder_box:
+            st.info(FOLDER_OFF)
+            return
+        path = st.text_input("Audit folder", key="w_data_folder",
+                             placeholder="runs/first" if root is None else f"{root}/runs/first")
         err_folder = st.empty()
         if st.button("Open this audit", type="primary", key="open_folder", disabled=not path):
             from synth_quality.result import AuditResult
 
-            folder = Path(path).expanduser().resolve()
+            refused = FOLDER_REFUSED.format(root=root)
+            if root is None:
+                folder = Path(path).expanduser().resolve()
+            else:
+                folder = allowed_audit_folder(path, serve, db.cache_root())
             try:
+                if folder is None:
+                    raise SynthQualityError(refused)
                 AuditResult.load(folder)
             except SynthQualityError as exc:
-                err_folder.error(str(exc))
+                # With a root (and always when served) one message for every refusal: which
+                # folders exist on the server is none of a visitor's business.
+                err_folder.error(str(exc) if root is None else refused)
             else:
                 db.set_source("folder", f"saved audit {folder.name}", str(folder))
                 ss["sq_data_done"] = f"saved audit {folder.name}"

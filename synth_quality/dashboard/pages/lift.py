@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import streamlit as st
@@ -69,9 +68,7 @@ def render() -> None:
         if up is None:
             st.caption("Upload a file to run the control on it.")
             return None
-        data = up.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        frame, error = db.read_upload(digest, up.name, data)
+        frame, digest, error = db.read_uploaded(up, "w_lift_eval_file")
         if error:
             st.error(db.md_escape(error))
             return None
@@ -102,16 +99,20 @@ def render() -> None:
         run_key = f"{choice['key']}|{metric}"
         if db.computed_lift(audit, run_key) is None:
             box = st.container()
-            progress = db.StreamlitProgress(box)
-            progress.tracker = lift_view.LiftProgressTracker()
-            progress.bar.progress(0.0, text="Starting the lift control ...")
             try:
-                lift = lift_run.run_lift(
-                    lift_view.lift_inputs(result.examples, result.summary), choice["data"],
-                    eval_text_column=choice["text"], eval_label_column=choice["label"],
-                    eval_name=choice["name"], config=LiftConfig(metric=metric),
-                    embed_config=lift_view.lift_embed_config(result.summary),
-                    audit_examples=result.examples, progress=progress)
+                # In the server's line of audits; served to a team, the evaluation texts go to
+                # this owner's private embedding cache.
+                with db.audit_slot(box, "lift control"):
+                    progress = db.StreamlitProgress(box)
+                    progress.tracker = lift_view.LiftProgressTracker()
+                    progress.bar.progress(0.0, text="Starting the lift control ...")
+                    lift = lift_run.run_lift(
+                        lift_view.lift_inputs(result.examples, result.summary), choice["data"],
+                        eval_text_column=choice["text"], eval_label_column=choice["label"],
+                        eval_name=choice["name"], config=LiftConfig(metric=metric),
+                        embed_config=db.private_config(
+                            lift_view.lift_embed_config(result.summary)),
+                        audit_examples=result.examples, progress=progress)
             except SynthQualityError as exc:
                 progress.bar.empty()
                 st.error(f"The lift control stopped: {db.md_escape(exc)}")
@@ -123,7 +124,8 @@ def render() -> None:
                 f"Ran the lift control in {lift.summary['timings']['total']:.0f} s; saved it as "
                 f"lift.json in {saved}." if saved else
                 f"Ran the lift control in {lift.summary['timings']['total']:.0f} s. The audit's "
-                "folder is not writable, so the result is kept by this dashboard until it restarts.")
+                "folder is not yours to write (not writable, or shared with others on this "
+                "server), so the result is kept by this dashboard until it restarts.")
         else:
             db.remember_lift(audit, run_key, db.computed_lift(audit, run_key))
             ss["sq_lift_done"] = "Showing the lift computed earlier for these settings."
