@@ -289,6 +289,41 @@ class ReferenceConfig:
 
 
 @dataclass(frozen=True)
+class ScaleConfig:
+    """What changes above a size (README: "Speed"; docs/benchmarks.md has the measurements).
+
+    exact_neighbours_up_to : int, default 60000
+        A side with at most this many rows is searched exactly for neighbours; a larger side
+        gets an inverted-file index (faiss ``IndexIVFFlat``, :mod:`synth_quality.graph.approximate`)
+        searched in ``nprobe`` of its cells. Exact search grows as n^2 (20 s at 51,000 rows on
+        2 cores, about 2 hours at a million). 0 makes every side approximate.
+    nprobe : int, default 32
+        Cells of the inverted file searched per query (of about 4 sqrt(n)): more is slower and
+        closer to exact. recall@10 against exact search is measured in ``bench/scale.py``.
+    umap_fit_rows : int, default 100000
+        With more rows than this, each UMAP projection is fitted on a seeded sample of this
+        many rows, and the other rows are placed on it as UMAP's ``transform`` places new
+        points (start at the mean of their placed neighbours, then ``place_epochs`` epochs that
+        move only them; :func:`synth_quality.project.layout.project`). 0 never samples.
+    place_epochs : int, default 30
+        Epochs for placing the rows outside the sample (UMAP's ``transform`` uses 30 above
+        10,000 rows).
+    """
+
+    exact_neighbours_up_to: int = 60_000
+    nprobe: int = 32
+    umap_fit_rows: int = 100_000
+    place_epochs: int = 30
+
+    def __post_init__(self):
+        check_int("scale", "exact_neighbours_up_to", self.exact_neighbours_up_to, 0)
+        check_int("scale", "nprobe", self.nprobe, 1, 65536)
+        if self.umap_fit_rows != 0:
+            check_int("scale", "umap_fit_rows", self.umap_fit_rows, 1000)
+        check_int("scale", "place_epochs", self.place_epochs, 1, 5000)
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     """All settings of an audit.
 
@@ -303,6 +338,7 @@ class AuditConfig:
     detect: DetectConfig = field(default_factory=DetectConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
     random_state: int | None = 0
 
     def __post_init__(self):

@@ -222,7 +222,21 @@ def _neighbour_graph(run: AuditRun, m: Measured):
                                       k_graph, config.score.manifold_k, run.progress)
         if graph is not None:
             return graph
-    return build_neighbor_graph(m.X, run.n_real, k_graph, config.score.manifold_k, run.progress)
+    return neighbour_graph(m.X, run.n_real, k_graph, config, run.progress)
+
+
+def neighbour_graph(X: np.ndarray, n_real: int, k: int, config: AuditConfig, progress=None):
+    """The neighbour graph from scratch: exact while both sides have at most
+    ``scale.exact_neighbours_up_to`` rows, else one index per side
+    (:mod:`synth_quality.graph.approximate`)."""
+    scale = config.scale
+    if max(n_real, len(X) - n_real) <= scale.exact_neighbours_up_to:
+        return build_neighbor_graph(X, n_real, k, config.score.manifold_k, progress)
+    from synth_quality.graph.approximate import approximate_neighbor_graph
+
+    return approximate_neighbor_graph(X, n_real, k, config.score.manifold_k,
+                                      scale.exact_neighbours_up_to, scale.nprobe,
+                                      config.random_state, progress)
 
 
 def _project_and_detect(run: AuditRun, m: Measured) -> None:
@@ -231,7 +245,9 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
     config, stages, seed = run.config, run.stages, run.config.random_state
     n_neighbors = config.project.n_neighbors
     cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
-                 use_cache=config.project.cache and config.embed.use_cache)
+                 use_cache=config.project.cache and config.embed.use_cache,
+                 fit_rows=config.scale.umap_fit_rows or None,
+                 place_epochs=config.scale.place_epochs)
     map_start, cluster_start, m.warm, fixed = warm_starts(run.frame, run.previous, m.matched,
                                                           m.graph, config)
     if m.warm:
