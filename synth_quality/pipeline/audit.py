@@ -60,7 +60,7 @@ from synth_quality.schema import SCHEMA_VERSION
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
           embedder=None, map_projector=None, cluster_projector=None, clusterer=None,
           classifier=None, embeddings: np.ndarray | None = None,
-          previous: AuditResult | None = None,
+          previous: AuditResult | None = None, text_measures=None,
           progress: ProgressCallback | None = None, **load_kwargs) -> AuditResult:
     """Audit synthetic text against real text.
 
@@ -83,6 +83,9 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
         else (neighbours, clusters, classifier, scores) is recomputed on all rows. The result
         depends on the earlier audit as well as on the rows: ``summary["warm_start"]`` says
         it was used.
+    text_measures : DataFrame, optional
+        :func:`~synth_quality.analysis.text_checks.text_measures` of the rows, computed
+        elsewhere (the Ray engine, :mod:`synth_quality.pipeline.distributed`).
     progress : callable, optional
         ``progress(stage, done, total)``; see :mod:`synth_quality.progress`.
 
@@ -101,7 +104,8 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
             with StageTimer(progress, timings, Stage.LOADING):
                 inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         run = AuditRun(inputs, config, Stages(embedder, map_projector, cluster_projector,
-                                              clusterer, classifier), previous, progress, timings)
+                                              clusterer, classifier), previous, progress, timings,
+                     measures=text_measures)
         result = _run(run, embeddings)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
@@ -111,6 +115,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.summary["timings"] = timings
     result.summary["warnings"] = result.warnings
+    result.summary["engine"] = {"engine": "local"}  # the Ray engine replaces it
     result.summary = {"schema_version": SCHEMA_VERSION, **result.summary}
     return result
 
@@ -130,11 +135,14 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         _cluster(run, m)
     _calibrate(run, m)
     with StageTimer(run.progress, run.timings, Stage.SCORING):
-        rows = row_table(run, m, measures_of(run.texts, m.matched, run.previous))
+        measures = (run.measures.reset_index(drop=True) if run.measures is not None
+                    else measures_of(run.texts, m.matched, run.previous))
+        rows = row_table(run, m, measures)
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
+        summary["scale"] = scale_summary(run, m)
     with StageTimer(run.progress, run.timings, Stage.REFERENCE):
         add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:
@@ -151,6 +159,29 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     if m.linkage is not None:
         result.keep_linkage(m.linkage)
     return result
+
+
+def scale_summary(run: AuditRun, m: Measured) -> dict:
+    """``summary["scale"]``: which of the size-dependent paths this audit took."""
+    from synth_quality.project.layout import samples
+
+    scale, n = run.config.scale, len(run.frame)
+    sides = (run.n_real, n - run.n_real)
+    approximate = [name for name, size in zip(("real", "synthetic"), sides)
+                   if size > scale.exact_neighbours_up_to]
+    if m.graph_extended:
+        neighbours = "earlier audit's graph extended (pairs with a new row searched exactly)"
+    elif approximate:
+        neighbours = (f"approximate: inverted file (faiss) on the {' and '.join(approximate)} "
+                      f"side, {scale.nprobe} cells searched per row; exact for the other")
+    else:
+        neighbours = "exact"
+    fit = scale.umap_fit_rows or None
+    sampled = m.warm is None and samples(n, fit)
+    return {"neighbours": neighbours,
+            "umap_fit_rows": fit if sampled else None,
+            "umap": (f"fitted on a seeded sample of {fit:,} rows, the other {n - fit:,} placed "
+                     f"on it ({scale.place_epochs} epochs)" if sampled else "fitted on every row")}
 
 
 def _cluster(run: AuditRun, m: Measured) -> None:
@@ -221,6 +252,7 @@ def _neighbour_graph(run: AuditRun, m: Measured):
         graph = add_to_neighbor_graph(previous.neighbor_graph, m.X, run.n_real, previous.n_real,
                                       k_graph, config.score.manifold_k, run.progress)
         if graph is not None:
+            m.graph_extended = True
             return graph
     return neighbour_graph(m.X, run.n_real, k_graph, config, run.progress)
 
