@@ -360,7 +360,7 @@ def write_report(path: Path, rows, notes, rate) -> None:
     if path.is_file():
         import re
 
-        kept = re.findall(r"<!-- scale:[a-z]+:begin -->.*?<!-- scale:[a-z]+:end -->",
+        kept = re.findall(r"<!-- scale:[a-z0-9-]+:begin -->.*?<!-- scale:[a-z0-9-]+:end -->",
                           path.read_text(), re.S)
         lines += [item for block in kept for item in ("", block)]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ backends against each other, and the audit's cost as the rows grow.
     python bench/scale.py embedding [--texts N]     # fused fp32 vs ONNX Runtime fp32 / int8
     python bench/scale.py growth 50000 250000       # cold audits of make_scale_case.py rows
     python bench/scale.py growth 1000000 --warm     # ... and a warm re-audit of the largest
+    python bench/scale.py stages 250000             # the size-dependent stages on vectors alone
 
 Each command prints its table and writes it into docs/benchmarks.md between the markers
 ``<!-- scale:NAME:begin -->`` and ``<!-- scale:NAME:end -->`` (bench/run.py keeps them when it
@@ -109,7 +110,7 @@ def faithfulness(cases: list[str], cache: str, variants_wanted: list[str] | None
         real, synthetic = case_frames(case)
         inputs = load_inputs(real=real, synthetic=synthetic, text_column="text")
         texts = inputs.frame["text"].astype(str).tolist()
-        X, _ = embed_texts(texts, EmbedConfig(cache_dir=cache))
+        X, _ = embed_texts(texts, EmbedConfig(cache_dir=cache, backend="fused"))  # exact fp32
         n = len(texts)
         variants = [("exact", {}, 0, "fused"), ("exact, seed 1 (chance alone)", {}, 1, "fused"),
                     ("approximate neighbours", {"exact_neighbours_up_to": 0}, 0, "fused"),
@@ -226,6 +227,51 @@ def growth(sizes: list[int], warm: bool, keep: Path | None) -> list[str]:
     return lines
 
 
+def stages(n: int, n_real: int = 1000) -> list[str]:
+    """The size-dependent stages alone, on ``n`` clustered unit vectors (no text, no model):
+    the neighbour graph, the calibration searches, manifold counts and HDBSCAN (hdbscan, and
+    fast_hdbscan when installed) on a 5-d stand-in for the cluster projection."""
+    from synth_quality.analysis.coverage import permutation_null
+    from synth_quality.analysis.regions import fine_groups
+    from synth_quality.config import AuditConfig
+    from synth_quality.graph.manifold import manifold_counts, within_side_counts
+    from synth_quality.pipeline.audit import neighbour_graph
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(400, 384))
+    X = centres[rng.integers(0, 400, n)] + 1.5 * rng.normal(size=(n, 384))
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    config = AuditConfig()
+    rows = []
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        rows.append(f"| {name} | {time.perf_counter() - t0:.1f} |")
+        print(rows[-1], flush=True)
+        return out
+
+    graph = timed("neighbour graph (default settings)",
+                  lambda: neighbour_graph(X, n_real, 14, config))
+    timed("manifold counts", lambda: manifold_counts(X, n_real, graph.own_radius))
+    timed("coverage null (3,000 rows, 20 shuffles)",
+          lambda: permutation_null(X, n_real, 5, 20, 3000, 0))
+    timed("within-side counts (3,000 synthetic rows)",
+          lambda: within_side_counts(X, n_real + np.arange(3000), n_real, n, graph.own_radius))
+    coords = (X @ rng.normal(size=(384, 5))).astype(np.float64)
+    timed("HDBSCAN leaves (min size 10) on a 5-d projection", lambda: fine_groups(coords, 10))
+    try:
+        import fast_hdbscan
+
+        timed("fast_hdbscan, the same", lambda: fast_hdbscan.HDBSCAN(
+            min_cluster_size=10, min_samples=10, cluster_selection_method="leaf"
+        ).fit_predict(coords))
+    except ImportError:
+        pass
+    return [f"{n:,} clustered unit vectors (384-d; {n_real:,} 'real'), default settings.", "",
+            "| stage | seconds |", "|---|---|", *rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,14 +287,22 @@ def main() -> None:
     g.add_argument("sizes", nargs="+", type=int)
     g.add_argument("--warm", action="store_true")
     g.add_argument("--keep", type=Path, help="folder for the generated case files")
+    st = sub.add_parser("stages")
+    st.add_argument("n", type=int)
     args = parser.parse_args()
     rate = matmul_rate(3.0)
     if args.command == "faithfulness":
-        write_section("faithfulness", "Scale: the fast path's answers against the exact path's",
+        name = "faithfulness-" + "-".join(re.sub(r"[^a-z0-9]", "", Path(c).stem.lower())
+                                          for c in args.cases)
+        write_section(name, "Scale: the fast path's answers against the exact path's ("
+                      + ", ".join(args.cases) + ")",
                       header(rate) + faithfulness(args.cases, args.cache, args.only))
     elif args.command == "embedding":
         write_section("embedding", "Scale: embedding backends",
                       header(rate) + embedding(args.texts, args.rounds))
+    elif args.command == "stages":
+        write_section(f"stages-{args.n}", f"Scale: the size-dependent stages at {args.n:,} rows",
+                      header(rate) + stages(args.n))
     else:
         write_section("growth", "Scale: cold audits as the rows grow",
                       header(rate) + growth(args.sizes, args.warm, args.keep))

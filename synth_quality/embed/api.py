@@ -241,8 +241,10 @@ def _thread_setter(threads):
 
 def make_embedder(config: EmbedConfig) -> SentenceTransformerEmbedder:
     """Build the default embedder from the config (the model loads lazily on first encode)."""
-    return SentenceTransformerEmbedder(config.model, backend=config.backend,
-                                       cache_dir=config.cache_dir)
+    # fused_forward=False asks for sentence-transformers' own encode (fp32), whatever the
+    # backend says.
+    backend = config.backend if config.fused_forward else "fused"
+    return SentenceTransformerEmbedder(config.model, backend=backend, cache_dir=config.cache_dir)
 
 
 def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,

@@ -1,6 +1,6 @@
 """The default model through ONNX Runtime, in fp32 or with int8 weights (dynamic quantisation).
 
-ONNX Runtime is optional (``pip install onnxruntime onnx``). The model is exported once per
+ONNX Runtime and onnx are dependencies (int8 is the default backend). The model is exported once per
 machine from its local weights (``transformers``' ``BertModel`` with mean pooling and
 normalisation, as sentence-transformers computes it) into the cache folder's ``onnx/``, and the
 int8 variant is made from that file by ONNX Runtime's own ``quantize_dynamic`` (per-channel int8

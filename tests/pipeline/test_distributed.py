@@ -1,8 +1,10 @@
 """synth-quality audit --engine ray: embedding and text checks as Ray Data jobs on a real local
 Ray cluster, writing Parquet shards that the single-node stages read; the findings equal the
-single-process audit's."""
+single-process audit's. One Ray run, started from the command line as a user starts it."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -13,38 +15,54 @@ from conftest import planted_frames
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
+# No embedding cache: the Ray workers must really embed (a shared cache would hand both audits
+# the same vectors whatever the workers did).
+SETTINGS = {"embed": {"use_cache": False}, "project": {"cache": False},
+            "cluster": {"min_cluster_size": 10}}
+
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    from synth_quality import AuditConfig, audit
-    from synth_quality.pipeline.distributed import audit_on_ray
+    from click.testing import CliRunner
 
+    from synth_quality import AuditConfig, AuditResult, audit
+    from synth_quality.cli.main import main
+
+    tmp = tmp_path_factory.mktemp("ray")
     real, synthetic = planted_frames()
-    # No embedding cache: the Ray workers must really embed (a shared cache would hand both
-    # audits the same vectors whatever the workers did).
-    config = AuditConfig.from_dict({"embed": {"use_cache": False}, "project": {"cache": False},
-                                    "cluster": {"min_cluster_size": 10}})
-    kwargs = dict(real=real, synthetic=synthetic, label_column="sentiment",
-                  generator_column="generator", config=config)
-    shards = tmp_path_factory.mktemp("ray") / "shards"
-    on_ray = audit_on_ray(shards=shards, **kwargs)
-    return on_ray, audit(**kwargs), shards
+    real.to_csv(tmp / "real.csv", index=False)
+    synthetic.to_csv(tmp / "synth.csv", index=False)
+    (tmp / "settings.json").write_text(json.dumps(SETTINGS))
+    files = ["--real", str(tmp / "real.csv"), "--synthetic", str(tmp / "synth.csv"),
+             "--text-column", "text", "--label-column", "sentiment",
+             "--generator-column", "generator"]
+    result = CliRunner().invoke(main, ["audit", *files, "--engine", "ray", "--quiet",
+                                       "--config", str(tmp / "settings.json"),
+                                       "--shards", str(tmp / "shards"),
+                                       "--out", str(tmp / "on-ray")])
+    assert result.exit_code == 0, result.output
+    local = audit(real=str(tmp / "real.csv"), synthetic=str(tmp / "synth.csv"),
+                  text_column="text", label_column="sentiment", generator_column="generator",
+                  config=AuditConfig.from_dict(SETTINGS))
+    local.save(tmp / "local")
+    return AuditResult.load(tmp / "on-ray"), AuditResult.load(tmp / "local"), tmp, files
 
 
 def test_the_ray_jobs_wrote_every_row_to_parquet_shards(both):
     import pyarrow.parquet as pq
 
-    on_ray, local, shards = both
-    table = pq.read_table(str(shards)).to_pandas()
+    on_ray, local, tmp, _ = both
+    table = pq.read_table(str(tmp / "shards")).to_pandas()
     assert sorted(table["position"]) == list(range(len(local.examples)))
     assert {"embedding", "repetition_score", "has_uppercase"} <= set(table.columns)
     assert on_ray.summary["engine"]["engine"] == "ray"
     assert on_ray.summary["engine"]["nodes"] >= 1
-    assert local.summary["embedding"]["n_embedded"] == len(local.examples)
+    assert local.summary["engine"] == {"engine": "local"}
+    assert local.summary["embedding"]["n_from_cache"] == 0
 
 
 def test_the_findings_equal_the_single_process_audit(both):
-    on_ray, local, _ = both
+    on_ray, local, _, _ = both
     a, b = on_ray.examples, local.examples
     for column in ("side", "row", "text", "category", "reason", "cluster", "is_outlier",
                    "is_detectable", "is_uncovered", "is_copy_of_real", "is_degenerate",
@@ -61,24 +79,13 @@ def test_the_findings_equal_the_single_process_audit(both):
     assert on_ray.summary["n_clusters"] == local.summary["n_clusters"]
 
 
-def test_the_command_line_runs_on_ray(tmp_path):
+def test_ray_options_without_the_ray_engine_are_refused(both):
     from click.testing import CliRunner
 
     from synth_quality.cli.main import main
 
-    real, synthetic = planted_frames()
-    real.to_csv(tmp_path / "real.csv", index=False)
-    synthetic.to_csv(tmp_path / "synth.csv", index=False)
-    result = CliRunner().invoke(main, ["audit", "--real", str(tmp_path / "real.csv"),
-                                       "--synthetic", str(tmp_path / "synth.csv"),
-                                       "--engine", "ray", "--quiet", "--min-cluster-size", "10",
-                                       "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    import json
-
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["engine"]["engine"] == "ray"
-    bad = CliRunner().invoke(main, ["audit", "--real", str(tmp_path / "real.csv"),
-                                    "--synthetic", str(tmp_path / "synth.csv"),
-                                    "--address", "auto", "--out", str(tmp_path / "x")])
+    _, _, tmp, files = both
+    bad = CliRunner().invoke(main, ["audit", *files, "--address", "auto",
+                                    "--out", str(tmp / "x")])
     assert bad.exit_code == 1 and "--engine ray" in bad.output
+    assert not (tmp / "x").exists()
