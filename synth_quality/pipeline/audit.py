@@ -173,7 +173,9 @@ def scale_summary(run: AuditRun, m: Measured) -> dict:
         neighbours = "earlier audit's graph extended (pairs with a new row searched exactly)"
     elif approximate:
         neighbours = (f"approximate: inverted file (faiss) on the {' and '.join(approximate)} "
-                      f"side, {scale.nprobe} cells searched per row; exact for the other")
+                      f"side{'s' if len(approximate) > 1 else ''}, {scale.nprobe} cells "
+                      "searched per row of the same side; the other side's rows searched "
+                      "exactly where that is cheap, see scale.exact_neighbours_up_to")
     else:
         neighbours = "exact"
     fit = scale.umap_fit_rows or None
