@@ -67,7 +67,11 @@ def _export(folder: Path, target: Path) -> None:
 
     import torch
     from transformers import BertModel
+    from transformers.utils import logging as hf_logging
 
+    # Our own progress reporting covers this; transformers' "Loading weights" bar would print
+    # to stderr, even with --quiet.
+    hf_logging.disable_progress_bar()
     bert = BertModel.from_pretrained(str(folder), local_files_only=True).eval()
 
     class MeanPooled(torch.nn.Module):
