@@ -354,11 +354,17 @@ class Summary(_Strict):
                                                "synth_quality/config.py documents each)")
     batches: Optional[list[Batch]] = Field(
         None, description="only after rows were added: one entry per batch")
-    scale: Optional[Scale] = Field(None, description="which size-dependent paths ran (schema "
-                                                     "1.1; absent in older audits)")
-    engine: Optional[Engine] = Field(None, description="where embedding and text checks ran "
-                                                       "(schema 1.1; absent in older audits)")
+    scale: Scale = Field(description="which size-dependent paths ran (schema 1.1; readers "
+                                     "fill it in for older audits: ADDED_IN_1_1)")
+    engine: Engine = Field(description="where embedding and text checks ran (schema 1.1)")
 
+
+#: Keys added in schema 1.1, and what an audit written before them ran (read_summary fills
+#: them in, so an older audit still opens).
+ADDED_IN_1_1 = {
+    "scale": {"neighbours": "exact", "umap_fit_rows": None, "umap": "fitted on every row"},
+    "engine": {"engine": "local"},
+}
 
 #: Keys that may be absent from a summary.json this version writes.
 OPTIONAL_KEYS = frozenset(name for name, f in Summary.model_fields.items()
@@ -441,6 +447,8 @@ def read_summary(summary: dict, where: str = "summary.json") -> Summary:
                              f"synth-quality reads {SCHEMA_VERSION} and older: upgrade it",
                              kind=ErrorKind.AUDIT_FOLDER)
     known = dict(_known_keys(Summary, summary), schema_version=version)
+    for key, value in ADDED_IN_1_1.items():  # audits written before schema 1.1
+        known.setdefault(key, value)
     try:
         return Summary.model_validate(known)
     except ValidationError as exc:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth_quality.graph.knn import NeighborGraph, embeddings_digest
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 
 #: Rows of the index answered per call (bounds the (rows, k) result arrays and lets the
 #: progress bar move).
@@ -126,7 +126,7 @@ def approximate_neighbor_graph(X: np.ndarray, n_real: int, k: int, manifold_k: i
     want = max(k, manifold_k)
     total = 2 * n
     done = 0
-    progress("neighbours", 0, total)
+    progress(Stage.NEIGHBOURS, 0, total)
     answers = []  # per side: (similarities, absolute row indices) for every row, self removed
     threads = faiss.omp_get_max_threads()
     try:
@@ -157,7 +157,7 @@ def approximate_neighbor_graph(X: np.ndarray, n_real: int, k: int, manifold_k: i
                 sims[start:stop] = s[keep].reshape(len(s), want)
                 idx[start:stop] = i_abs[keep].reshape(len(s), want)
                 done += stop - start
-                progress("neighbours", done, total)
+                progress(Stage.NEIGHBOURS, done, total)
             answers.append((sims, idx))
     finally:
         faiss.omp_set_num_threads(threads)

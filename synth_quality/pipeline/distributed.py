@@ -29,7 +29,7 @@ from synth_quality.analysis.text_checks import text_measures
 from synth_quality.config import AuditConfig
 from synth_quality.errors import InputDataError
 from synth_quality.io import AuditInput, load_inputs
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def run_row_stages(texts: list[str], config: AuditConfig, shards: Path,
                  logging_level=logging.WARNING, configure_logging=False)
         started_here = True
     try:
-        progress("embedding (Ray)", 0, len(texts))
+        progress(Stage.EMBEDDING, 0, len(texts))
         frame = pd.DataFrame({"position": np.arange(len(texts), dtype=np.int64),
                               "text": texts})
         blocks = max(1, -(-len(texts) // BATCH_ROWS))
@@ -94,7 +94,7 @@ def run_row_stages(texts: list[str], config: AuditConfig, shards: Path,
             num_cpus=1)
         shards.mkdir(parents=True, exist_ok=True)
         result.write_parquet(str(shards))
-        progress("embedding (Ray)", len(texts), len(texts))
+        progress(Stage.EMBEDDING, len(texts), len(texts))
         info = {"engine": "ray", "nodes": nodes, "cpus": cpus, "blocks": blocks,
                 "address": address or "local"}
     finally:
@@ -129,9 +129,9 @@ def audit_on_ray(*, config: AuditConfig | None = None, address: str | None = Non
     progress = progress or null_progress
     t0 = time.perf_counter()
     if inputs is None:
-        progress("loading", 0, None)
+        progress(Stage.LOADING, 0, None)
         inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
-        progress("loading", 1, None)
+        progress(Stage.LOADING, 1, None)
     texts = inputs.frame.reset_index(drop=True)["text"].astype(str).tolist()
     with tempfile.TemporaryDirectory(prefix="synth-quality-ray-") as tmp:
         folder = Path(shards) if shards else Path(tmp) / "shards"
@@ -140,5 +140,4 @@ def audit_on_ray(*, config: AuditConfig | None = None, address: str | None = Non
     result = audit(inputs, config=config, embeddings=X, text_measures=measures,
                    progress=progress)
     result.summary["engine"] = info
-    result.summary["timings"]["ray_row_stages"] = info["row_stages_seconds"]
     return result

@@ -61,3 +61,13 @@ def test_the_approximate_graph_keeps_the_findings(audits):
           f"{int((differ & by_region).sum())} of {int(differ.sum())}")
     assert (by_region[differ]).all()
     assert agree >= 0.95
+
+
+def test_an_audit_written_before_scale_and_engine_still_reads(audits):
+    from synth_quality.schema import read_summary
+
+    exact = audits[0]
+    older = {k: v for k, v in exact.summary.items() if k not in ("scale", "engine")}
+    older["schema_version"] = "1.0"
+    facts = read_summary(older)
+    assert facts.scale.neighbours == "exact" and facts.engine.engine == "local"
