@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from synth_quality.errors import ErrorKind, InputDataError
 
 #: The version this synth-quality writes (``summary["schema_version"]``).
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 #: The JSON Schema of :class:`Summary`, shipped inside the package.
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
 #: Set (to anything but "" or "0") to validate every summary.json ``AuditResult.save`` writes.
@@ -181,6 +181,30 @@ class WarmStart(_Strict):
     rows_new: int = Field(ge=0)
     earlier_rows_fixed: bool = Field(description="true: earlier rows kept their exact places")
     epochs: int = Field(ge=0)
+
+
+class Scale(_Strict):
+    """Which size-dependent paths the audit took (``scale``; config section ``scale``)."""
+
+    neighbours: str = Field(description="'exact', or which side was searched through an "
+                                        "approximate (faiss inverted-file) index, or an "
+                                        "earlier audit's graph extended")
+    umap_fit_rows: Optional[int] = Field(description="null, or the size of the seeded sample "
+                                                     "UMAP was fitted on")
+    umap: str = Field(description="whether UMAP was fitted on every row or on a sample with "
+                                  "the other rows placed on it")
+
+
+class Engine(_Strict):
+    """Where the per-row stages ran (``engine``)."""
+
+    engine: Literal["local", "ray"]
+    nodes: Optional[int] = Field(None, ge=1, description="ray: the cluster's live nodes")
+    cpus: Optional[int] = Field(None, ge=1, description="ray: the cluster's CPUs")
+    blocks: Optional[int] = Field(None, ge=1, description="ray: Ray Data blocks of rows")
+    address: Optional[str] = Field(None, description="ray: the cluster address, or 'local'")
+    row_stages_seconds: Optional[float] = Field(
+        None, ge=0, description="ray: seconds for reading, embedding and text checks")
 
 
 class Batch(_Strict):
@@ -330,7 +354,17 @@ class Summary(_Strict):
                                                "synth_quality/config.py documents each)")
     batches: Optional[list[Batch]] = Field(
         None, description="only after rows were added: one entry per batch")
+    scale: Scale = Field(description="which size-dependent paths ran (schema 1.1; readers "
+                                     "fill it in for older audits: ADDED_IN_1_1)")
+    engine: Engine = Field(description="where embedding and text checks ran (schema 1.1)")
 
+
+#: Keys added in schema 1.1, and what an audit written before them ran (read_summary fills
+#: them in, so an older audit still opens).
+ADDED_IN_1_1 = {
+    "scale": {"neighbours": "exact", "umap_fit_rows": None, "umap": "fitted on every row"},
+    "engine": {"engine": "local"},
+}
 
 #: Keys that may be absent from a summary.json this version writes.
 OPTIONAL_KEYS = frozenset(name for name, f in Summary.model_fields.items()
@@ -413,6 +447,8 @@ def read_summary(summary: dict, where: str = "summary.json") -> Summary:
                              f"synth-quality reads {SCHEMA_VERSION} and older: upgrade it",
                              kind=ErrorKind.AUDIT_FOLDER)
     known = dict(_known_keys(Summary, summary), schema_version=version)
+    for key, value in ADDED_IN_1_1.items():  # audits written before schema 1.1
+        known.setdefault(key, value)
     try:
         return Summary.model_validate(known)
     except ValidationError as exc:

@@ -60,7 +60,7 @@ from synth_quality.schema import SCHEMA_VERSION
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
           embedder=None, map_projector=None, cluster_projector=None, clusterer=None,
           classifier=None, embeddings: np.ndarray | None = None,
-          previous: AuditResult | None = None,
+          previous: AuditResult | None = None, text_measures=None,
           progress: ProgressCallback | None = None, **load_kwargs) -> AuditResult:
     """Audit synthetic text against real text.
 
@@ -83,6 +83,9 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
         else (neighbours, clusters, classifier, scores) is recomputed on all rows. The result
         depends on the earlier audit as well as on the rows: ``summary["warm_start"]`` says
         it was used.
+    text_measures : DataFrame, optional
+        :func:`~synth_quality.analysis.text_checks.text_measures` of the rows, computed
+        elsewhere (the Ray engine, :mod:`synth_quality.pipeline.distributed`).
     progress : callable, optional
         ``progress(stage, done, total)``; see :mod:`synth_quality.progress`.
 
@@ -101,7 +104,8 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
             with StageTimer(progress, timings, Stage.LOADING):
                 inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         run = AuditRun(inputs, config, Stages(embedder, map_projector, cluster_projector,
-                                              clusterer, classifier), previous, progress, timings)
+                                              clusterer, classifier), previous, progress, timings,
+                     measures=text_measures)
         result = _run(run, embeddings)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
@@ -111,6 +115,7 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.summary["timings"] = timings
     result.summary["warnings"] = result.warnings
+    result.summary["engine"] = {"engine": "local"}  # the Ray engine replaces it
     result.summary = {"schema_version": SCHEMA_VERSION, **result.summary}
     return result
 
@@ -130,11 +135,14 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         _cluster(run, m)
     _calibrate(run, m)
     with StageTimer(run.progress, run.timings, Stage.SCORING):
-        rows = row_table(run, m, measures_of(run.texts, m.matched, run.previous))
+        measures = (run.measures.reset_index(drop=True) if run.measures is not None
+                    else measures_of(run.texts, m.matched, run.previous))
+        rows = row_table(run, m, measures)
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
+        summary["scale"] = scale_summary(run, m)
     with StageTimer(run.progress, run.timings, Stage.REFERENCE):
         add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:
@@ -151,6 +159,31 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     if m.linkage is not None:
         result.keep_linkage(m.linkage)
     return result
+
+
+def scale_summary(run: AuditRun, m: Measured) -> dict:
+    """``summary["scale"]``: which of the size-dependent paths this audit took."""
+    from synth_quality.project.layout import samples
+
+    scale, n = run.config.scale, len(run.frame)
+    sides = (run.n_real, n - run.n_real)
+    approximate = [name for name, size in zip(("real", "synthetic"), sides)
+                   if size > scale.exact_neighbours_up_to]
+    if m.graph_extended:
+        neighbours = "earlier audit's graph extended (pairs with a new row searched exactly)"
+    elif approximate:
+        neighbours = (f"approximate: inverted file (faiss) on the {' and '.join(approximate)} "
+                      f"side{'s' if len(approximate) > 1 else ''}, {scale.nprobe} cells "
+                      "searched per row of the same side; the other side's rows searched "
+                      "exactly where that is cheap, see scale.exact_neighbours_up_to")
+    else:
+        neighbours = "exact"
+    fit = scale.umap_fit_rows or None
+    sampled = m.warm is None and samples(n, fit)
+    return {"neighbours": neighbours,
+            "umap_fit_rows": fit if sampled else None,
+            "umap": (f"fitted on a seeded sample of {fit:,} rows, the other {n - fit:,} placed "
+                     f"on it ({scale.place_epochs} epochs)" if sampled else "fitted on every row")}
 
 
 def _cluster(run: AuditRun, m: Measured) -> None:
@@ -221,8 +254,23 @@ def _neighbour_graph(run: AuditRun, m: Measured):
         graph = add_to_neighbor_graph(previous.neighbor_graph, m.X, run.n_real, previous.n_real,
                                       k_graph, config.score.manifold_k, run.progress)
         if graph is not None:
+            m.graph_extended = True
             return graph
-    return build_neighbor_graph(m.X, run.n_real, k_graph, config.score.manifold_k, run.progress)
+    return neighbour_graph(m.X, run.n_real, k_graph, config, run.progress)
+
+
+def neighbour_graph(X: np.ndarray, n_real: int, k: int, config: AuditConfig, progress=None):
+    """The neighbour graph from scratch: exact while both sides have at most
+    ``scale.exact_neighbours_up_to`` rows, else one index per side
+    (:mod:`synth_quality.graph.approximate`)."""
+    scale = config.scale
+    if max(n_real, len(X) - n_real) <= scale.exact_neighbours_up_to:
+        return build_neighbor_graph(X, n_real, k, config.score.manifold_k, progress)
+    from synth_quality.graph.approximate import approximate_neighbor_graph
+
+    return approximate_neighbor_graph(X, n_real, k, config.score.manifold_k,
+                                      scale.exact_neighbours_up_to, scale.nprobe,
+                                      config.random_state, progress)
 
 
 def _project_and_detect(run: AuditRun, m: Measured) -> None:
@@ -231,7 +279,9 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
     config, stages, seed = run.config, run.stages, run.config.random_state
     n_neighbors = config.project.n_neighbors
     cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
-                 use_cache=config.project.cache and config.embed.use_cache)
+                 use_cache=config.project.cache and config.embed.use_cache,
+                 fit_rows=config.scale.umap_fit_rows or None,
+                 place_epochs=config.scale.place_epochs)
     map_start, cluster_start, m.warm, fixed = warm_starts(run.frame, run.previous, m.matched,
                                                           m.graph, config)
     if m.warm:

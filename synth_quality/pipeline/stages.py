@@ -46,6 +46,7 @@ class AuditRun:
     progress: ProgressCallback = null_progress
     timings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    measures: Any = None  # text measures computed elsewhere (the Ray engine), one row per row
 
     def __post_init__(self):
         self.frame: pd.DataFrame = self.inputs.frame.reset_index(drop=True)
@@ -85,3 +86,4 @@ class Measured:
     regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull
+    graph_extended: bool = False            # the earlier audit's graph, extended
