@@ -8,6 +8,7 @@ Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progr
 4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
 5. clustering  HDBSCAN on the 5-d projection, and its fine leaves tested for one-sided regions
 6. detecting   out-of-fold real-vs-synthetic classifier
+   checking labels  with a label column: out-of-sample label quality (analysis.labels)
 7. calibrating the classifier and the coverage statistic on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
 9. reference   every figure recomputed real against real and on shuffled labels: its
@@ -122,6 +123,7 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
                         "compiling"):
             warmup.wait()
     _project_and_detect(run, m)
+    _check_labels(run, m)
     with StageTimer(run.progress, run.timings, "clustering"):
         _cluster(run, m)
     _calibrate(run, m)
@@ -257,6 +259,21 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
         else:
             m.coords = project(m.X, m.graph, config.project.cluster_components, n_neighbors,
                                0.0, seed, stages.cluster_projector, init=cluster_start, **cache)
+
+
+def _check_labels(run: AuditRun, m: Measured) -> None:
+    """Label quality (analysis.labels) when the rows carry a task label."""
+    if "label" not in run.frame or run.frame["label"].notna().sum() == 0:
+        return
+    from synth_quality.analysis.labels import label_quality
+
+    config = run.config
+    t0 = time.perf_counter()
+    m.label_check = label_quality(m.X, run.frame["label"].tolist(), run.is_syn,
+                                  n_folds=config.detect.n_folds, C=config.detect.C,
+                                  random_state=config.random_state, progress=run.progress)
+    run.timings["checking_labels"] = round(time.perf_counter() - t0, 3)
+    run.notes.extend(f"synth-quality: {note}" for note in m.label_check.notes)
 
 
 def _warm_note(warm: dict) -> str:

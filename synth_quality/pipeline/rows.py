@@ -78,6 +78,12 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     for name in SURFACE_FEATURES:
         rows[name] = measures[name].to_numpy()
 
+    if m.label_check is not None:
+        rows["label_quality"] = m.label_check.label_quality
+        rows["is_label_issue"] = m.label_check.is_label_issue
+        rows["predicted_label"] = m.label_check.predicted_label
+        rows["label_evidence"] = m.label_check.evidence
+
     category, reason = categorise(side, rows["is_detectable"].to_numpy(), p_syn,
                                   individually, regions >= 0, rows["coverage_score"].to_numpy(),
                                   rows["is_degenerate"].to_numpy(), is_outlier)

@@ -84,3 +84,4 @@ class Measured:
     regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull
+    label_check: Any = None                 # analysis.labels.LabelQuality, with a label column

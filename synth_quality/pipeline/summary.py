@@ -11,6 +11,7 @@ import pandas as pd
 
 from synth_quality.analysis.cluster import resolve_min_cluster_size
 from synth_quality.analysis.coverage import prdc
+from synth_quality.analysis.labels import label_summary
 from synth_quality.analysis.scores import dataset_scores
 from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report
 from synth_quality.pipeline.stages import AuditRun, Measured
@@ -18,7 +19,7 @@ from synth_quality.result import cluster_counts
 from synth_quality.stats import auc_with_ci
 
 _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
-             "scikit-learn", "numpy", "pandas")
+             "scikit-learn", "numpy", "pandas", "cleanlab")
 
 
 def package_versions() -> dict:
@@ -62,6 +63,11 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
             "n_degenerate": int(part["is_degenerate"].sum()),
             "n_copies_of_real": int(part["is_copy_of_real"].sum()),
         }
+        if "is_label_issue" in part:
+            judged = part["label_quality"].notna()
+            out[key]["n_label_issues"] = int(part.loc[judged, "is_label_issue"].sum())
+            out[key]["label_issue_share"] = (float(part.loc[judged, "is_label_issue"].mean())
+                                             if judged.any() else None)
     return out
 
 
@@ -157,6 +163,13 @@ def verdict(summary: dict) -> str:
         parts.append(f"{unvaried:.1%} of synthetic rows are near-copies of other synthetic rows"
                      f"{bands[0]}{')' if bands[0] else ''} and {unoriginal:.1%} are near-copies "
                      f"of real rows{bands[1]}{')' if bands[1] else ''}.")
+    labels = summary.get("labels") or {}
+    syn_share = (labels.get("synthetic") or {}).get("label_issue_share")
+    real_share = (labels.get("real") or {}).get("label_issue_share")
+    if syn_share is not None:
+        reference = (f" (the same check disputes {real_share:.0%} of the real rows' labels)"
+                     if real_share is not None else "")
+        parts.append(f"{syn_share:.0%} of the synthetic rows' labels look wrong{reference}.")
     if summary.get("n_degenerate"):
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")
@@ -233,6 +246,7 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
         "min_samples_used": samples,
         "artifacts": artifacts,
         "by_generator": by_generator(rows, manifold["synthetic_balls_hit"], config.score.manifold_k),
+        "labels": label_summary(rows, m.label_check.notes if m.label_check is not None else None),
         "inputs": {
             "text_column": inputs.text_column, "label_column": inputs.label_column,
             "generator_column": inputs.generator_column, "real_value": inputs.real_value,

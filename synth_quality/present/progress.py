@@ -6,7 +6,8 @@ from __future__ import annotations
 #: Audit stages in order, with a rough share of the total time (for one overall bar).
 STAGE_WEIGHTS = {"loading": 0.02, "loading model": 0.04, "embedding": 0.27, "neighbours": 0.03,
                  "compiling UMAP (once per machine)": 0.13, "projecting (map)": 0.19,
-                 "detecting": 0.05, "projecting (clusters)": 0.08, "clustering": 0.02,
+                 "detecting": 0.05, "projecting (clusters)": 0.08, "checking labels": 0.01,
+                 "clustering": 0.02,
                  "reference (classifier)": 0.06, "reference (coverage)": 0.02,
                  "scoring": 0.03, "second view (words)": 0.06}
 
@@ -19,6 +20,7 @@ STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embed
               "projecting (clusters)": "Projecting for clustering (UMAP)",
               "clustering": "Clustering (HDBSCAN)",
               "detecting": "Training the real-vs-synthetic detector",
+              "checking labels": "Checking the task labels",
               "reference (classifier)": "No-difference reference: the detector on shuffled "
                                         "labels",
               "reference (coverage)": "No-difference reference: coverage on shuffled labels",
