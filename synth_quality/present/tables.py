@@ -16,7 +16,8 @@ TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlie
                  "repetition_score", "near_duplicate_group", "nearest_real_row",
                  "nearest_real_similarity", "coverage_score", "is_uncovered",
                  "nearest_synthetic_row", "nearest_synthetic_similarity", "uncovered_region",
-                 "cluster", "generator", "label", "p_synthetic", "is_outlier", "is_degenerate",
+                 "cluster", "generator", "label", "label_quality", "is_label_issue",
+                 "predicted_label", "label_evidence", "p_synthetic", "is_outlier", "is_degenerate",
                  "is_copy_of_real", "near_duplicate_group_size", "reason"]
 
 
@@ -87,7 +88,8 @@ def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
     """The clusters table as shown: keywords joined, no list columns."""
     cols = ["cluster", "status", "size", "real_share", "with no difference", "keywords",
             "n_real", "n_synthetic", "expected_real_share", "real_enrichment", "p_adjusted",
-            "status_reason"]
+            "status_reason", "real_label_shares", "synthetic_label_shares", "label_gap",
+            "synthetic_label_issue_share"]
     clusters = clusters.copy()
     if {"real_share_low", "real_share_high"} <= set(clusters):
         clusters["with no difference"] = [
@@ -194,6 +196,8 @@ def generator_table(summary: dict) -> pd.DataFrame:
                      "unoriginal": g.get("unoriginal"), "precision": g.get("precision"),
                      "degenerate": g.get("n_degenerate"),
                      "copies of real": g.get("n_copies_of_real")})
+        if "label_issue_share" in g:
+            rows[-1]["label issues"] = g.get("label_issue_share")
     return pd.DataFrame(rows)
 
 
