@@ -163,6 +163,11 @@ SURFACE_FEATURES: "OrderedDict[str, tuple[str, Callable[[str], float]]]" = Order
     ("has_non_ascii", ("contains non-ASCII characters", lambda t: float(not t.isascii()))),
 ])
 
+#: Descriptions of per-row measures that are not surface features but are compared between
+#: the sides the same way (chats: turns per conversation and their length).
+OTHER_FEATURES = {"n_turns": "number of turns (system prompts aside)",
+                  "mean_turn_words": "mean words per turn"}
+
 # Short names that open the report sentence of binary features ("Casing alone separates ...").
 _LABELS = {
     "has_uppercase": "Casing",
@@ -278,7 +283,8 @@ def artifact_report(features: pd.DataFrame, is_synthetic: np.ndarray,
         real, synth = values[ok & ~is_synthetic], values[ok & is_synthetic]
         if len(real) == 0 or len(synth) == 0:
             continue  # nothing to compare for this feature
-        description = SURFACE_FEATURES[name][0] if name in SURFACE_FEATURES else str(name)
+        description = (SURFACE_FEATURES[name][0] if name in SURFACE_FEATURES
+                       else OTHER_FEATURES.get(name, str(name)))
         binary = bool(np.isin(values[ok], (0.0, 1.0)).all())
         auc = rank_auc(real, synth)
         separation = max(auc, 1.0 - auc)

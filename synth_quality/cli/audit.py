@@ -41,7 +41,7 @@ from synth_quality.cli.common import (
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
 def audit(real, synthetic, data, source_column, real_value, text_column, label_column,
-          generator_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
+          generator_column, pair_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
           no_cache, config_path, previous_dir, quiet):
     """Audit synthetic text against real text and write the results to --out.
 
@@ -59,7 +59,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
                                  folds=folds, seed=seed)
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
-                         label_column, generator_column)
+                         label_column, generator_column, pair_column)
     kwargs = inputs_or_sample(kwargs, sample, "audit")
     previous = None
     if previous_dir:

@@ -100,6 +100,8 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
         run = AuditRun(inputs, config, Stages(embedder, map_projector, cluster_projector,
                                               clusterer, classifier), previous, progress, timings)
         result = _run(run, embeddings)
+        if inputs.fields:
+            _audit_fields(run, result)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
                      if issubclass(w.category, UserWarning) and "synth_quality" in (w.filename or "")
@@ -177,6 +179,48 @@ def _calibrate(run: AuditRun, m: Measured) -> None:
                                        config.reference.calibration_rows, config.random_state)
     run.progress("reference (coverage)", 1, None)
     run.timings["calibrating"] = round(time.perf_counter() - t0, 3)
+
+
+def _audit_fields(run: AuditRun, result: AuditResult) -> None:
+    """Audit each field alone (pipeline.fields) and put what it found beside the record's."""
+    from synth_quality.pipeline.fields import (
+        field_inputs,
+        fields_summary,
+        fields_to_audit,
+        merge_fields,
+        too_few_rows,
+    )
+    from synth_quality.pipeline.summary import verdict
+
+    inputs, stages = run.inputs, run.stages
+    results, skipped = {}, {}
+    for name in fields_to_audit(inputs):
+        sub = field_inputs(inputs, name)
+        why = too_few_rows(sub, run.config.detect.n_folds)
+        if why is not None:
+            skipped[name] = why
+            run.notes.append(f"synth-quality: field {name!r} not audited alone: {why}")
+            continue
+
+        def progress(stage, done, total, _name=name):
+            run.progress(f"{_name}: {stage}", done, total)
+
+        results[name] = audit(sub, config=run.config, embedder=stages.embedder,
+                              map_projector=stages.map_projector,
+                              cluster_projector=stages.cluster_projector,
+                              clusterer=stages.clusterer, classifier=stages.classifier,
+                              progress=progress)
+        run.timings[f"field {name}"] = results[name].summary["timings"]["total"]
+    for name in inputs.prompt_fields:
+        skipped.setdefault(name, "a prompt field: both sides hold the same texts (paired data)")
+    result.examples = merge_fields(result.examples, results, inputs)
+    result.fields = results
+    summary = result.summary
+    summary["fields"] = fields_summary(inputs, results, skipped)
+    answer = next((f for f in inputs.answer_fields if f in results), None)
+    if answer is not None:
+        summary["pairs"] = results[answer].summary.get("pairs") or summary.get("pairs", {})
+    summary["verdict"] = verdict(summary)
 
 
 def _start_warmup(run: AuditRun):
