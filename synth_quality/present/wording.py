@@ -120,7 +120,7 @@ ROW_SCORES = {
         "low"),
     "repetition_score": ScoreInfo(
         "Repetition score", "Share of tokens that repeat the previous token or an earlier "
-        "4-gram (loops and stutters).", "high"),
+        "span of 8 tokens (loops and stutters; lists, tables and links are not loops).", "high"),
     "nearest_real_similarity": ScoreInfo(
         "Nearest real similarity", "Cosine similarity of a synthetic row to its nearest real "
         "row; 0.95 and above counts as a copy.", "high (a copy of real data)"),
