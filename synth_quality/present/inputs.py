@@ -69,6 +69,23 @@ def guess_text_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str |
     return best
 
 
+def guess_text_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list:
+    """The text columns the audit would pick without ``--text-column``: a chat column, a known
+    instruction-data field set, else the one text column (empty when none is found)."""
+    from synth_quality.records import chat_column_of, field_set_of
+
+    chat = chat_column_of(frame, exclude)
+    if chat is not None:
+        return [chat]
+    one = guess_text_column(frame, exclude)
+    named = one is not None and str(one).strip().lower() in ("text", "sentence", "review",
+                                                             "content", "document")
+    fields = None if named else field_set_of(frame, exclude)
+    if fields:
+        return list(fields)
+    return [one] if one is not None else []
+
+
 def guess_source_column(frame: pd.DataFrame) -> str | None:
     from synth_quality.io import SOURCE_COLUMN_NAMES
 

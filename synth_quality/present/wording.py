@@ -179,6 +179,17 @@ COLUMN_HELP = {
     "is_label_issue": "cleanlab's confident-learning filter says the task label is likely wrong",
     "predicted_label": "the label the deciding evidence favours",
     "label_evidence": "which evidence judged the label (real rows, or the other synthetic rows)",
+    "prompt_id": "paired data: the prompt the row answers (both sides answer it)",
+    "paired_real_row": "paired data: the row of the human answer to the same prompt",
+    "paired_similarity": "paired data: cosine similarity to the human answer to the same prompt "
+                         "(agreement, not a copy)",
+    "paired_length_ratio": "paired data: words of this answer / words of the human answer "
+                           "(1 = as long)",
+    "paired_rank": "paired data: share of the other prompts' human answers less similar than "
+                   "its own prompt's (1 = stays on its prompt; 0.5 = like a random prompt's)",
+    "is_drift": "paired data: the answer drifts away from its prompt (paired rank below 0.9)",
+    "n_turns": "chats: turns other than system prompts",
+    "mean_turn_words": "chats: mean words per turn",
     "flagged": "flagged by you: left out of the cleaned synthetic export",
 }
 

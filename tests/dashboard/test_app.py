@@ -353,3 +353,44 @@ def test_the_progress_bar_is_redrawn_at_most_twice_a_second_within_a_stage(monke
     assert len(drawn) == 4, drawn
     assert "embedding" in drawn[0].lower() and "10" in drawn[0] and "50" in drawn[1]
     assert "neighbours: 1 / 10" in drawn[2] and "neighbours: 10 / 10" in drawn[3]
+
+
+@pytest.fixture(scope="module")
+def fields_folder(tmp_path_factory):
+    """A saved audit of paired instruction data (fake embedder): a record and one field."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "pipeline"))
+    from conftest import HashingEmbedder
+    from test_fields import FAST, paired_case
+
+    from synth_quality import audit
+
+    real, syn = paired_case(60)
+    result = audit(real=real, synthetic=syn, generator_column="generator", config=FAST,
+                   embedder=HashingEmbedder())
+    return result.save(tmp_path_factory.mktemp("fields") / "paired")
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_shows_the_fields(monkeypatch, audits, fields_folder, page):  # noqa: F811
+    """Every page opens a several-field audit, offers the record and each field in the
+    sidebar, and shows the field's own audit when it is picked."""
+    monkeypatch.syspath_prepend(str(REPO))
+    monkeypatch.setenv("SYNTH_QUALITY_AUDIT_DIR", str(fields_folder))
+    monkeypatch.setenv("SYNTH_QUALITY_CACHE_DIR", str(audits.cache))
+    at = app().switch_page(page).run()
+    assert_ok(at)
+    picker = at.sidebar.selectbox(key="w_sidebar_field")
+    assert picker.options == ["whole records (instruction + output)", "field output"]
+    if page == "pages/4_Examples.py":
+        table = frames(at)[0]
+        assert {"text.instruction", "text.output", "output.category", "paired_similarity",
+                "is_drift"} <= set(table.columns)
+    picker.set_value("output").run()
+    assert_ok(at)
+    assert at.sidebar.selectbox(key="w_sidebar_field").value == "output"
+    if page == "pages/4_Examples.py":
+        table = frames(at)[0]
+        assert "text.instruction" not in table.columns and "paired_rank" in table.columns
+        assert len(table) == 120
