@@ -73,6 +73,13 @@ class EmbedConfig:
         ``~/.cache/synth-quality``. The cache is keyed by model and text.
     use_cache : bool, default True
         Set False to always embed from scratch (and write nothing).
+    window_tokens : int or None, default None
+        Texts longer than the model reads are split into overlapping windows of this many
+        tokens (each starting half a window after the last), never silently truncated
+        (:mod:`synth_quality.embed.windows`). None means the model's own limit (254 tokens of
+        text for all-MiniLM-L6-v2); for an embedder without a tokenizer it counts words, and
+        None then means no windows. 0 turns windows off: long texts are truncated by the
+        model, and the summary says how many were.
     """
 
     model: str = DEFAULT_MODEL
@@ -81,8 +88,11 @@ class EmbedConfig:
     batch_size: int = 64
     cache_dir: str | None = None
     use_cache: bool = True
+    window_tokens: int | None = None
 
     def __post_init__(self):
+        if self.window_tokens is not None:
+            check_int("embed", "window_tokens", self.window_tokens, 0, 100_000)
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
         check_int("embed", "batch_size", self.batch_size, 1, 4096)

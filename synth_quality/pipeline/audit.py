@@ -33,7 +33,8 @@ from synth_quality.analysis.lexical import second_view
 from synth_quality.analysis.reference import classifier_null
 from synth_quality.analysis.regions import fine_groups, one_sided_regions
 from synth_quality.config import AuditConfig
-from synth_quality.embed.api import embed_texts
+from synth_quality.embed.api import embed_texts, make_embedder
+from synth_quality.embed.windows import model_window, pool_windows, split, window_spans
 from synth_quality.errors import InputDataError
 from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
@@ -239,11 +240,23 @@ def _start_warmup(run: AuditRun):
 
 
 def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
-    """The embeddings (computed, or the precomputed ones checked) and how they were made."""
+    """The embeddings (computed, or the precomputed ones checked) and how they were made.
+    Texts longer than the model's window are embedded window by window (embed.windows): a
+    row's vector is the mean of its windows', and the windows are kept for its scores."""
     t0 = time.perf_counter()
+    windows = None
     if embeddings is None:
-        X, embed_info = embed_texts(run.texts, run.config.embed, embedder=run.stages.embedder,
+        embedder = run.stages.embedder or make_embedder(run.config.embed)
+        windows, limit, unit = _windows(run, embedder)
+        texts = windows.texts if windows is not None else run.texts
+        X, embed_info = embed_texts(texts, run.config.embed, embedder=embedder,
                                     progress=run.progress, threads=_threads_beside(warmup))
+        if windows is not None:
+            windows.vectors = X
+            X = pool_windows(X, windows.owner, len(run.texts))
+        embed_info["long_texts"] = _long_text_info(run, windows, limit, unit)
+        if windows is not None or embed_info["long_texts"]["n_rows_over_window"]:
+            run.notes.append("synth-quality: " + embed_info["long_texts"]["handled"])
     else:
         X = np.asarray(embeddings, np.float32)
         if X.shape[0] != len(run.frame):
@@ -252,7 +265,51 @@ def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
         embed_info = {"model": "precomputed", "n_texts": len(run.frame), "n_embedded": 0,
                       "n_from_cache": 0}
     run.timings["embedding"] = round(time.perf_counter() - t0, 3)
-    return Measured(X, embed_info)
+    m = Measured(X, embed_info)
+    m.windows = windows
+    return m
+
+
+def _windows(run: AuditRun, embedder):
+    """(Windows or None when no text is over the window, tokens per window, unit)."""
+    tokenizer, limit = model_window(embedder)
+    unit = "tokens" if tokenizer is not None else "words"
+    wanted = run.config.embed.window_tokens
+    if wanted == 0:
+        return None, limit, unit
+    limit = wanted or limit
+    if not limit:
+        return None, None, unit
+    spans = window_spans(run.texts, tokenizer, limit)
+    if all(len(s) == 1 for s in spans):
+        return None, limit, unit
+    return split(run.texts, spans, limit, unit), limit, unit
+
+
+def _long_text_info(run: AuditRun, windows, limit, unit) -> dict:
+    """``summary["embedding"]["long_texts"]``: how many rows were over the window and how they
+    were handled."""
+    if windows is not None:
+        n_long = windows.n_long
+        return {"window": limit, "unit": unit, "n_rows_over_window": n_long,
+                "n_windows": int(len(windows.texts)), "max_windows": int(windows.counts.max()),
+                "handled": (f"{n_long:,} row(s) longer than the model's window of {limit} {unit} "
+                            f"were split into {int(windows.counts[windows.counts > 1].sum()):,} "
+                            "overlapping windows (half a window apart) and embedded window by "
+                            "window; their vector is the mean of their windows', their "
+                            "coverage and outlier scores those of their worst window")}
+    info = {"window": limit, "unit": unit, "n_rows_over_window": 0}
+    if run.config.embed.window_tokens == 0 and limit:
+        tokenizer, _ = model_window(run.stages.embedder or make_embedder(run.config.embed))
+        over = sum(len(s) > 1 for s in window_spans(run.texts, tokenizer, limit))
+        info.update(n_rows_over_window=int(over),
+                    handled=(f"windows are off (embed.window_tokens = 0): {over:,} row(s) "
+                             f"longer than {limit} {unit} were truncated by the model"
+                             if over else "no row is longer than the model's window"))
+    else:
+        info["handled"] = ("no row is longer than the model's window" if limit else
+                           "the embedder reports no window: texts are embedded whole")
+    return info
 
 
 def _neighbour_graph(run: AuditRun, m: Measured):

@@ -12,6 +12,7 @@ from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
 from synth_quality.analysis.text_checks import SURFACE_FEATURES, repetition_scores
+from synth_quality.analysis.windows import window_scores
 from synth_quality.pipeline.stages import AuditRun, Measured
 from synth_quality.records import FIELD_PREFIX
 
@@ -80,6 +81,15 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
 
     rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
                                               m.coverage_null)
+    if m.windows is not None:
+        # Long texts: every window counts; a row takes its worst window (analysis.windows).
+        scored = window_scores(m.windows.vectors, m.windows.owner, len(rows), n_real, config)
+        rows["coverage_score"] = scored["coverage_score"]
+        is_outlier = scored["is_outlier"]
+        rows["outlier_score"], rows["is_outlier"] = scored["outlier_score"], is_outlier
+        rows["knn_distance"] = scored["knn_distance"]
+        rows["n_windows"] = m.windows.counts.astype(np.int64)
+        rows["weakest_window"] = scored["weakest_window"]
     regions = region_labels(len(rows), m.regions)
     # Uncovered: the row's own evidence (Benjamini-Hochberg over its side), or the collective
     # evidence of the one-sided region it belongs to (tested without the labels).

@@ -84,4 +84,5 @@ class Measured:
     regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull
+    windows: Any = None                     # embed.windows.Windows (long texts)
     label_check: Any = None                 # analysis.labels.LabelQuality, with a label column
