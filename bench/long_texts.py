@@ -4,7 +4,7 @@
     python bench/long_texts.py --sizes 300  # one size
 
 Each case audits real and synthetic documents about three topics (cooking, gardening,
-astronomy; built by tests/analysis/test_windows.py, so nothing is downloaded), a quarter of the
+astronomy; built by tests/analysis/test_window_scores.py, so nothing is downloaded), a quarter of the
 synthetic ones turning to finance after about 290 words, past all-MiniLM-L6-v2's 254 tokens of
 text. It audits them twice with a cold embedding cache: with windows (the default) and with
 ``embed.window_tokens = 0`` (the model truncates), and prints, per run: seconds in all and in
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 900],
                         help="documents per case (a third real, two thirds synthetic)")
     args = parser.parse_args()
-    from test_windows import aurocs, documents
+    from test_window_scores import aurocs, documents
 
     from synth_quality import AuditConfig, audit
 

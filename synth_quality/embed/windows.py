@@ -10,7 +10,7 @@ boundaries (the tokenizer's offsets), and are embedded like any text (cached by 
 :func:`window_spans` says where the windows are; :func:`pool_windows` gives each row one vector
 (the mean of its windows, renormalised) for the map, the clusters and the detector; the
 row-level coverage and outlier scores look at every window
-(:mod:`synth_quality.analysis.windows`).
+(:mod:`synth_quality.analysis.window_scores`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
 from synth_quality.analysis.text_checks import SURFACE_FEATURES, repetition_scores
-from synth_quality.analysis.windows import window_scores
+from synth_quality.analysis.window_scores import window_scores
 from synth_quality.pipeline.stages import AuditRun, Measured
 from synth_quality.records import FIELD_PREFIX
 
@@ -82,7 +82,7 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
                                               m.coverage_null)
     if m.windows is not None:
-        # Long texts: every window counts; a row takes its worst window (analysis.windows).
+        # Long texts: every window counts; a row takes its worst window (analysis.window_scores).
         scored = window_scores(m.windows.vectors, m.windows.owner, len(rows), n_real, config)
         rows["coverage_score"] = scored["coverage_score"]
         is_outlier = scored["is_outlier"]

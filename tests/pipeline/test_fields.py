@@ -193,3 +193,11 @@ def test_chat_findings_land_on_the_role():
     assert {a["feature"] for a in s["artifacts"]} >= {"n_turns", "mean_turn_words"}
     # system prompts are identical on both sides: nothing tells them apart
     assert audited["system"]["detection_auc"] == pytest.approx(0.5, abs=0.1)
+
+
+def test_adding_rows_to_a_fields_audit_says_it_cannot(paired_audit):
+    from synth_quality import add_rows
+    from synth_quality.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="several fields or of chats is not supported yet"):
+        add_rows(paired_audit, pd.DataFrame({"instruction": ["x"], "output": ["y"]}))

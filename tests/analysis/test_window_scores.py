@@ -1,5 +1,5 @@
 """Documents whose tail drifts off-topic past the model's window are found by the row's
-coverage or outlier score (analysis/windows.py), where one truncated vector sees nothing."""
+coverage or outlier score (analysis/window_scores.py), where one truncated vector sees nothing."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ takes the worst of its windows:
 - ``coverage_score``: the least covered window's p-value, times the row's number of windows
   (Bonferroni, capped at 1): a row with more windows has more chances of one low p-value, and
   the correction keeps its score a p-value (calibrated the same way as a short row's: against
-  the window statistic under shuffled side labels, :func:`synthetic_quality.analysis.coverage.
+  the window statistic under shuffled side labels, :func:`synth_quality.analysis.coverage.
   permutation_null`);
 - ``outlier_score`` and ``knn_distance``: the most isolated window's; ``is_outlier`` when any
   window is.
