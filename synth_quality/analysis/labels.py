@@ -115,7 +115,7 @@ def label_quality(X: np.ndarray, labels, is_synthetic: np.ndarray, *, n_folds: i
     y = np.array([classes.index(v) if v is not None else -1 for v in values])
     real, syn = ~is_syn & (y >= 0), is_syn & (y >= 0)
     k = len(classes)
-    ticks = _Ticks(progress, 2 * _folds_for(y[real], n_folds) + 1 + _folds_for(y[syn], n_folds))
+    ticks = _Ticks(progress, _folds_for(y[real], n_folds) + 1 + _folds_for(y[syn], n_folds))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*converge.*")
         real_oof = _out_of_fold(X, y, real, k, n_folds, C, random_state, ticks)

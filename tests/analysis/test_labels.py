@@ -255,3 +255,10 @@ def test_planted_flips_in_built_texts_with_the_real_model():
     base = roc_auc_score(flipped, -baseline_scores(X, labels)[is_syn])
     print(f"\nbuilt texts, MiniLM: label_quality AUROC {ours:.3f}, plain baseline {base:.3f}")
     assert ours >= 0.95
+
+
+def test_progress_counts_every_model_once():
+    X, labels, is_syn, _ = plant(100, 300, ["a", "b"])
+    calls = []
+    label_quality(X, labels, is_syn, progress=lambda *a: calls.append(a))
+    assert calls[0] == ("checking labels", 0, 11) and calls[-1] == ("checking labels", 11, 11)
