@@ -41,6 +41,7 @@ def selftest(real, synthetic, data, source_column, real_value, text_column, labe
     Example:
       synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
     """
+    from synth_quality.errors import InputDataError
     from synth_quality.selftest.run import selftest as run_selftest
 
     config = config_from_options(config_path, model=model)
