@@ -88,6 +88,13 @@ class EmbedConfig:
         vectors exactly. Other models always run fused or through ``encode``, and
         ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
         cache.
+    window_tokens : int or None, default None
+        Texts longer than the model reads are split into overlapping windows of this many
+        tokens (each starting half a window after the last), never silently truncated
+        (:mod:`synth_quality.embed.windows`). None means the model's own limit (254 tokens of
+        text for all-MiniLM-L6-v2); for an embedder without a tokenizer it counts words, and
+        None then means no windows. 0 turns windows off: long texts are truncated by the
+        model, and the summary says how many were.
     """
 
     model: str = DEFAULT_MODEL
@@ -97,11 +104,14 @@ class EmbedConfig:
     cache_dir: str | None = None
     use_cache: bool = True
     backend: str = "onnx-int8"
+    window_tokens: int | None = None
 
     def __post_init__(self):
         if self.backend not in EMBED_BACKENDS:
             raise ConfigError(f"embed.backend must be one of {list(EMBED_BACKENDS)}, got "
                               f"{self.backend!r}")
+        if self.window_tokens is not None:
+            check_int("embed", "window_tokens", self.window_tokens, 0, 100_000)
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
         check_int("embed", "batch_size", self.batch_size, 1, 4096)
@@ -248,7 +258,7 @@ class ScoreConfig:
         precision, recall, density, coverage and the per-row ``in_other_manifold``.
     repetition_threshold : float, default 0.3
         A row is degenerate when ``repetition_score`` (share of tokens that repeat the previous
-        token or an earlier 4-gram) reaches this.
+        token or an earlier span of 8 tokens, markup of lists and tables aside) reaches this.
     """
 
     k_neighbors: int = 10

@@ -25,6 +25,8 @@ class ErrorKind:
     TEXT_COLUMN = "text_column"
     LABEL_COLUMN = "label_column"
     GENERATOR_COLUMN = "generator_column"
+    #: the column saying which prompt a row answers (paired data)
+    PAIR_COLUMN = "pair_column"
     #: a side keeps too few rows (after blank texts are dropped) for the audit
     ROWS = "rows"
     #: options that contradict each other or are missing
@@ -36,12 +38,14 @@ class ErrorKind:
     #: anything else
     OTHER = "other"
 
-    ALL = (FILE, SOURCE_COLUMN, REAL_VALUE, TEXT_COLUMN, LABEL_COLUMN, GENERATOR_COLUMN, ROWS,
+    ALL = (FILE, SOURCE_COLUMN, REAL_VALUE, TEXT_COLUMN, LABEL_COLUMN, GENERATOR_COLUMN,
+           PAIR_COLUMN, ROWS,
            OPTIONS, AUDIT_FOLDER, RULES, OTHER)
 
     #: the ``--...-column`` option of each column kind
     OF_COLUMN_OPTION = {"--source-column": SOURCE_COLUMN, "--text-column": TEXT_COLUMN,
-                        "--label-column": LABEL_COLUMN, "--generator-column": GENERATOR_COLUMN}
+                        "--label-column": LABEL_COLUMN, "--generator-column": GENERATOR_COLUMN,
+                        "--pair-column": PAIR_COLUMN}
 
 
 class SynthQualityError(Exception):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,24 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.errors import ErrorKind, InputDataError
+from synth_quality.records import (  # noqa: F401  (listing, plural, is_missing: used elsewhere)
+    ROLE_ORDER,
+    check_same_fields,
+    field_column,
+    input_error,
+    is_missing,
+    listing,
+    plural,
+    prompt_key,
+    same_prompt_keys,
+    shape,
+)
 
 SUPPORTED_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
-                     ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+                     ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+                     ".arrow": "arrow", ".feather": "arrow"}
+#: Files that mark a Hugging Face ``datasets`` folder written by ``save_to_disk``.
+HF_DATASET_FILES = ("state.json", "dataset_dict.json")
 TEXT_COLUMN_NAMES = ("text", "sentence", "review", "content", "document", "utterance")
 SOURCE_COLUMN_NAMES = ("real_or_synthetic", "source", "side", "is_synthetic", "origin")
 REAL_VALUES = ("real", "human", "original", "genuine", "authentic", "true_data")
@@ -42,30 +56,11 @@ _MAGIC = {b"PAR1": "it looks like Parquet; rename it to .parquet",
 
 
 def _fail(message: str, kind: str = ErrorKind.FILE, side: str | None = None) -> NoReturn:
-    raise InputDataError(re.sub(r"\s*[\r\n]+\s*", " ", message).strip(), kind=kind, side=side)
-
-
-def listing(items, limit: int = _SHOW) -> str:
-    """The items as "a, b, c", at most ``limit`` of them ("..., (N more)"); "none" if empty."""
-    items = [str(i) for i in items]
-    more = f", ... ({len(items) - limit} more)" if len(items) > limit else ""
-    return (", ".join(items[:limit]) + more) if items else "none"
-
-
-def plural(n: int, word: str) -> str:
-    """``n`` and ``word``, with an s unless n is 1: "1 row", "3 rows"."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    input_error(message, kind, side)
 
 
 def _rows(rows: list) -> str:
     return f"{'row' if len(rows) == 1 else 'rows'} {listing(rows)}"
-
-
-def is_missing(value) -> bool:
-    """True for None, pd.NA, pd.NaT and float NaN."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
 def _norm(name) -> str:
@@ -115,18 +110,25 @@ def read_table(source, name: str | None = None) -> tuple[pd.DataFrame, dict]:
         if not path.exists():
             _fail(f"file not found: {display}")
         if path.is_dir():
-            _fail(f"{display} is a directory; pass the path of a CSV, TSV, Parquet, JSONL or "
-                  "JSON file")
+            if any((path / marker).is_file() for marker in HF_DATASET_FILES):
+                frame = read_hf_folder(path, display)
+                return frame, {"path": display, "format": "hf-dataset", "encoding": None,
+                               "n_rows": len(frame)}
+            _fail(f"{display} is a directory but not a Hugging Face datasets folder (no "
+                  f"{' or '.join(HF_DATASET_FILES)}); pass the path of a CSV, TSV, Parquet, "
+                  "JSONL, JSON or Arrow file, or of a folder written by save_to_disk")
         fmt = _format_of(display)
         try:
             data = path.read_bytes()
         except OSError as exc:
             _fail(f"cannot read {display}: {exc.strerror or _short(exc)}")
-    if not data or (fmt != "parquet" and not data.strip()):
+    if not data or (fmt not in ("parquet", "arrow") and not data.strip()):
         _fail(f"{display} is empty (no rows)")
     encoding = None
     if fmt == "parquet":
         frame = _parse_parquet(data, display)
+    elif fmt == "arrow":
+        frame = _parse_arrow(data, display)
     else:
         _check_text_bytes(data, display)
         text, encoding = _decode(data)
@@ -206,7 +208,7 @@ def _parse_json(text: str, display: str) -> pd.DataFrame:
             if not isinstance(record, dict):
                 _fail(f"{display} must hold a list of objects, one per row; item {i} is a JSON "
                       f"{_json_kind(record)}")
-        return pd.DataFrame(obj)
+        return _with_absent_keys(pd.DataFrame(obj), obj)
     if isinstance(obj, dict) and obj and all(isinstance(v, list) for v in obj.values()):
         lengths = {k: len(v) for k, v in obj.items()}
         if len(set(lengths.values())) > 1:
@@ -235,7 +237,78 @@ def _parse_jsonl(text: str, display: str) -> pd.DataFrame:
             _fail(f"line {lineno} of {display} is a JSON {_json_kind(record)}, not an object; "
                   "write one object per line")
         records.append(record)
-    return pd.DataFrame(records)
+    return _with_absent_keys(pd.DataFrame(records), records)
+
+
+def _with_absent_keys(frame: pd.DataFrame, records: list) -> pd.DataFrame:
+    """Note in ``frame.attrs["absent_keys"]`` which records lack which keys ({key: rows}): a
+    record without a named field is an error, a blank value is not."""
+    absent: dict = {}
+    if len(frame.columns) and records:
+        for column in frame.columns:
+            rows = [i for i, r in enumerate(records) if column not in r]
+            if rows:
+                absent[column] = rows
+    frame.attrs["absent_keys"] = absent
+    return frame
+
+
+def _parse_arrow(data: bytes, display: str) -> pd.DataFrame:
+    """An Arrow IPC file (Feather v2) or stream (what ``datasets`` writes)."""
+    import pyarrow as pa
+
+    errors = []
+    for opener in (pa.ipc.open_file, pa.ipc.open_stream):
+        try:
+            return opener(pa.BufferReader(data)).read_all().to_pandas()
+        except Exception as exc:  # pyarrow raises several types for a broken file
+            errors.append(_short(exc))
+    _fail(f"{display} is not a readable Arrow file ({errors[-1]})")
+
+
+def read_hf_folder(path: Path, display: str) -> pd.DataFrame:
+    """A Hugging Face ``datasets`` folder written by ``save_to_disk``: a ``Dataset`` (its
+    ``state.json`` lists the Arrow files) or a ``DatasetDict`` (``dataset_dict.json`` lists the
+    splits; their rows are concatenated, with a ``split`` column). Read with pyarrow, the
+    format ``datasets`` itself writes, so ``datasets`` need not be installed."""
+    dict_file = path / "dataset_dict.json"
+    if dict_file.is_file():
+        splits = _json_file(dict_file, display).get("splits")
+        if not isinstance(splits, list) or not splits:
+            _fail(f"{dict_file} lists no splits")
+        frames = []
+        for split in splits:
+            part = read_hf_folder(path / str(split), f"{display}/{split}")
+            if "split" in part.columns:
+                _fail(f"{display}/{split} has a column named 'split' already")
+            frames.append(part.assign(split=str(split)))
+        return pd.concat(frames, ignore_index=True)
+    state_file = path / "state.json"
+    if not state_file.is_file():
+        _fail(f"{display} is not a Hugging Face datasets folder (no state.json)")
+    files = _json_file(state_file, display).get("_data_files")
+    if not isinstance(files, list) or not files:
+        _fail(f"{state_file} lists no data files")
+    frames = []
+    for entry in files:
+        name = entry.get("filename") if isinstance(entry, dict) else None
+        if not name or not (path / name).is_file():
+            _fail(f"{display} is missing its data file {name!r} (listed in state.json)")
+        frames.append(_parse_arrow((path / name).read_bytes(), f"{display}/{name}"))
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frame) == 0:
+        _fail(f"{display} is empty (no rows)")
+    return frame
+
+
+def _json_file(path: Path, display: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"cannot read {path.name} of {display}: {_short(exc)}")
+    if not isinstance(data, dict):
+        _fail(f"{path.name} of {display} does not hold a JSON object")
+    return data
 
 
 def _parse_parquet(data: bytes, display: str) -> pd.DataFrame:
@@ -278,6 +351,18 @@ class AuditInput:
         on the same side, and distinct texts found on both sides.
     warnings : list of str
         One-line notes for the user (dropped blanks, non-UTF-8 encodings).
+    kind : {"text", "fields", "chat"}
+        One text column; several text fields (``text`` is then the whole record and
+        ``text.<field>`` each field, None where blank); or chats (fields are the roles, and
+        ``n_turns`` / ``mean_turn_words`` count the turns other than system prompts).
+    fields : list of str
+        The fields (roles for chats); empty for one text column.
+    pair_column : str or None
+        When both sides answer the same prompts: what says which prompt a row answers (a
+        ``--pair-column``, or "same <fields>" when the prompt fields' texts are shared). The
+        frame then has ``pair`` (str; None for a row whose prompt the other side lacks).
+    prompt_fields, answer_fields : list of str
+        With same-prompt pairing: the fields that are the prompt, and those that answer it.
     """
 
     frame: pd.DataFrame
@@ -289,17 +374,23 @@ class AuditInput:
     blank_rows: dict
     duplicate_texts: dict
     warnings: list[str] = field(default_factory=list)
+    kind: str = "text"
+    fields: list = field(default_factory=list)
+    pair_column: str | None = None
+    prompt_fields: list = field(default_factory=list)
+    answer_fields: list = field(default_factory=list)
 
 
 def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, real_value=None,
-                text_column=None, label_column=None, generator_column=None,
+                text_column=None, label_column=None, generator_column=None, pair_column=None,
                 min_rows_per_side: int = 5, names: dict | None = None) -> AuditInput:
     """Read the real and synthetic texts, from two files or from one with a source column.
 
     Parameters
     ----------
     real, synthetic : path, bytes or pandas.DataFrame, optional
-        Two-file mode: the real and the synthetic table.
+        Two-file mode: the real and the synthetic table (a path may also be a Hugging Face
+        ``datasets`` folder written by ``save_to_disk``).
     data : path, bytes or pandas.DataFrame, optional
         One-file mode: a table whose ``source_column`` says which rows are real.
     source_column : str, optional
@@ -307,12 +398,20 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
     real_value : str, optional
         One-file mode: the source value meaning "real". None picks the value that is one of
         :data:`REAL_VALUES` (case-insensitive), or "0"/"false" of an ``is_synthetic`` column.
-    text_column : str, optional
-        None picks a column named one of :data:`TEXT_COLUMN_NAMES`, else the only string
-        column whose non-empty values average at least 15 characters.
+    text_column : str or list of str, optional
+        The text column, or several (each a field, audited alone and together as the record).
+        A column of chats (lists of turns) is audited per role. None picks a chat column
+        (:data:`synth_quality.records.CHAT_COLUMNS`), else a column named one of
+        :data:`TEXT_COLUMN_NAMES`, else a known instruction-data field set
+        (:data:`synth_quality.records.FIELD_SETS`), else the only string column whose
+        non-empty values average at least 15 characters.
     label_column, generator_column : str, optional
         Class labels (in every file) and the generator of each synthetic row (in the
         synthetic or the one file); values become str, missing or blank ones None.
+    pair_column : str, optional
+        A column naming the prompt each row answers, shared by both sides (paired data).
+        Without it, several fields whose prompt fields hold the same texts on both sides are
+        paired by those texts.
     min_rows_per_side : int, default 5
         Fewest rows a side may keep after blank texts are dropped.
     names : dict, optional
@@ -326,9 +425,11 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
     Raises
     ------
     InputDataError
-        Inputs missing or unreadable, columns not found or ambiguous, sides too small.
+        Inputs missing or unreadable, columns not found or ambiguous, sides too small, a chat
+        that is not a list of turns, a record without a named field, mixed formats.
     """
     names = dict(names or {})
+    text_columns = _text_columns(text_column)
     if data is not None and (real is not None or synthetic is not None):
         _fail("pass either one --data file with a source column or --real and --synthetic, "
               "not both", ErrorKind.OPTIONS)
@@ -337,20 +438,31 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
                    else "--real" if real is None else "--synthetic")
         _fail(f"{missing} not given; pass both --real and --synthetic, or one --data file "
               "with a source column", ErrorKind.OPTIONS)
-    extra = [c for c in (label_column, generator_column) if c is not None]
-    if text_column is not None and text_column in extra:
-        _fail(f"column {text_column!r} cannot be both the text column and the label or "
-              "generator column; pass different columns", ErrorKind.TEXT_COLUMN)
+    extra = [c for c in (label_column, generator_column, pair_column) if c is not None]
+    for column in text_columns or []:
+        if column in extra:
+            _fail(f"column {column!r} cannot be both a text column and the label, generator "
+                  "or pair column; pass different columns", ErrorKind.TEXT_COLUMN)
     if data is not None:
         frame, info = _load(data, "data", names)
         display = info["path"]
         if source_column is None:
             source_column = _pick_source_column(frame, display)
         require_column(frame, source_column, display, "--source-column", side="data")
-        if text_column is None:
-            text_column = pick_text_column([(frame, display)], [source_column, *extra])
-        for column, role in ((text_column, "text"), (label_column, "label"),
-                             (generator_column, "generator")):
+        for column in text_columns or []:
+            _require_field(frame, column, display, "data")
+            if column == source_column:
+                _fail(f"column {column!r} of {display} cannot be both the source and the text "
+                      "column; pass another --text-column", ErrorKind.TEXT_COLUMN, "data")
+        shaped = shape(frame, display, text_columns, [source_column, *extra])
+        if shaped is not None:
+            frame, text_col = shaped.frame, "__record"
+        elif text_columns:
+            text_col = text_columns[0]
+        else:
+            text_col = pick_text_column([(frame, display)], [source_column, *extra])
+        for column, role in ((label_column, "label"), (generator_column, "generator"),
+                             (pair_column, "pair")):
             if column is not None:
                 require_column(frame, column, display, f"--{role}-column", side="data")
                 if column == source_column:
@@ -368,12 +480,38 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
         real_frame, real_info = _load(real, "real", names)
         synth_frame, synth_info = _load(synthetic, "synthetic", names)
         tables = [(real_frame, real_info["path"]), (synth_frame, synth_info["path"])]
-        if text_column is None:
-            text_column = pick_text_column(tables, extra)
         for (frame, display), side in zip(tables, ("real", "synthetic")):
-            require_column(frame, text_column, display, "--text-column", side=side)
+            for column in text_columns or []:
+                _require_field(frame, column, display, side)
+        shaped_tables = [shape(frame, display, text_columns, extra) for frame, display in tables]
+        check_same_fields(shaped_tables, [d for _, d in tables])
+        shaped = shaped_tables[0]
+        if shaped is not None:
+            if shaped.fields != shaped_tables[1].fields and shaped.kind == "fields":
+                _fail(f"the files have different fields ({tables[0][1]}: "
+                      f"{listing(shaped.fields)}; {tables[1][1]}: "
+                      f"{listing(shaped_tables[1].fields)}); name the same --text-column(s)",
+                      ErrorKind.TEXT_COLUMN)
+            tables = [(s.frame, d) for s, (_, d) in zip(shaped_tables, tables)]
+            real_frame, synth_frame = tables[0][0], tables[1][0]
+            if shaped.kind == "chat":  # the roles either side has
+                shaped.fields = [r for r in ROLE_ORDER if r in shaped.fields
+                                 or r in shaped_tables[1].fields]
+                for frame, _ in tables:
+                    for role in shaped.fields:
+                        if _field_col(role) not in frame:
+                            frame[_field_col(role)] = None
+            text_col = "__record"
+        elif text_columns:
+            text_col = text_columns[0]
+        else:
+            text_col = pick_text_column(tables, extra)
+        for (frame, display), side in zip(tables, ("real", "synthetic")):
+            require_column(frame, text_col, display, "--text-column", side=side)
             if label_column is not None:
                 require_column(frame, label_column, display, "--label-column", side=side)
+            if pair_column is not None:
+                require_column(frame, pair_column, display, "--pair-column", side=side)
         if generator_column is not None:
             require_column(synth_frame, generator_column, tables[1][1], "--generator-column",
                            side="synthetic")
@@ -381,8 +519,63 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
         parts = [("real", real_frame, np.arange(len(real_frame)), tables[0][1]),
                  ("synthetic", synth_frame, np.arange(len(synth_frame)), tables[1][1])]
         sources = [{**real_info, "side": "real"}, {**synth_info, "side": "synthetic"}]
-    return _assemble(parts, sources, text_column, label_column, generator_column, real_value,
-                     min_rows_per_side)
+    result = _assemble(parts, sources, text_col, label_column, generator_column, real_value,
+                       min_rows_per_side, shaped, pair_column)
+    return _paired(result, pair_column)
+
+
+def _text_columns(text_column) -> list | None:
+    """``--text-column`` as a list (None when not given); repeats dropped."""
+    if text_column is None:
+        return None
+    if isinstance(text_column, (list, tuple)):
+        columns = list(dict.fromkeys(c for c in text_column if c is not None))
+        return columns or None
+    return [text_column]
+
+
+def _require_field(frame: pd.DataFrame, column, display: str, side: str | None = None) -> None:
+    """The text column exists, and no JSON record lacks it."""
+    require_column(frame, column, display, "--text-column", side=side)
+    rows = (frame.attrs.get("absent_keys") or {}).get(column) or []
+    if rows:
+        _fail(f"{plural(len(rows), 'record')} of {display} {'has' if len(rows) == 1 else 'have'}"
+              f" no field {column!r} ({_rows(rows)}); give every record that field (mixed "
+              "formats in one file?)", ErrorKind.TEXT_COLUMN, side)
+
+
+def _field_col(name) -> str:
+    return f"__field:{name}"
+
+
+def _paired(inputs: AuditInput, pair_column) -> AuditInput:
+    """Find which prompt each row answers: the ``--pair-column``, or the texts of the prompt
+    fields when both sides share them (:func:`synth_quality.records.same_prompt_keys`)."""
+    frame = inputs.frame
+    if pair_column is not None:
+        inputs.pair_column = str(pair_column)
+        inputs.answer_fields = list(inputs.fields)
+    elif inputs.fields:
+        found = same_prompt_keys(frame, inputs.fields, inputs.kind)
+        if found is None:
+            return inputs
+        inputs.prompt_fields, inputs.answer_fields = found
+        frame["pair"] = prompt_key(frame, inputs.prompt_fields)
+        inputs.pair_column = "same " + " + ".join(inputs.prompt_fields)
+    else:
+        return inputs
+    key = frame["pair"]
+    real_keys = set(key[frame["side"] == "real"].dropna())
+    syn_keys = set(key[frame["side"] == "synthetic"].dropna())
+    # A prompt only one side answers pairs nothing.
+    frame["pair"] = key.where(key.isin(real_keys & syn_keys), None)
+    n = int(frame.loc[frame["side"] == "synthetic", "pair"].notna().sum())
+    if n == 0:
+        inputs.warnings.append(f"no synthetic row answers a prompt of the real rows "
+                               f"({inputs.pair_column}); the rows are audited unpaired")
+        frame.drop(columns="pair", inplace=True)
+        inputs.pair_column, inputs.prompt_fields, inputs.answer_fields = None, [], []
+    return inputs
 
 
 def load_side(source, side: str = "synthetic", *, text_column=None, label_column=None,
@@ -586,20 +779,30 @@ def label_value(value) -> str | None:
 
 
 def _assemble(parts, sources, text_column, label_column, generator_column, real_value,
-              min_rows: int) -> AuditInput:
-    columns = {"side": [], "row": [], "text": [], "label": [], "generator": []}
+              min_rows: int, shaped=None, pair_column=None) -> AuditInput:
+    columns = {"side": [], "row": [], "text": [], "label": [], "generator": [], "pair": []}
+    fields = list(shaped.fields) if shaped is not None else []
+    extra_sources = ([(field_column(f), _field_col(f)) for f in fields]
+                     + ([("n_turns", "__n_turns"), ("mean_turn_words", "__turn_words")]
+                        if shaped is not None and shaped.kind == "chat" else []))
+    extras: dict = {out: [] for out, _ in extra_sources}
     blank_rows: dict = {}
     warnings = []
     for info in sources:
         if info["encoding"] not in (None, "utf-8"):
             why = "not valid UTF-8" if info["encoding"] == "cp1252" else "neither UTF-8 nor cp1252"
             warnings.append(f"read {info['path']} as {info['encoding']} ({why})")
+    shown_column = shaped.text_column if shaped is not None else text_column
     for side, frame, positions, display in parts:
         texts = frame[text_column].to_numpy(dtype=object)[positions]
         labels = (frame[label_column].to_numpy(dtype=object)[positions]
                   if label_column is not None else None)
         gens = (frame[generator_column].to_numpy(dtype=object)[positions]
                 if generator_column is not None and side == "synthetic" else None)
+        pairs = (frame[pair_column].to_numpy(dtype=object)[positions]
+                 if pair_column is not None else None)
+        extra_values = {out: frame[src].to_numpy(dtype=object)[positions]
+                        for out, src in extra_sources}
         blanks, kept = [], 0
         for i, (row, text) in enumerate(zip(positions.tolist(), texts)):
             if is_missing(text) or not str(text).strip():
@@ -611,13 +814,16 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
             columns["text"].append(text if isinstance(text, str) else str(text))
             columns["label"].append(None if labels is None else label_value(labels[i]))
             columns["generator"].append(None if gens is None else label_value(gens[i]))
+            columns["pair"].append(None if pairs is None else label_value(pairs[i]))
+            for out, values in extra_values.items():
+                extras[out].append(values[i])
         blank_rows[side] = blanks
         after = f" after dropping {plural(len(blanks), 'blank text')}" if blanks else ""
         if blanks:
             warnings.append(f"dropped {plural(len(blanks), 'blank text')} from the {side} side "
                             f"({_rows(blanks)}) of {display}")
         if kept == 0:
-            _fail(f"the {side} side has no text rows{after} ({display}, column {text_column!r})",
+            _fail(f"the {side} side has no text rows{after} ({display}, column {shown_column!r})",
                   ErrorKind.TEXT_COLUMN, side)
         if kept < min_rows:
             _fail(f"the {side} side has {plural(kept, 'row')}{after}; at least {min_rows} are "
@@ -625,15 +831,21 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
     frame = pd.DataFrame({"side": columns["side"],
                           "row": np.asarray(columns["row"], dtype=np.int64),
                           "text": columns["text"]})
+    for out, values in extras.items():
+        frame[out] = (pd.Series(values, dtype=np.float64) if out in ("n_turns", "mean_turn_words")
+                      else pd.Series(values, dtype=object))
     if label_column is not None:
         frame["label"] = pd.Series(columns["label"], dtype=object)
     if generator_column is not None:
         frame["generator"] = pd.Series(columns["generator"], dtype=object)
+    if pair_column is not None:
+        frame["pair"] = pd.Series(columns["pair"], dtype=object)
     is_real = frame["side"].to_numpy() == "real"
     real_texts, synth_texts = frame["text"][is_real], frame["text"][~is_real]
     duplicates = {"real": int(len(real_texts) - real_texts.nunique()),
                   "synthetic": int(len(synth_texts) - synth_texts.nunique()),
                   "across": len(set(real_texts) & set(synth_texts))}
-    return AuditInput(frame=frame, text_column=text_column, label_column=label_column,
+    return AuditInput(frame=frame, text_column=shown_column, label_column=label_column,
                       generator_column=generator_column, real_value=real_value, sources=sources,
-                      blank_rows=blank_rows, duplicate_texts=duplicates, warnings=warnings)
+                      blank_rows=blank_rows, duplicate_texts=duplicates, warnings=warnings,
+                      kind=shaped.kind if shaped is not None else "text", fields=fields)

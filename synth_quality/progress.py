@@ -33,6 +33,7 @@ class Stage:
     PROJECTING_MAP = "projecting_map"        # UMAP, 2-d
     DETECTING = "detecting"                  # ticks: folds
     PROJECTING_CLUSTERS = "projecting_clusters"  # UMAP for clustering (the wait for it)
+    CHECKING_LABELS = "checking_labels"      # ticks: model fits (with a label column)
     CLUSTERING = "clustering"                # HDBSCAN, and the one-sided regions
     REFERENCE_CLASSIFIER = "reference_classifier"  # ticks: shuffles (classifier retrained)
     REFERENCE_COVERAGE = "reference_coverage"      # the coverage statistic, shuffled labels
@@ -48,7 +49,7 @@ class Stage:
     PLANTING = "planting"                    # defects planted into a copy of the data
 
     AUDIT = (LOADING, LOADING_MODEL, EMBEDDING, NEIGHBOURS, COMPILING, PROJECTING_MAP,
-             DETECTING, PROJECTING_CLUSTERS, CLUSTERING, REFERENCE_CLASSIFIER,
+             DETECTING, PROJECTING_CLUSTERS, CHECKING_LABELS, CLUSTERING, REFERENCE_CLASSIFIER,
              REFERENCE_COVERAGE, SCORING, REFERENCE, SECOND_VIEW)
     LIFT_STAGES = (LOADING, EMBEDDING, LEAKAGE, RANKING, LIFT)
 

@@ -58,6 +58,9 @@ class AuditResult:
     config: AuditConfig = field(default_factory=AuditConfig)
     warnings: list[str] = field(default_factory=list)
     neighbor_graph: NeighborGraph | None = None
+    #: Several text fields or chat roles: each field's own audit, by field name (saved in
+    #: ``fields/<name>/``).
+    fields: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ typed reading
     @property
@@ -96,6 +99,10 @@ class AuditResult:
             np.save(out / "cluster_coords.npy", self.cluster_coords)
         if self.neighbor_graph is not None:
             self.neighbor_graph.save(out / "neighbours.npz")
+        for name, sub in self.fields.items():
+            folder = ((self.summary.get("fields") or {}).get("audited") or {}).get(name, {}).get(
+                "folder") or f"fields/{name}"
+            sub.save(out / folder, validate)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
         return out
@@ -127,8 +134,13 @@ class AuditResult:
         graph = NeighborGraph.load(folder / "neighbours.npz")
         if graph is not None and graph.knn_indices.shape[0] != len(examples):
             graph = None
+        fields = {}
+        for name, info in ((summary.get("fields") or {}).get("audited") or {}).items():
+            sub = folder / info.get("folder", "")
+            if info.get("folder") and (sub / "summary.json").is_file():
+                fields[name] = cls.load(sub)
         return cls(examples, clusters, summary, coords, config, list(summary.get("warnings", [])),
-                   graph)
+                   graph, fields)
 
     # ------------------------------------------------------------------ conveniences
     @property
@@ -203,7 +215,7 @@ class AuditResult:
         summary = dict(self.summary)
         summary.update(cluster_counts(clusters))
         again = AuditResult(examples, clusters, summary, self.cluster_coords, config,
-                            list(self.warnings), self.neighbor_graph)
+                            list(self.warnings), self.neighbor_graph, self.fields)
         # Same texts and projection: the word counts and the spanning tree still apply.
         again._word_counts, again._linkage_cache = self._word_counts, self._linkage_cache
         return again

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from synth_quality.errors import ErrorKind, InputDataError
 
 #: The version this synth-quality writes (``summary["schema_version"]``).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 #: The JSON Schema of :class:`Summary`, shipped inside the package.
 SCHEMA_FILE = Path(__file__).with_name("summary.schema.json")
 #: Set (to anything but "" or "0") to validate every summary.json ``AuditResult.save`` writes.
@@ -136,6 +136,10 @@ class GeneratorFigures(_Strict):
     no_difference: dict[str, tuple[Share, Share]] = Field(
         description="figure -> its band with no difference at this generator's size "
                     "(detection_auc, unrealistic, precision, degenerate_share, copies_share)")
+    n_label_issues: Optional[int] = figure("with a label column: this generator's rows whose "
+                                           "label looks wrong", HIGH_IS_BAD, default=None, ge=0)
+    label_issue_share: Share = figure("with a label column: their share of the judged rows",
+                                      HIGH_IS_BAD, fraction=True, default=None)
 
 
 class Source(_Strict):
@@ -153,7 +157,14 @@ class Source(_Strict):
 class Inputs(_Strict):
     """What was read and how (``inputs``)."""
 
-    text_column: Column
+    text_column: Union[Column, list[Column], None] = Field(
+        description="the text column, or the text fields (several fields or a chat column)")
+    kind: Literal["text", "fields", "chat"] = Field(
+        "text", description="one text column, several text fields, or chats")
+    fields: list[Column] = Field([], description="the fields (roles for chats); [] for one "
+                                                 "text column")
+    pair_column: Optional[Column] = Field(None, description="--pair-column: which prompt each "
+                                                            "row answers")
     label_column: Optional[Column]
     generator_column: Optional[Column]
     real_value: Optional[str] = Field(description="one-file mode: the source value meaning real")
@@ -162,6 +173,140 @@ class Inputs(_Strict):
     blank_row_numbers: dict[str, list[int]] = Field(description="side -> their rows (first 50)")
     duplicate_texts: dict[str, int] = Field(
         description="repeated texts within the real side, the synthetic side, and across")
+
+class LongTexts(_Strict):
+    """Texts longer than the model reads (``embedding.long_texts``; README "Long texts")."""
+
+    window: Optional[int] = Field(description="tokens (or words) per window; null: no window")
+    unit: Literal["tokens", "words"]
+    n_rows_over_window: int = figure("rows longer than the window", ge=0)
+    n_windows: Optional[int] = Field(None, ge=0, description="windows embedded")
+    max_windows: Optional[int] = Field(None, ge=0, description="the most windows of one row")
+    handled: str = Field(description="how they were handled, in words")
+
+
+class LabelIssues(_Strict):
+    """Label quality of one group of rows (``labels.real``, ``labels.synthetic``, ...)."""
+
+    n_judged: int = Field(ge=0, description="rows with a label the check could judge")
+    n_label_issues: int = figure("rows whose label looks wrong (is_label_issue)", HIGH_IS_BAD,
+                                 ge=0)
+    label_issue_share: Share = figure("n_label_issues / n_judged; read the synthetic share "
+                                      "against the real one", HIGH_IS_BAD, fraction=True)
+    mean_label_quality: Share = figure("mean label_quality (cleanlab's self-confidence)",
+                                       HIGH_IS_GOOD, fraction=True)
+
+
+class LabelBalance(_Strict):
+    """Label shares per side and generator (``labels.balance``)."""
+
+    classes: list[str]
+    real: dict[str, Share]
+    synthetic: dict[str, Share]
+    by_generator: dict[str, dict[str, Share]]
+
+
+class Labels(_Strict):
+    """With a label column: whose labels look wrong (``labels``; README "Labels")."""
+
+    real: LabelIssues = Field(description="the reference: real labels the same check disputes")
+    synthetic: LabelIssues
+    by_generator: dict[str, LabelIssues]
+    n_not_judged: int = Field(ge=0, description="rows without a label, or of a class too rare")
+    notes: list[str]
+    balance: Optional[LabelBalance] = Field(None, description="null without labels")
+    evidence: str = Field(description="which model judged which rows, in words")
+
+
+class FieldFigures(_Strict):
+    """One field's own audit (``fields.audited.<field>``)."""
+
+    n_real: int = Field(ge=0)
+    n_synthetic: int = Field(ge=0)
+    detection_auc: Share = figure("detection AUC of this field alone", HIGH_IS_BAD,
+                                  fraction=True)
+    detection_auc_ci: tuple[Share, Share] = Field(description="DeLong 95% interval")
+    unrealistic: Share = figure("as the summary's, for this field", HIGH_IS_BAD, fraction=True)
+    unrepresentative: Share = figure("as the summary's, for this field", HIGH_IS_BAD,
+                                     fraction=True)
+    unvaried: Share = figure("as the summary's, for this field", HIGH_IS_BAD, fraction=True)
+    unoriginal: Share = figure("as the summary's, for this field", HIGH_IS_BAD, fraction=True)
+    precision: Share = figure("as the summary's, for this field", HIGH_IS_GOOD, fraction=True)
+    coverage: Share = figure("as the summary's, for this field", HIGH_IS_GOOD, fraction=True)
+    n_degenerate: int = figure("degenerate synthetic texts of this field", HIGH_IS_BAD, ge=0)
+    n_copies_of_real: int = figure("copies of real texts of this field", HIGH_IS_BAD, ge=0)
+    n_synthetic_duplicate_groups: int = figure("near-duplicate groups among its synthetic "
+                                               "texts", HIGH_IS_BAD, ge=0)
+    synthetic_in_duplicate_groups: float = figure("share of its synthetic texts in them",
+                                                  HIGH_IS_BAD, fraction=True)
+    n_clusters: int = Field(ge=0)
+    n_clusters_real_only: int = figure("real-only clusters of this field", HIGH_IS_BAD, ge=0)
+    n_clusters_synthetic_only: int = figure("synthetic-only clusters of this field",
+                                            HIGH_IS_BAD, ge=0)
+    folder: str = Field(description="the field's full audit, relative to the audit folder")
+
+
+class Fields(_Strict):
+    """Several text fields or chats: each field's own audit (``fields``)."""
+
+    kind: Literal["fields", "chat"]
+    names: list[Column]
+    prompt_fields: list[Column] = Field(description="paired data: the fields both sides share")
+    answer_fields: list[Column]
+    audited: dict[str, FieldFigures]
+    not_audited: dict[str, str] = Field(description="field -> why it was not audited alone")
+    findings: list[str] = Field(description="one sentence per field, the most detectable first")
+
+
+class PairedAnswers(_Strict):
+    """How close one group's answers stay to the human answer of the same prompt."""
+
+    n_answers: Optional[int] = Field(None, ge=0)
+    n_prompts: int = Field(ge=0)
+    median_similarity: Optional[float] = figure("median cosine similarity to the human "
+                                                "answer of the same prompt", HIGH_IS_GOOD,
+                                                default=None)
+    median_length_ratio: Optional[float] = figure("median words / the human answer's words "
+                                                  "(1 = as long)", default=None, ge=0)
+    median_rank: Share = figure("median paired_rank (1 = stays on its prompt)", HIGH_IS_GOOD,
+                                fraction=True, default=None)
+    drift_share: Share = figure("share of its prompts whose answers drift; read against "
+                                "chance_drift_share", HIGH_IS_BAD, fraction=True, default=None)
+    n_copies_elsewhere: Optional[int] = figure("answers copying another prompt's human answer",
+                                               HIGH_IS_BAD, default=None, ge=0)
+
+
+class Pairs(_Strict):
+    """Paired data: both sides answer the same prompts (``pairs``; README "Paired data")."""
+
+    pair_column: Optional[Column] = Field(description="how rows were paired (null: by the "
+                                                      "prompt fields' texts)")
+    prompt_fields: list[Column]
+    answer_fields: list[Column]
+    n_prompts_paired: int = Field(ge=0)
+    drift_rank: float = Field(description="an answer drifts below this paired_rank")
+    chance_drift_share: float = Field(description="the drift share of answers shuffled across "
+                                                  "prompts: no relation to the prompt")
+    synthetic: PairedAnswers
+    by_generator: dict[str, PairedAnswers]
+
+
+class ChatSide(_Strict):
+    """Conversation shape of one side (``chat.real``, ``chat.synthetic``)."""
+
+    n_conversations: int = Field(ge=0)
+    mean_n_turns: Optional[float] = None
+    median_n_turns: Optional[float] = None
+    mean_mean_turn_words: Optional[float] = None
+    median_mean_turn_words: Optional[float] = None
+    median_words_by_role: dict[str, Optional[float]]
+
+
+class Chat(_Strict):
+    """Chats: turns per conversation and words per turn, per side (``chat``)."""
+
+    real: ChatSide
+    synthetic: ChatSide
 
 
 class Embedding(_Strict):
@@ -172,6 +317,8 @@ class Embedding(_Strict):
     n_unique: Optional[int] = Field(None, ge=0, description="distinct texts")
     n_from_cache: int = Field(ge=0)
     n_embedded: int = Field(ge=0)
+    long_texts: Optional[LongTexts] = Field(None, description="texts over the model's window "
+                                                              "and how they were handled")
 
 
 class WarmStart(_Strict):
@@ -340,6 +487,14 @@ class Summary(_Strict):
     artifacts: list[Artifact] = Field(description="surface features, most separating first")
     by_generator: dict[str, GeneratorFigures] = Field(
         description="generator -> its figures ({} without a generator column)")
+    labels: Optional[Labels] = Field(None, description="with a label column: whose labels look "
+                                                       "wrong (schema 1.2)")
+    pairs: Optional[Pairs] = Field(None, description="paired data: answers against the human "
+                                                     "answer of the same prompt (schema 1.2)")
+    chat: Optional[Chat] = Field(None, description="chats: conversation shape per side "
+                                                   "(schema 1.2)")
+    fields: Optional[Fields] = Field(None, description="several text fields or chats: each "
+                                                       "field's own audit (schema 1.2)")
     inputs: Inputs
     embedding: Embedding
     random_state: Optional[int]

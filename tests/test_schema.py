@@ -70,7 +70,8 @@ def test_the_test_run_validates_every_summary_it_writes():
 def test_planted_audit_writes_exactly_the_declared_keys(planted_summary):
     declared = set(Summary.model_fields)
     assert set(planted_summary) <= declared
-    assert declared - set(planted_summary) <= OPTIONAL_KEYS == {"batches", "second_view"}
+    assert declared - set(planted_summary) <= OPTIONAL_KEYS == {
+        "batches", "second_view", "labels", "pairs", "chat", "fields"}
     assert planted_summary["schema_version"] == SCHEMA_VERSION
     validate_summary(planted_summary)
     check_with_json_schema(planted_summary)
@@ -89,11 +90,41 @@ def _shapes(real, synth):
                                            generator_column="generator"),
         "every row noise": dict(real=real[["text"]], synthetic=synth[["text"]],
                                 settings={"cluster": {"min_cluster_size": 1000}}),
+        "instruction fields": dict(real=_records(real, "Please review film number {}."),
+                                   synthetic=_records(synth, "Write a review of movie {}."),
+                                   text_column=["instruction", "output"]),
+        "chats": dict(real=_chats(real, "What did you think of film {}?"),
+                      synthetic=_chats(synth, "Tell me about movie {}.")),
+        "paired answers": dict(real=_records(real, "Review film {}.").assign(
+                                   prompt_id=lambda d: np.arange(len(d)) % 40),
+                               synthetic=_records(synth, "Review film {}.").assign(
+                                   prompt_id=lambda d: np.arange(len(d)) % 40),
+                               text_column=["instruction", "output"], pair_column="prompt_id",
+                               generator_column="generator"),
     }
 
 
-@pytest.mark.parametrize("shape", ["no label, no generator", "one file",
-                                   "blank texts and generators", "every row noise"])
+def _records(side: pd.DataFrame, prompt: str) -> pd.DataFrame:
+    """Instruction records: a prompt per row and the side's text as the answer."""
+    out = pd.DataFrame({"instruction": [prompt.format(i) for i in range(len(side))],
+                        "output": side["text"].to_numpy()})
+    if "generator" in side:
+        out["generator"] = side["generator"].to_numpy()
+    return out
+
+
+def _chats(side: pd.DataFrame, prompt: str) -> pd.DataFrame:
+    """OpenAI-style chats: a user turn and the side's text as the assistant's answer."""
+    return pd.DataFrame({"messages": [
+        [{"role": "user", "content": prompt.format(i)}, {"role": "assistant", "content": text}]
+        for i, text in enumerate(side["text"].tolist())]})
+
+
+SHAPES = ["no label, no generator", "one file", "blank texts and generators", "every row noise",
+          "instruction fields", "chats", "paired answers"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 def test_audits_of_every_shape_validate(planted, fake_embedder, tmp_path, shape):
     real, synth = planted
     result = fast_audit(fake_embedder, **_shapes(real, synth)[shape])
@@ -174,13 +205,13 @@ def test_model_and_schema_file_both_refuse(planted_summary, case):
 
 def test_save_refuses_an_undeclared_key_before_writing_anything(planted_audit, tmp_path):
     bad = copy.copy(planted_audit)
-    bad.summary = dict(planted_audit.summary, fields={"text": {}})
-    with pytest.raises(InputDataError, match=r"fields: undeclared key \(declare it in "
+    bad.summary = dict(planted_audit.summary, field_scores={"text": {}})
+    with pytest.raises(InputDataError, match=r"field_scores: undeclared key \(declare it in "
                                              r"synth_quality/schema.py\)"):
         bad.save(tmp_path / "out")
     assert not (tmp_path / "out").exists()
     bad.save(tmp_path / "unchecked", validate=False)   # the flag off: written as it is
-    assert "fields" in json.loads((tmp_path / "unchecked" / "summary.json").read_text())
+    assert "field_scores" in json.loads((tmp_path / "unchecked" / "summary.json").read_text())
 
 
 # --------------------------------------------------------------------------- reading

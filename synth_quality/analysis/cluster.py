@@ -135,6 +135,10 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     overall_real = float(is_real.mean()) if len(is_real) else 0.0
     has_coverage = "is_uncovered" in frame
     uncovered = frame["is_uncovered"].to_numpy(bool) if has_coverage else None
+    label_values = (frame["label"].to_numpy(object)
+                    if "label" in frame and frame["label"].notna().any() else None)
+    label_issue = (np.where(frame["label_quality"].notna(), frame["is_label_issue"], np.nan)
+                   .astype(float) if "is_label_issue" in frame else None)
 
     rows = []
     ids = sorted(set(labels.tolist()), key=lambda c: (c < 0, c))
@@ -164,6 +168,8 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
                                            if len(real_members) else np.nan)
             row["synthetic_uncovered_share"] = (float(uncovered[syn_members].mean())
                                                 if len(syn_members) else np.nan)
+        if label_values is not None:
+            row.update(_label_columns(label_values, is_real, members, label_issue))
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -199,6 +205,31 @@ def _share_band(sizes: np.ndarray, overall_real: float) -> tuple[np.ndarray, np.
     sizes = np.maximum(np.asarray(sizes, np.int64), 1)
     return (binom.ppf(0.00135, sizes, overall_real) / sizes,
             binom.ppf(0.99865, sizes, overall_real) / sizes)
+
+
+def _label_columns(labels, is_real, members, label_issue) -> dict:
+    """A cluster's label balance per side (``"negative 40%, positive 60%"``), the total
+    variation distance between the two sides' balances (``label_gap``: 0 = the same balance,
+    1 = no label in common; NaN when a side has no labelled row) and the share of its labelled
+    synthetic rows whose label looks wrong."""
+    shares = {}
+    for side, mask in (("real", is_real[members]), ("synthetic", ~is_real[members])):
+        values = pd.Series(labels[members[mask]]).dropna().astype(str)
+        shares[side] = values.value_counts(normalize=True).sort_index()
+    text = {side: ", ".join(f"{k} {v:.0%}" for k, v in s.items()) for side, s in shares.items()}
+    if len(shares["real"]) and len(shares["synthetic"]):
+        both = shares["real"].index.union(shares["synthetic"].index)
+        gap = 0.5 * float((shares["real"].reindex(both, fill_value=0)
+                           - shares["synthetic"].reindex(both, fill_value=0)).abs().sum())
+    else:
+        gap = np.nan
+    out = {"real_label_shares": text["real"], "synthetic_label_shares": text["synthetic"],
+           "label_gap": gap}
+    if label_issue is not None:
+        syn = label_issue[members[~is_real[members]]]
+        syn = syn[~np.isnan(syn)]
+        out["synthetic_label_issue_share"] = float(syn.mean()) if len(syn) else np.nan
+    return out
 
 
 def _status(r, overall_real: float, config: ClusterConfig, has_coverage: bool):

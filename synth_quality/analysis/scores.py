@@ -43,23 +43,37 @@ def outlier_scores(graph: NeighborGraph, k: int, fence: float) -> tuple[np.ndarr
     return dist, score, dist > q3 + fence * (q3 - q1)
 
 
-def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: float) -> np.ndarray:
+def near_duplicate_groups(graph: NeighborGraph, texts: list[str], threshold: float,
+                          same_prompt: np.ndarray | None = None) -> np.ndarray:
     """Group ids of near-duplicate rows (-1 = none); ids numbered by first row.
 
     Two rows join when their cosine similarity is at least ``threshold`` (among each row's k
     nearest) or their texts are identical after trimming and lowercasing. Groups are the
-    connected components, so a chain of near-copies forms one group.
+    connected components, so a chain of near-copies forms one group. ``same_prompt``
+    (paired data: a prompt id per row, -1 = none) keeps two answers to the same prompt from
+    joining directly: there, being alike is agreement, not duplication.
     """
     n = len(texts)
     rows, cols = np.nonzero(graph.knn_similarities >= threshold)
     a, b = [rows], [graph.knn_indices[rows, cols]]
-    first_seen: dict[str, int] = {}
+    first_seen: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
-        first = first_seen.setdefault(" ".join(text.lower().split()), i)
-        if first != i:
+        seen = first_seen.setdefault(" ".join(text.lower().split()), [])
+        if same_prompt is not None:  # the first earlier copy answering another prompt
+            first = next((j for j in seen if same_prompt[j] < 0
+                          or same_prompt[j] != same_prompt[i]), None)
+        else:
+            first = seen[0] if seen else None
+        if len(seen) < 8 or same_prompt is None:
+            seen.append(i)
+        if first is not None:
             a.append(np.array([first]))
             b.append(np.array([i]))
-    labels = connected_groups(n, np.concatenate(a), np.concatenate(b))
+    a, b = np.concatenate(a), np.concatenate(b)
+    if same_prompt is not None:
+        keep = (same_prompt[a] < 0) | (same_prompt[a] != same_prompt[b])
+        a, b = a[keep], b[keep]
+    labels = connected_groups(n, a, b)
     sizes = np.bincount(labels)
     return number_groups(labels, sizes[labels] > 1, order_by_size=False)
 

@@ -51,8 +51,8 @@ from synth_quality.cli.common import (
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
 def audit(real, synthetic, data, source_column, real_value, text_column, label_column,
-          generator_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
-          no_cache, config_path, previous_dir, engine, address, shards, quiet):
+          generator_column, pair_column, sample, out, model, min_cluster_size, folds, seed,
+          cache_dir, no_cache, config_path, previous_dir, engine, address, shards, quiet):
     """Audit synthetic text against real text and write the results to --out.
 
     \b
@@ -61,7 +61,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
       # after a new generation round, starting from the first audit's layouts:
       synth-quality audit --real real.csv --synthetic synth_v2.csv --previous runs/first --out runs/second
     """
-    from synth_quality.errors import InputDataError
+    from synth_quality.errors import ConfigError, InputDataError
     from synth_quality.pipeline.audit import audit as run_audit
 
     config = config_from_options(config_path, model=model, cache_dir=cache_dir,
@@ -69,7 +69,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
                                  folds=folds, seed=seed)
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
-                         label_column, generator_column)
+                         label_column, generator_column, pair_column)
     kwargs = inputs_or_sample(kwargs, sample, "audit")
     previous = None
     if previous_dir:

@@ -81,9 +81,16 @@ def input_options(func):
         click.option("--data", "data", type=click.Path(), help="One file holding both sides, with a source column."),
         click.option("--source-column", help="With --data: the column saying which side a row is on."),
         click.option("--real-value", help="With --data: the source value meaning real (auto: real/human/original...)."),
-        click.option("--text-column", help="The text column (auto when there is one obvious text column)."),
+        click.option("--text-column", multiple=True,
+                     help="The text column (auto when there is one obvious text column, a chat "
+                     "column or known instruction fields). Repeat it for several fields, e.g. "
+                     "--text-column instruction --text-column response: each field is audited "
+                     "alone and the record as a whole."),
         click.option("--label-column", help="Optional task label column (e.g. sentiment)."),
         click.option("--generator-column", help="Optional column naming the generator of each synthetic row."),
+        click.option("--pair-column", help="Optional column naming the prompt each row answers, "
+                     "shared by both sides (paired data; found without it when the prompt "
+                     "fields hold the same texts on both sides)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -91,10 +98,13 @@ def input_options(func):
 
 
 def load_kwargs(real, synthetic, data, source_column, real_value, text_column, label_column,
-                generator_column) -> dict:
+                generator_column, pair_column=None) -> dict:
+    if isinstance(text_column, (list, tuple)):  # --text-column given 0, 1 or more times
+        text_column = (None if not text_column else text_column[0] if len(text_column) == 1
+                       else list(text_column))
     return dict(real=real, synthetic=synthetic, data=data, source_column=source_column,
                 real_value=real_value, text_column=text_column, label_column=label_column,
-                generator_column=generator_column)
+                generator_column=generator_column, pair_column=pair_column)
 
 
 def inputs_or_sample(kwargs: dict, sample: bool, what: str) -> dict:

@@ -44,7 +44,7 @@ from synth_quality.cli.common import TqdmProgress, friendly_errors, input_option
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
 def lift(real, synthetic, data, source_column, real_value, text_column, label_column,
-         generator_column, eval_path, eval_text_column, eval_label_column, audit_dir, out,
+         generator_column, pair_column, eval_path, eval_text_column, eval_label_column, audit_dir, out,
          metric, seeds, n_bootstrap, seed, model, cache_dir, quiet):
     """Does the synthetic data help a real task? Train real-only, real + synthetic and
     synthetic-only classifiers, score them on real rows, and write lift.json to --out.
@@ -87,7 +87,8 @@ def lift(real, synthetic, data, source_column, real_value, text_column, label_co
                           eval_label_column=eval_label_column, config=config,
                           embed_config=embed_config, audit_examples=examples, progress=progress,
                           **load_kwargs(real, synthetic, data, source_column, real_value,
-                                        text_column, label_column, generator_column))
+                                        text_column, label_column, generator_column,
+                                        pair_column))
     folder = result.save(out)
     s = result.summary
     click.echo(f"Lift control on {s['eval']['n_rows']} real evaluation rows "

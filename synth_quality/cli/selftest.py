@@ -28,7 +28,7 @@ from synth_quality.cli.common import (
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
 def selftest(real, synthetic, data, source_column, real_value, text_column, label_column,
-             generator_column, sample, out, model, seed, config_path, quiet):
+             generator_column, pair_column, sample, out, model, seed, config_path, quiet):
     """Plant known defects into a copy of your data and measure what the audit finds.
 
     Your files are only read. The copy gets exact and near copies of real rows, repetition
@@ -41,11 +41,16 @@ def selftest(real, synthetic, data, source_column, real_value, text_column, labe
     Example:
       synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
     """
+    from synth_quality.errors import InputDataError
     from synth_quality.selftest.run import selftest as run_selftest
 
     config = config_from_options(config_path, model=model)
+    if pair_column or len(text_column or ()) > 1:
+        raise InputDataError("the self-test plants defects into one text column; it does not "
+                             "take several --text-column fields or --pair-column yet")
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
                          label_column, generator_column)
+    kwargs.pop("pair_column", None)
     kwargs = inputs_or_sample(kwargs, sample, "test")
     with TqdmProgress(quiet) as progress:
         result = run_selftest(config=config, seed=seed, progress=progress, **kwargs)

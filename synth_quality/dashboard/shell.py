@@ -73,7 +73,7 @@ HOME = "app.py"
 _LOG = get_logger(__name__)
 #: Session-state keys that belong to one audit, dropped when another audit is opened.
 AUDIT_STATE_PREFIXES = ("sq_sel_", "sq_view", "sq_ex_", "sq_prev_", "sq_cluster",
-                        "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_")
+                        "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_mcs")
 
 #: Sidebar labels and icons of the known pages; other files in pages/ (e.g. 7_Lift.py) get
 #: their label from the file name.
@@ -132,6 +132,7 @@ class Audit:
     key: str
     min_cluster_size: int
     saved_key: str = ""
+    field: str | None = None      # the field shown (several fields or chat roles); None = record
 
 
 @st.cache_resource(show_spinner=False)
@@ -387,16 +388,33 @@ def load_audit(folder: str, stamp: float):
         return cache.get_or_load(key, lambda: AuditResult.load(folder))
 
 
-def recluster(folder: str, stamp: float, min_cluster_size: int):
-    """The audit re-clustered at another minimum cluster size (under a second, cached within
-    the audit memory budget)."""
+def recluster(folder: str, stamp: float, min_cluster_size: int, field: str | None = None):
+    """The audit (or one field's audit) re-clustered at another minimum cluster size (under a
+    second, cached within the audit memory budget)."""
     cache = audit_cache()
-    key = ("recluster", _audit_key(folder), stamp, int(min_cluster_size))
+    key = ("recluster", _audit_key(folder), stamp, int(min_cluster_size), field)
     if key in cache:
         return cache.get_or_load(key, lambda: None)
-    base = load_audit(folder, stamp)
+    record = load_audit(folder, stamp)
+    base = record.fields[field] if field else record
     with st.spinner("Re-clustering ..."):
         return cache.get_or_load(key, lambda: base.recluster(int(min_cluster_size)))
+
+
+#: Session state: the field every page shows (None = the whole record).
+FIELD_KEY = "sq_field"
+
+
+def field_label(name: str | None, summary: dict) -> str:
+    """How the sidebar names a field: "whole record (instruction + output)", "field output",
+    "assistant turns"."""
+    inputs = summary.get("inputs") or {}
+    if name is None:
+        what = "conversations" if inputs.get("kind") == "chat" else "records"
+        return f"whole {what} ({inputs.get('text_column') or 'all fields'})"
+    if inputs.get("kind") == "chat":
+        return f"{name} turns"
+    return f"field {name}"
 
 
 class StreamlitProgress:
@@ -543,6 +561,8 @@ def set_source(kind: str, label: str, folder: str | None = None) -> None:
     """Make another audit current (the Data page calls this)."""
     st.session_state["sq_source"] = {"kind": kind, "label": label, "folder": folder}
     st.session_state.pop("sq_min_cluster_size", None)
+    st.session_state.pop(FIELD_KEY, None)
+    st.session_state.pop("w_sidebar_field", None)
 
 
 def _resolve_folder(source: dict) -> str:
@@ -557,22 +577,28 @@ def current_audit() -> Audit:
     source = ss.setdefault("sq_source", default_source())
     folder = _resolve_folder(source)
     stamp = folder_stamp(folder)
-    base = load_audit(folder, stamp)
+    record = load_audit(folder, stamp)
+    field = ss.get(FIELD_KEY)
+    if field not in record.fields:
+        field = None
+    base = record.fields[field] if field else record
     default_size = base.facts.min_cluster_size_used
-    if ss.get("sq_audit_folder") != (folder, stamp):
+    if ss.get("sq_audit_folder") != (folder, stamp, field):
         # Another audit: selections, flags and views of the previous one do not apply (the
         # Data page's own widgets stay).
         for key in [k for k in ss.keys() if str(k).startswith(AUDIT_STATE_PREFIXES)]:
             del ss[key]
         ss["sq_flagged"] = set()
-        ss["sq_audit_folder"] = (folder, stamp)
+        # (A field's rows are other rows: positions carried between pages do not apply.)
+        ss["sq_audit_folder"] = (folder, stamp, field)
         ss["sq_min_cluster_size"] = default_size
     size = int(ss.get("sq_min_cluster_size") or default_size)
     can_recluster = base.cluster_coords is not None
-    result = recluster(folder, stamp, size) if (size != default_size and can_recluster) else base
-    saved_key = f"{folder}@{stamp:.0f}"
+    result = (recluster(folder, stamp, size, field) if (size != default_size and can_recluster)
+              else base)
+    saved_key = f"{folder}@{stamp:.0f}" + (f"/{field}" if field else "")
     key = f"{saved_key}#{size if size != default_size else 'saved'}"
-    return Audit(result, base, folder, source["label"], key, size, saved_key)
+    return Audit(result, base, folder, source["label"], key, size, saved_key, field)
 
 
 # --------------------------------------------------------------------------- the page frame
@@ -596,6 +622,22 @@ def _audit_box(audit: Audit | None) -> None:
         s = audit.result.facts
         st.caption("Current audit")
         st.text(f"{audit.label}\n{s.n_real:,} real · {s.n_synthetic:,} synthetic rows")
+        record = load_audit(audit.folder, folder_stamp(audit.folder))
+        if record.fields:
+            options = [None, *record.fields]
+
+            def _field_changed():
+                ss[FIELD_KEY] = ss["w_sidebar_field"]
+
+            st.selectbox(
+                "Audit of", options, index=options.index(audit.field), key="w_sidebar_field",
+                format_func=lambda f: field_label(f, record.summary), on_change=_field_changed,
+                help="Every page shows the audit of the whole record or of one field alone "
+                     "(its own map, clusters, detector and scores). Fields: "
+                     + ", ".join(record.summary.get("fields", {}).get("names", []))
+                     + "; not audited alone: " + (", ".join(
+                         f"{k} ({v})" for k, v in record.summary.get("fields", {})
+                         .get("not_audited", {}).items()) or "none") + ".")
         can = audit.base.cluster_coords is not None
         n_rows = s.n_rows
 

@@ -140,6 +140,31 @@ class SentenceTransformerEmbedder:
                 _DIRECT[self._path] = FolderModel.open(self._path)
             return _DIRECT[self._path]
 
+    def window_tokenizer(self):
+        """(tokenizer with offsets and no truncation, tokens of text the model reads) for
+        splitting long texts (embed.windows), read from the model folder's ``tokenizer.json``
+        without loading the weights; (None, None) when the folder has no such file."""
+        import json
+        from pathlib import Path
+
+        folder = Path(self._path)
+        if not (folder / "tokenizer.json").is_file():
+            return None, None
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        limit = 512
+        try:
+            st_config = json.loads((folder / "sentence_bert_config.json").read_text())
+            limit = int(st_config.get("max_seq_length") or limit)
+            config = json.loads((folder / "config.json").read_text())
+            limit = min(limit, int(config.get("max_position_embeddings", limit)))
+        except (OSError, ValueError):
+            pass
+        return tokenizer, limit - 2   # [CLS] and [SEP]
+
     def prepare(self, config: EmbedConfig) -> None:
         """Load what :meth:`iter_batches` will use with this config (the slow part of a first
         call), so that a progress bar can say so."""

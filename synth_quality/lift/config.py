@@ -15,7 +15,7 @@ from synth_quality.errors import ConfigError
 METRICS = ("accuracy", "macro_f1", "auc")
 METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "auc": "AUC"}
 
-SIGNALS = ("label_issue", "outlier", "duplicate", "degeneration")
+SIGNALS = ("label_issue", "outlier", "duplicate", "degeneration", "label_quality")
 VERDICTS = ("helps", "no significant lift", "hurts")
 HELD_OUT_SOURCE = "held-out split of real rows"
 MIN_EVAL_ROWS = 20          # fewer evaluation rows cannot support any interval worth reading
@@ -46,8 +46,10 @@ class LiftConfig:
         Percentages of synthetic rows dropped by each signal in filter-and-retest.
     n_random_draws : int, default 5
         Random drops of the same size each signal's drop is compared with.
-    signals : tuple of str, default ("label_issue", "outlier", "duplicate", "degeneration")
+    signals : tuple of str, default ("label_issue", "outlier", "duplicate", "degeneration", "label_quality")
         The audit signals ranked in filter-and-retest; an empty tuple skips it.
+        ``label_quality`` ranks the synthetic rows whose text looks least like their task
+        label first (:mod:`synth_quality.analysis.labels`).
     holdout_fraction : float, default 0.3
         Without an evaluation file: the share of each class of real rows held out for
         evaluation (stratified). 0.3 of 1,000 rows leaves 300 evaluation rows, so expect wide

@@ -74,6 +74,8 @@ Ranking signals for filter-and-retest (worst first), from the audit's examples t
   member of each group is kept), largest groups first, then by ``nearest_real_similarity``.
 - ``degeneration``: ``repetition_score``, highest first
   (:func:`synth_quality.analysis.text_checks.repetition_scores`).
+- ``label_quality``: the task label's ``label_quality``, lowest first (the text looks least like
+  its label; :func:`synth_quality.analysis.labels.label_quality` on the training rows).
 
 Ties are broken at random (seeded), so a signal that flags only 2 % of the rows drops random
 rows beyond its flagged ones; ``n_flagged`` says how many rows each signal flags.

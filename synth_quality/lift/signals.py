@@ -42,6 +42,9 @@ def rankings(train: pd.DataFrame, X: np.ndarray, n_real: int, audit_examples, co
             order = np.lexsort((tiebreak, -data["nearest_real_similarity"], -data["group_size"],
                                 tier))
             flagged = tier < 2
+        elif name == "label_quality":
+            order = np.lexsort((tiebreak, data["label_quality"]))
+            flagged = data.get("is_label_issue")
         else:
             order = np.lexsort((tiebreak, -data["repetition_score"]))
             flagged = data["repetition_score"] >= ScoreConfig().repetition_threshold
@@ -56,6 +59,7 @@ _AUDIT_COLUMNS = {
     "outlier": ("outlier_score",),
     "duplicate": ("near_duplicate_group", "is_copy_of_real", "nearest_real_similarity"),
     "degeneration": ("repetition_score",),
+    "label_quality": ("label_quality", "is_label_issue"),
 }
 
 
@@ -133,6 +137,23 @@ def _signal_columns(train, X, n_real, audit_examples, config) -> dict:
         else:
             out["degeneration"] = {"repetition_score": _floats(matched["repetition_score"]),
                                    "source": "audit"}
+    if "label_quality" in wanted:
+        if "label_quality" in compute:
+            from synth_quality.analysis.labels import label_quality
+
+            det = DetectConfig()
+            is_syn = np.arange(len(train)) >= n_real
+            check = label_quality(X, train["label"].tolist(), is_syn, n_folds=det.n_folds,
+                                  C=det.C, random_state=config.random_state)
+            quality, flags = check.label_quality[n_real:], check.is_label_issue[n_real:]
+            source = "computed"
+        else:
+            quality = pd.to_numeric(matched["label_quality"], errors="coerce").to_numpy(float)
+            flags = matched["is_label_issue"].fillna(False).to_numpy(bool)
+            source = "audit"
+        # Rows that could not be judged are not doubted: they go last.
+        out["label_quality"] = {"label_quality": np.nan_to_num(quality, nan=1.0),
+                                "is_label_issue": flags, "source": source}
     for name, data in out.items():
         for key, value in data.items():
             if isinstance(value, np.ndarray) and len(value) != n_syn:  # pragma: no cover

@@ -10,6 +10,7 @@ Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progr
                projecting_clusters)
 5. clustering  HDBSCAN on the 5-d projection, and its fine leaves tested for one-sided regions
 6. detecting   out-of-fold real-vs-synthetic classifier
+   checking labels  with a label column: out-of-sample label quality (analysis.labels)
 7. calibrating the classifier (reference_classifier) and the coverage statistic
                (reference_coverage) on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
@@ -35,7 +36,8 @@ from synth_quality.analysis.lexical import second_view
 from synth_quality.analysis.reference import classifier_null
 from synth_quality.analysis.regions import fine_groups, one_sided_regions
 from synth_quality.config import AuditConfig
-from synth_quality.embed.api import embed_texts
+from synth_quality.embed.api import embed_texts, make_embedder
+from synth_quality.embed.windows import model_window, pool_windows, split, window_spans
 from synth_quality.errors import InputDataError
 from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
@@ -107,6 +109,8 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
                                               clusterer, classifier), previous, progress, timings,
                      measures=text_measures)
         result = _run(run, embeddings)
+        if inputs.fields:
+            _audit_fields(run, result)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
                      if issubclass(w.category, UserWarning) and "synth_quality" in (w.filename or "")
@@ -131,6 +135,7 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         with StageTimer(run.progress, run.timings, Stage.COMPILING):
             warmup.wait()
     _project_and_detect(run, m)
+    _check_labels(run, m)
     with StageTimer(run.progress, run.timings, Stage.CLUSTERING):
         _cluster(run, m)
     _calibrate(run, m)
@@ -213,6 +218,48 @@ def _calibrate(run: AuditRun, m: Measured) -> None:
                                            config.random_state)
 
 
+def _audit_fields(run: AuditRun, result: AuditResult) -> None:
+    """Audit each field alone (pipeline.fields) and put what it found beside the record's."""
+    from synth_quality.pipeline.fields import (
+        field_inputs,
+        fields_summary,
+        fields_to_audit,
+        merge_fields,
+        too_few_rows,
+    )
+    from synth_quality.pipeline.summary import verdict
+
+    inputs, stages = run.inputs, run.stages
+    results, skipped = {}, {}
+    for name in fields_to_audit(inputs):
+        sub = field_inputs(inputs, name)
+        why = too_few_rows(sub, run.config.detect.n_folds)
+        if why is not None:
+            skipped[name] = why
+            run.notes.append(f"synth-quality: field {name!r} not audited alone: {why}")
+            continue
+
+        def progress(stage, done, total, _name=name):
+            run.progress(f"{_name}: {stage}", done, total)
+
+        results[name] = audit(sub, config=run.config, embedder=stages.embedder,
+                              map_projector=stages.map_projector,
+                              cluster_projector=stages.cluster_projector,
+                              clusterer=stages.clusterer, classifier=stages.classifier,
+                              progress=progress)
+        run.timings[f"field {name}"] = results[name].summary["timings"]["total"]
+    for name in inputs.prompt_fields:
+        skipped.setdefault(name, "a prompt field: both sides hold the same texts (paired data)")
+    result.examples = merge_fields(result.examples, results, inputs)
+    result.fields = results
+    summary = result.summary
+    summary["fields"] = fields_summary(inputs, results, skipped)
+    answer = next((f for f in inputs.answer_fields if f in results), None)
+    if answer is not None:
+        summary["pairs"] = results[answer].summary.get("pairs") or summary.get("pairs", {})
+    summary["verdict"] = verdict(summary)
+
+
 def _start_warmup(run: AuditRun):
     """Compile UMAP's numba code in another process while this one embeds (once per machine);
     the process, or None."""
@@ -229,11 +276,23 @@ def _start_warmup(run: AuditRun):
 
 
 def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
-    """The embeddings (computed, or the precomputed ones checked) and how they were made."""
+    """The embeddings (computed, or the precomputed ones checked) and how they were made.
+    Texts longer than the model's window are embedded window by window (embed.windows): a
+    row's vector is the mean of its windows', and the windows are kept for its scores."""
     t0 = time.perf_counter()
+    windows = None
     if embeddings is None:
-        X, embed_info = embed_texts(run.texts, run.config.embed, embedder=run.stages.embedder,
+        embedder = run.stages.embedder or make_embedder(run.config.embed)
+        windows, limit, unit = _windows(run, embedder)
+        texts = windows.texts if windows is not None else run.texts
+        X, embed_info = embed_texts(texts, run.config.embed, embedder=embedder,
                                     progress=run.progress, threads=_threads_beside(warmup))
+        if windows is not None:
+            windows.vectors = X
+            X = pool_windows(X, windows.owner, len(run.texts))
+        embed_info["long_texts"] = _long_text_info(run, windows, limit, unit)
+        if windows is not None or embed_info["long_texts"]["n_rows_over_window"]:
+            run.notes.append("synth-quality: " + embed_info["long_texts"]["handled"])
     else:
         X = np.asarray(embeddings, np.float32)
         if X.shape[0] != len(run.frame):
@@ -242,7 +301,51 @@ def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
         embed_info = {"model": "precomputed", "n_texts": len(run.frame), "n_embedded": 0,
                       "n_from_cache": 0}
     run.timings[Stage.EMBEDDING] = round(time.perf_counter() - t0, 3)
-    return Measured(X, embed_info)
+    m = Measured(X, embed_info)
+    m.windows = windows
+    return m
+
+
+def _windows(run: AuditRun, embedder):
+    """(Windows or None when no text is over the window, tokens per window, unit)."""
+    tokenizer, limit = model_window(embedder)
+    unit = "tokens" if tokenizer is not None else "words"
+    wanted = run.config.embed.window_tokens
+    if wanted == 0:
+        return None, limit, unit
+    limit = wanted or limit
+    if not limit:
+        return None, None, unit
+    spans = window_spans(run.texts, tokenizer, limit)
+    if all(len(s) == 1 for s in spans):
+        return None, limit, unit
+    return split(run.texts, spans, limit, unit), limit, unit
+
+
+def _long_text_info(run: AuditRun, windows, limit, unit) -> dict:
+    """``summary["embedding"]["long_texts"]``: how many rows were over the window and how they
+    were handled."""
+    if windows is not None:
+        n_long = windows.n_long
+        return {"window": limit, "unit": unit, "n_rows_over_window": n_long,
+                "n_windows": int(len(windows.texts)), "max_windows": int(windows.counts.max()),
+                "handled": (f"{n_long:,} row(s) longer than the model's window of {limit} {unit} "
+                            f"were split into {int(windows.counts[windows.counts > 1].sum()):,} "
+                            "overlapping windows (half a window apart) and embedded window by "
+                            "window; their vector is the mean of their windows', their "
+                            "coverage and outlier scores those of their worst window")}
+    info = {"window": limit, "unit": unit, "n_rows_over_window": 0}
+    if run.config.embed.window_tokens == 0 and limit:
+        tokenizer, _ = model_window(run.stages.embedder or make_embedder(run.config.embed))
+        over = sum(len(s) > 1 for s in window_spans(run.texts, tokenizer, limit))
+        info.update(n_rows_over_window=int(over),
+                    handled=(f"windows are off (embed.window_tokens = 0): {over:,} row(s) "
+                             f"longer than {limit} {unit} were truncated by the model"
+                             if over else "no row is longer than the model's window"))
+    else:
+        info["handled"] = ("no row is longer than the model's window" if limit else
+                           "the embedder reports no window: texts are embedded whole")
+    return info
 
 
 def _neighbour_graph(run: AuditRun, m: Measured):
@@ -310,6 +413,21 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
         else:
             m.coords = project(m.X, m.graph, config.project.cluster_components, n_neighbors,
                                0.0, seed, stages.cluster_projector, init=cluster_start, **cache)
+
+
+def _check_labels(run: AuditRun, m: Measured) -> None:
+    """Label quality (analysis.labels) when the rows carry a task label."""
+    if "label" not in run.frame or run.frame["label"].notna().sum() == 0:
+        return
+    from synth_quality.analysis.labels import label_quality
+
+    config = run.config
+    t0 = time.perf_counter()
+    m.label_check = label_quality(m.X, run.frame["label"].tolist(), run.is_syn,
+                                  n_folds=config.detect.n_folds, C=config.detect.C,
+                                  random_state=config.random_state, progress=run.progress)
+    run.timings[Stage.CHECKING_LABELS] = round(time.perf_counter() - t0, 3)
+    run.notes.extend(f"synth-quality: {note}" for note in m.label_check.notes)
 
 
 def _warm_note(warm: dict) -> str:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from synth_quality.analysis.text_checks import text_measures
 from synth_quality.config import AuditConfig
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 from synth_quality.io import AuditInput, load_inputs
 from synth_quality.progress import ProgressCallback, Stage, null_progress
 
@@ -132,6 +132,12 @@ def audit_on_ray(*, config: AuditConfig | None = None, address: str | None = Non
         progress(Stage.LOADING, 0, None)
         inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         progress(Stage.LOADING, 1, None)
+    if inputs.kind != "text":
+        # Each field's own audit and the long-text windows embed in this process; the Ray
+        # jobs embed one text column as it is.
+        raise InputDataError(f"--engine ray audits one text column; these inputs are "
+                             f"{inputs.kind} ({', '.join(map(str, inputs.fields))}): run them "
+                             "without --engine ray", kind=ErrorKind.OPTIONS)
     texts = inputs.frame.reset_index(drop=True)["text"].astype(str).tolist()
     with tempfile.TemporaryDirectory(prefix="synth-quality-ray-") as tmp:
         folder = Path(shards) if shards else Path(tmp) / "shards"

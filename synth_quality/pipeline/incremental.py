@@ -66,6 +66,9 @@ def add_rows(previous: AuditResult, synthetic, *, text_column: str | None = None
     from synth_quality.pipeline.audit import audit
 
     progress = progress or null_progress
+    if (previous.summary.get("inputs") or {}).get("fields"):
+        raise InputDataError("adding rows to an audit of several fields or of chats is not "
+                             "supported yet; audit all the rows again (synth-quality audit)")
     config = config or previous.config
     timings: dict[str, float] = {}
     with StageTimer(progress, timings, Stage.LOADING):

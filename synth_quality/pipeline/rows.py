@@ -7,11 +7,14 @@ import pandas as pd
 
 from synth_quality.analysis.coverage import (coverage_pvalues, flags_per_side, graph_statistic,
                                              in_other_manifold)
+from synth_quality.analysis.pairs import nearest_real_elsewhere, paired_answers, prompt_ids
 from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
-from synth_quality.analysis.text_checks import SURFACE_FEATURES
+from synth_quality.analysis.text_checks import SURFACE_FEATURES, repetition_scores
+from synth_quality.analysis.window_scores import window_scores
 from synth_quality.pipeline.stages import AuditRun, Measured
+from synth_quality.records import FIELD_PREFIX
 
 
 def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFrame:
@@ -28,6 +31,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     for optional in ("generator", "label"):
         if optional in frame:
             rows[optional] = frame[optional].to_numpy(object)
+    for column in frame.columns:  # the fields of several-field records and chats
+        if str(column).startswith(FIELD_PREFIX):
+            rows[column] = frame[column].to_numpy(object)
+        elif column in ("n_turns", "mean_turn_words"):
+            rows[column] = frame[column].to_numpy(np.float64)
     rows["x"], rows["y"] = xy[:, 0], xy[:, 1]
     rows["cluster"] = labels
     rows["p_synthetic"] = p_syn
@@ -44,7 +52,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows["outlier_score"], rows["is_outlier"] = outlier_score, is_outlier
     rows["knn_distance"] = knn_distance
 
-    groups = near_duplicate_groups(graph, texts, config.score.near_duplicate_similarity)
+    # Paired data (both sides answer the same prompts): agreement with the human answer to the
+    # same prompt is neither a copy nor a duplicate (analysis.pairs).
+    prompt = prompt_ids(frame["pair"]) if "pair" in frame else None
+    groups = near_duplicate_groups(graph, texts, config.score.near_duplicate_similarity,
+                                   same_prompt=prompt)
     rows["near_duplicate_group"] = pd.array(np.where(groups >= 0, groups, 0), dtype="Int64")
     rows.loc[groups < 0, "near_duplicate_group"] = pd.NA
     sizes = pd.Series(groups[groups >= 0]).value_counts()
@@ -52,17 +64,32 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
 
     row_ids = frame["row"].to_numpy(np.int64)
     other = graph.other_nearest
+    other_similarity = graph.other_similarity.astype(np.float64)
     nearest_row = np.where(other >= 0, row_ids[np.clip(other, 0, None)], -1)
-    rows["nearest_real_similarity"] = np.where(is_syn, graph.other_similarity, np.nan)
+    if prompt is not None:
+        elsewhere, where = nearest_real_elsewhere(m.X, is_syn, prompt)
+        other_similarity = np.where(is_syn, np.nan_to_num(elsewhere, nan=-1.0), other_similarity)
+        nearest_row = np.where(is_syn, np.where(where >= 0, row_ids[np.clip(where, 0, None)], -1),
+                               nearest_row)
+    rows["nearest_real_similarity"] = np.where(is_syn, other_similarity, np.nan)
     rows["nearest_real_row"] = pd.array(np.where(is_syn, nearest_row, -1), dtype="Int64")
     rows["nearest_synthetic_similarity"] = np.where(~is_syn, graph.other_similarity, np.nan)
     rows["nearest_synthetic_row"] = pd.array(np.where(~is_syn, nearest_row, -1), dtype="Int64")
     rows.loc[~is_syn, "nearest_real_row"] = pd.NA
     rows.loc[is_syn, "nearest_synthetic_row"] = pd.NA
-    rows["is_copy_of_real"] = is_syn & (graph.other_similarity >= config.score.near_duplicate_similarity)
+    rows["is_copy_of_real"] = is_syn & (other_similarity >= config.score.near_duplicate_similarity)
 
     rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
                                               m.coverage_null)
+    if m.windows is not None:
+        # Long texts: every window counts; a row takes its worst window (analysis.window_scores).
+        scored = window_scores(m.windows.vectors, m.windows.owner, len(rows), n_real, config)
+        rows["coverage_score"] = scored["coverage_score"]
+        is_outlier = scored["is_outlier"]
+        rows["outlier_score"], rows["is_outlier"] = scored["outlier_score"], is_outlier
+        rows["knn_distance"] = scored["knn_distance"]
+        rows["n_windows"] = m.windows.counts.astype(np.int64)
+        rows["weakest_window"] = scored["weakest_window"]
     regions = region_labels(len(rows), m.regions)
     # Uncovered: the row's own evidence (Benjamini-Hochberg over its side), or the collective
     # evidence of the one-sided region it belongs to (tested without the labels).
@@ -73,10 +100,34 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows["uncovered_region"] = pd.array(np.where(regions >= 0, regions, 0), dtype="Int64")
     rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
-    rows["repetition_score"] = measures["repetition_score"].to_numpy()
+    repetition = measures["repetition_score"].to_numpy()
+    fields = [c for c in frame.columns if str(c).startswith(FIELD_PREFIX)]
+    if fields:
+        # A record is as degenerate as its most degenerate field: a looping response must not
+        # be diluted by the instruction before it.
+        per_field = [repetition_scores(frame[c].fillna("").astype(str).tolist()) for c in fields]
+        repetition = np.max(np.vstack(per_field), axis=0)
+    rows["repetition_score"] = repetition
     rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
     for name in SURFACE_FEATURES:
         rows[name] = measures[name].to_numpy()
+
+    if prompt is not None and not fields:
+        rows["prompt_id"] = pd.array(np.where(prompt >= 0, prompt, 0), dtype="Int64")
+        rows.loc[prompt < 0, "prompt_id"] = pd.NA
+        paired = paired_answers(m.X, is_syn, prompt, measures["n_words"].to_numpy())
+        rows["paired_real_row"] = pd.array(
+            np.where(paired["paired_index"] >= 0,
+                     row_ids[np.clip(paired["paired_index"], 0, None)], 0), dtype="Int64")
+        rows.loc[paired["paired_index"].to_numpy() < 0, "paired_real_row"] = pd.NA
+        for column in ("paired_similarity", "paired_length_ratio", "paired_rank", "is_drift"):
+            rows[column] = paired[column].to_numpy()
+
+    if m.label_check is not None:
+        rows["label_quality"] = m.label_check.label_quality
+        rows["is_label_issue"] = m.label_check.is_label_issue
+        rows["predicted_label"] = m.label_check.predicted_label
+        rows["label_evidence"] = m.label_check.evidence
 
     category, reason = categorise(side, rows["is_detectable"].to_numpy(), p_syn,
                                   individually, regions >= 0, rows["coverage_score"].to_numpy(),

@@ -87,3 +87,5 @@ class Measured:
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull
     graph_extended: bool = False            # the earlier audit's graph, extended
+    windows: Any = None                     # embed.windows.Windows (long texts)
+    label_check: Any = None                 # analysis.labels.LabelQuality, with a label column

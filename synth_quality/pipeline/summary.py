@@ -11,14 +11,16 @@ import pandas as pd
 
 from synth_quality.analysis.cluster import resolve_min_cluster_size
 from synth_quality.analysis.coverage import prdc
+from synth_quality.analysis.labels import label_summary
 from synth_quality.analysis.scores import dataset_scores
-from synth_quality.analysis.text_checks import SURFACE_FEATURES, artifact_report
+from synth_quality.analysis.pairs import pair_summary
+from synth_quality.analysis.text_checks import OTHER_FEATURES, SURFACE_FEATURES, artifact_report
 from synth_quality.pipeline.stages import AuditRun, Measured
 from synth_quality.result import cluster_counts
 from synth_quality.stats import auc_with_ci
 
 _PACKAGES = ("synth-quality", "sentence-transformers", "torch", "umap-learn", "hdbscan",
-             "scikit-learn", "numpy", "pandas")
+             "scikit-learn", "numpy", "pandas", "cleanlab")
 
 
 def package_versions() -> dict:
@@ -62,6 +64,30 @@ def by_generator(rows: pd.DataFrame, hits: np.ndarray, k: int) -> dict:
             "n_degenerate": int(part["is_degenerate"].sum()),
             "n_copies_of_real": int(part["is_copy_of_real"].sum()),
         }
+        if "is_label_issue" in part:
+            judged = part["label_quality"].notna()
+            out[key]["n_label_issues"] = int(part.loc[judged, "is_label_issue"].sum())
+            out[key]["label_issue_share"] = (float(part.loc[judged, "is_label_issue"].mean())
+                                             if judged.any() else None)
+    return out
+
+
+def chat_summary(rows: pd.DataFrame) -> dict:
+    """``summary["chat"]``: turns per conversation and words per turn, per side (mean and
+    median), and the words of each role's text per side (median)."""
+    out: dict = {}
+    for side in ("real", "synthetic"):
+        part = rows[rows["side"] == side]
+        entry = {"n_conversations": int(len(part))}
+        for column in ("n_turns", "mean_turn_words"):
+            if column in part and len(part):
+                entry[f"mean_{column}"] = float(part[column].mean())
+                entry[f"median_{column}"] = float(part[column].median())
+        entry["median_words_by_role"] = {
+            str(c)[len("text."):]: float(part[c].dropna().map(lambda t: len(str(t).split()))
+                                         .median()) if part[c].notna().any() else None
+            for c in rows.columns if str(c).startswith("text.")}
+        out[side] = entry
     return out
 
 
@@ -157,6 +183,23 @@ def verdict(summary: dict) -> str:
         parts.append(f"{unvaried:.1%} of synthetic rows are near-copies of other synthetic rows"
                      f"{bands[0]}{')' if bands[0] else ''} and {unoriginal:.1%} are near-copies "
                      f"of real rows{bands[1]}{')' if bands[1] else ''}.")
+    labels = summary.get("labels") or {}
+    syn_share = (labels.get("synthetic") or {}).get("label_issue_share")
+    real_share = (labels.get("real") or {}).get("label_issue_share")
+    if syn_share is not None:
+        reference = (f" (the same check disputes {real_share:.0%} of the real rows' labels)"
+                     if real_share is not None else "")
+        parts.append(f"{syn_share:.0%} of the synthetic rows' labels look wrong{reference}.")
+    fields = summary.get("fields") or {}
+    if fields.get("findings"):
+        parts.append("Field by field: " + " ".join(fields["findings"]))
+    pairs = summary.get("pairs") or {}
+    for name, p in (pairs.get("by_generator") or {"synthetic rows": pairs.get("synthetic")}).items():
+        if p and p.get("n_prompts"):
+            parts.append(f"Answering the same prompts as the real rows, {name} drifts away from "
+                         f"the human answer on {p['drift_share']:.0%} of its {p['n_prompts']} "
+                         f"prompts (chance: {pairs['chance_drift_share']:.0%}); its answers are "
+                         f"{p['median_length_ratio']:.2f}x as long (median).")
     if summary.get("n_degenerate"):
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")
@@ -197,7 +240,7 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
     inputs, manifold, p_syn, config = run.inputs, m.manifold, m.p_syn, run.config
     is_syn, embed_info, n = run.is_syn, m.embed_info, len(run.frame)
     auc = auc_with_ci(is_syn, p_syn)
-    features = rows[list(SURFACE_FEATURES)]
+    features = rows[list(SURFACE_FEATURES) + [c for c in OTHER_FEATURES if c in rows]]
     groups = rows["generator"].to_numpy(object) if "generator" in rows else None
     artifacts = artifact_report(features, is_syn, groups=groups)
     size, samples = resolve_min_cluster_size(config.cluster, n)
@@ -233,8 +276,16 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
         "min_samples_used": samples,
         "artifacts": artifacts,
         "by_generator": by_generator(rows, manifold["synthetic_balls_hit"], config.score.manifold_k),
+        # null when the rows have no labels, are not paired, are not chats
+        "labels": label_summary(rows, m.label_check.notes if m.label_check is not None
+                                else None) or None,
+        "pairs": pair_summary(rows, inputs.pair_column, inputs.prompt_fields,
+                              inputs.answer_fields) or None,
+        "chat": chat_summary(rows) if inputs.kind == "chat" else None,
         "inputs": {
             "text_column": inputs.text_column, "label_column": inputs.label_column,
+            "kind": inputs.kind, "fields": list(inputs.fields),
+            "pair_column": inputs.pair_column,
             "generator_column": inputs.generator_column, "real_value": inputs.real_value,
             "sources": inputs.sources,
             "blank_rows": {k: len(v) for k, v in inputs.blank_rows.items()},

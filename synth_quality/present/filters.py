@@ -20,12 +20,13 @@ FLAGS = {
     "has_html_entity": "contains an HTML entity",
     "is_uncovered": "the other side stays away (calibrated)",
     "is_detectable": "the classifier recognises its side (calibrated)",
+    "is_label_issue": "label looks wrong",
     "flagged": "flagged by me",
 }
 
 
 RANGE_COLUMNS = ("label_issue_score", "outlier_score", "coverage_score", "repetition_score",
-                 "p_synthetic")
+                 "p_synthetic", "label_quality")
 
 
 @dataclass
@@ -61,6 +62,8 @@ def flag_mask(examples: pd.DataFrame, flag: str, flagged: Iterable[int] = ()) ->
         return examples[flag].fillna(0).astype(float) > 0
     if flag in examples:
         return examples[flag].fillna(False).astype(bool)
+    if flag in FLAGS:  # a flag of a check this audit did not run (no label column): no row
+        return pd.Series(False, index=examples.index)
     raise KeyError(f"unknown flag {flag!r}; known: {', '.join(FLAGS)}")
 
 
@@ -80,6 +83,8 @@ def apply_filter(examples: pd.DataFrame, f: ExampleFilter,
     for flag in f.flags:
         mask &= flag_mask(examples, flag, flagged)
     for column, (low, high) in (f.ranges or {}).items():
+        if column not in examples:
+            continue
         values = examples[column]
         mask &= values.between(low, high) | (values.isna() & (low <= 0) & (high >= 1))
     if f.search and f.search.strip():
@@ -106,6 +111,7 @@ SORT_OPTIONS = {
     "repetition_score": "Repetition score",
     "nearest_real_similarity": "Nearest real similarity",
     "p_synthetic": "P(synthetic)",
+    "label_quality": "Label quality (lowest = worst first)",
     "near_duplicate_group": "Near-duplicate group",
     "cluster": "Cluster",
     "row": "Row",
@@ -146,7 +152,26 @@ VIEWS = {
                                 "explains, content the real data does not have",
                                 ExampleFilter(sides=["synthetic"], flags=["is_uncovered"]),
                                 "coverage_score", True),
+    "label_issues": View("Label looks wrong", "synthetic rows whose text does not look like "
+                         "their task label (cleanlab's label issues, judged out of sample, also "
+                         "by the real rows), the least likely label first; clear the side "
+                         "filter to see the real rows' label issues too",
+                         ExampleFilter(sides=["synthetic"], flags=["is_label_issue"]),
+                         "label_quality", True),
 }
+
+#: Views that need a column only some audits have (a label column).
+VIEW_NEEDS = {"label_issues": "is_label_issue"}
+
+
+def available_views(examples: pd.DataFrame) -> dict:
+    """The :data:`VIEWS` this audit's examples can show."""
+    return {k: v for k, v in VIEWS.items() if VIEW_NEEDS.get(k, "text") in examples}
+
+
+def available_flags(examples: pd.DataFrame) -> dict:
+    """The :data:`FLAGS` this audit's examples can filter by."""
+    return {k: v for k, v in FLAGS.items() if k != "is_label_issue" or k in examples}
 
 
 def sort_examples(frame: pd.DataFrame, by: str, ascending: bool = True) -> pd.DataFrame:

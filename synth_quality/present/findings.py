@@ -26,7 +26,8 @@ class Finding:
 
 _FINDING_COLUMNS = ("side", "row", "category", "cluster", "label_issue_score", "uncovered_region",
                     "coverage_score", "is_degenerate", "repetition_score", "is_copy_of_real",
-                    "nearest_real_similarity", "near_duplicate_group")
+                    "nearest_real_similarity", "near_duplicate_group", "label_quality",
+                    "is_label_issue")
 
 
 def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: Summary,
@@ -86,6 +87,19 @@ def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: Summary,
         out.append(Finding("degenerate", "Degenerate synthetic rows",
                            f"{len(degenerate):,} synthetic rows loop or stutter.",
                            len(degenerate), view="degenerate", rows=degenerate.index[:n].tolist()))
+    if "is_label_issue" in syn:
+        wrong = sort_examples(syn[syn["is_label_issue"].fillna(False).astype(bool)],
+                              "label_quality")
+        real_share = summary.labels.real.label_issue_share if summary.labels else None
+        judged = int(syn["label_quality"].notna().sum())
+        if len(wrong) and judged:
+            reference = (f" (the same check disputes {real_share:.0%} of the real rows' labels)"
+                         if real_share is not None else "")
+            out.append(Finding("label_issues", "Synthetic rows whose label looks wrong",
+                               f"{len(wrong):,} of {judged:,} labelled synthetic rows "
+                               f"({len(wrong) / judged:.0%}) do not look like their label"
+                               f"{reference}.", len(wrong), view="label_issues",
+                               rows=wrong.index[:n].tolist()))
     copies = sort_examples(syn[syn["is_copy_of_real"]], "nearest_real_similarity", False)
     if len(copies):
         out.append(Finding("copies", "Synthetic rows that copy real rows",

@@ -5,6 +5,10 @@ same the command line uses."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
+import pandas as pd
+
 from synth_quality.errors import ErrorKind, SynthQualityError
 
 INPUT_CONTROLS = ("file", "real_file", "synthetic_file", "source", "real_value", "text",
@@ -17,7 +21,8 @@ _COLUMN_CONTROLS = {ErrorKind.SOURCE_COLUMN: "source", ErrorKind.REAL_VALUE: "re
 
 _OPTION_NAMES = {"--source-column": "Source column", "--real-value": "Value meaning real",
                  "--text-column": "Text column", "--label-column": "Label column",
-                 "--generator-column": "Generator column", "--real": "Real file",
+                 "--generator-column": "Generator column", "--pair-column": "Pair column",
+                 "--real": "Real file",
                  "--synthetic": "Synthetic file", "--data": "Data file"}
 
 
@@ -55,3 +60,20 @@ def locate_input_error(error: tuple[str, str, str | None],
     """(control, message in the page's words) of an error kept as :func:`error_parts`."""
     message, kind, side = error
     return error_control(kind, side, two_files), in_page_words(message)
+
+
+def guess_text_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list:
+    """The text columns the audit would pick without ``--text-column``: a chat column, a known
+    instruction-data field set, else the one text column (empty when none is found)."""
+    from synth_quality.io import TEXT_COLUMN_NAMES, find_text_column
+    from synth_quality.records import chat_column_of, field_set_of
+
+    chat = chat_column_of(frame, exclude)
+    if chat is not None:
+        return [chat]
+    one = find_text_column([(frame, "")], exclude)
+    named = one is not None and str(one).strip().lower() in TEXT_COLUMN_NAMES
+    fields = None if named else field_set_of(frame, exclude)
+    if fields:
+        return list(fields)
+    return [one] if one is not None else []

@@ -50,6 +50,8 @@ LIFT_SIGNALS = {
                                "near-duplicate groups"),
     "degeneration": ("Degeneration", "the repetition score, highest first: repetition loops "
                                      "and stutters"),
+    "label_quality": ("Label quality", "the label quality, lowest first: the rows whose text "
+                                       "looks least like their task label"),
 }
 LIFT_SIGNAL_COLOR = "#7048e8"
 LIFT_RANDOM_COLOR = "#868e96"

@@ -9,7 +9,8 @@ from synth_quality.progress import Stage
 # for the map projection (0.19). Normalised to sum to 1.
 _WEIGHTS = {Stage.LOADING: 0.02, Stage.LOADING_MODEL: 0.04, Stage.EMBEDDING: 0.27,
             Stage.NEIGHBOURS: 0.03, Stage.COMPILING: 0.13, Stage.PROJECTING_MAP: 0.19,
-            Stage.DETECTING: 0.05, Stage.PROJECTING_CLUSTERS: 0.08, Stage.CLUSTERING: 0.02,
+            Stage.DETECTING: 0.05, Stage.PROJECTING_CLUSTERS: 0.08, Stage.CHECKING_LABELS: 0.01,
+            Stage.CLUSTERING: 0.02,
             Stage.REFERENCE_CLASSIFIER: 0.06, Stage.REFERENCE_COVERAGE: 0.02,
             Stage.SCORING: 0.03, Stage.REFERENCE: 0.05, Stage.SECOND_VIEW: 0.06}
 #: Audit stages in order, with their share of the total time (for one overall bar; sums to 1).
@@ -25,6 +26,7 @@ STAGE_TEXT = {Stage.LOADING: "Reading the data",
               Stage.PROJECTING_CLUSTERS: "Projecting for clustering (UMAP)",
               Stage.CLUSTERING: "Clustering (HDBSCAN)",
               Stage.DETECTING: "Training the real-vs-synthetic detector",
+              Stage.CHECKING_LABELS: "Checking the task labels",
               Stage.REFERENCE_CLASSIFIER: "No-difference reference: the detector on shuffled "
                                           "labels",
               Stage.REFERENCE_COVERAGE: "No-difference reference: coverage on shuffled labels",
@@ -42,7 +44,7 @@ STAGE_LABEL = {Stage.LOADING: "loading", Stage.LOADING_MODEL: "loading model",
                Stage.COMPILING: "compiling UMAP (once per machine)",
                Stage.PROJECTING_MAP: "projecting (map)", Stage.DETECTING: "detecting",
                Stage.PROJECTING_CLUSTERS: "projecting (clusters)",
-               Stage.CLUSTERING: "clustering",
+               Stage.CLUSTERING: "clustering", Stage.CHECKING_LABELS: "checking labels",
                Stage.REFERENCE_CLASSIFIER: "reference (classifier)",
                Stage.REFERENCE_COVERAGE: "reference (coverage)", Stage.SCORING: "scoring",
                Stage.REFERENCE: "reference", Stage.SECOND_VIEW: "second view (words)",
@@ -51,13 +53,28 @@ STAGE_LABEL = {Stage.LOADING: "loading", Stage.LOADING_MODEL: "loading model",
 
 #: The unit a stage's ticks count.
 STAGE_UNIT = {Stage.LOADING: "rows", Stage.EMBEDDING: "rows", Stage.NEIGHBOURS: "rows",
-              Stage.DETECTING: "folds", Stage.REFERENCE_CLASSIFIER: "shuffles",
+              Stage.DETECTING: "folds", Stage.CHECKING_LABELS: "model fits",
+              Stage.REFERENCE_CLASSIFIER: "shuffles",
               Stage.LIFT: "model fits"}
 
 
 def stage_label(stage: str) -> str:
-    """The command line's name of a stage (the stage itself when it has none)."""
+    """The command line's name of a stage (the stage itself when it has none).
+
+    A field's own audit reports ``"<field>: <stage>"``; that reads "<field>: <its label>".
+    """
+    field, _, inner = stage.rpartition(": ")
+    if field:
+        return f"{field}: {STAGE_LABEL.get(inner, inner)}"
     return STAGE_LABEL.get(stage, stage)
+
+
+def stage_text(stage: str) -> str:
+    """The dashboard's sentence for a stage (with a field's name in front for a field's audit)."""
+    field, _, inner = stage.rpartition(": ")
+    if field:
+        return f"{field}: {STAGE_TEXT.get(inner, inner.capitalize())}"
+    return STAGE_TEXT.get(stage, stage.capitalize())
 
 
 class ProgressTracker:
@@ -81,11 +98,11 @@ class ProgressTracker:
         else:
             part = 1.0 if done else 0.0
         self.fraction = max(self.fraction, min(1.0, before + weight * part))
-        name = STAGE_TEXT.get(stage, stage.capitalize())
+        name = stage_text(stage)
         number = (f" (stage {self.stages.index(stage) + 1} of {len(self.stages)})"
                   if stage in self.stages else "")
         if total:
-            unit = STAGE_UNIT.get(stage, "steps")
+            unit = STAGE_UNIT.get(stage.rpartition(": ")[2], "steps")
             text = f"{name}: {done:,} / {total:,} {unit}{number}"
         elif done:
             text = f"{name}: done{number}"

@@ -17,9 +17,17 @@ TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlie
                  "repetition_score", "near_duplicate_group", "nearest_real_row",
                  "nearest_real_similarity", "coverage_score", "is_uncovered",
                  "nearest_synthetic_row", "nearest_synthetic_similarity", "uncovered_region",
-                 "cluster", "generator", "label", "p_synthetic", "is_outlier", "is_degenerate",
+                 "cluster", "generator", "label", "label_quality", "is_label_issue",
+                 "predicted_label", "label_evidence", "p_synthetic", "is_outlier", "is_degenerate",
                  "is_copy_of_real", "near_duplicate_group_size", "reason"]
 
+
+#: Paired answers' columns the full table shows (after TABLE_COLUMNS).
+PAIRED_DISPLAY = ("prompt_id", "paired_real_row", "paired_similarity", "paired_length_ratio",
+                  "paired_rank", "is_drift")
+#: Each field's own scores the full table shows, as ``<field>.<column>``.
+FIELD_DISPLAY = ("category", "label_issue_score", "coverage_score", "repetition_score",
+                 "is_degenerate", "is_copy_of_real")
 
 #: Columns of the compact selection table (Map page, cluster details).
 SELECTION_COLUMNS = ["side", "row", "text", "category", "cluster", "label_issue_score",
@@ -28,8 +36,21 @@ SELECTION_COLUMNS = ["side", "row", "text", "category", "cluster", "label_issue_
 
 def display_table(frame: pd.DataFrame, columns: Sequence[str] = TABLE_COLUMNS,
                   flagged: Iterable[int] | None = None) -> pd.DataFrame:
-    """The columns the tables show, in order, keeping the row positions as index."""
+    """The columns the tables show, in order, keeping the row positions as index.
+
+    Records of several fields (or chats) show each field's text right after the record's,
+    side by side (``text.<field>``); the full table also shows each field's own main scores
+    (``<field>.category``, ...) and the paired-answer columns."""
     cols = [c for c in columns if c in frame]
+    field_texts = [c for c in frame.columns if str(c).startswith("text.")]
+    if field_texts and "text" in cols:
+        at = cols.index("text") + 1
+        cols[at:at] = [c for c in field_texts if c not in cols]
+    if columns is TABLE_COLUMNS:
+        cols += [c for c in PAIRED_DISPLAY if c in frame and c not in cols]
+        cols += [c for c in frame.columns if "." in str(c) and not str(c).startswith("text.")
+                 and str(c).rsplit(".", 1)[1] in FIELD_DISPLAY and c not in cols]
+        cols += [c for c in ("n_turns", "mean_turn_words") if c in frame and c not in cols]
     out = frame[cols].copy()
     if flagged is not None:
         out.insert(min(3, len(out.columns)), "flagged", out.index.isin(list(flagged)))
@@ -88,7 +109,8 @@ def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
     """The clusters table as shown: keywords joined, no list columns."""
     cols = ["cluster", "status", "size", "real_share", "with no difference", "keywords",
             "n_real", "n_synthetic", "expected_real_share", "real_enrichment", "p_adjusted",
-            "status_reason"]
+            "status_reason", "real_label_shares", "synthetic_label_shares", "label_gap",
+            "synthetic_label_issue_share"]
     clusters = clusters.copy()
     if {"real_share_low", "real_share_high"} <= set(clusters):
         clusters["with no difference"] = [
@@ -195,6 +217,8 @@ def generator_table(summary: Summary) -> pd.DataFrame:
                      "unoriginal": g.unoriginal, "precision": g.precision,
                      "degenerate": g.n_degenerate,
                      "copies of real": g.n_copies_of_real})
+        if g.label_issue_share is not None:
+            rows[-1]["label issues"] = g.label_issue_share
     return pd.DataFrame(rows)
 
 

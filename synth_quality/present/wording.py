@@ -120,10 +120,14 @@ ROW_SCORES = {
         "low"),
     "repetition_score": ScoreInfo(
         "Repetition score", "Share of tokens that repeat the previous token or an earlier "
-        "4-gram (loops and stutters).", "high"),
+        "span of 8 tokens (loops and stutters; lists, tables and links are not loops).", "high"),
     "nearest_real_similarity": ScoreInfo(
         "Nearest real similarity", "Cosine similarity of a synthetic row to its nearest real "
         "row; 0.95 and above counts as a copy.", "high (a copy of real data)"),
+    "label_quality": ScoreInfo(
+        "Label quality", "Probability an out-of-sample classifier gives the row's own task "
+        "label (synthetic rows: the more doubtful of a model of the real rows and one of the "
+        "other synthetic rows). Low = the text does not look like its label.", "low"),
 }
 
 
@@ -137,6 +141,8 @@ def format_value(info: ScoreInfo, value) -> str:
         return "n/a"
     return info.fmt.format(value)
 
+
+ROW_SCORES_LABEL_HELP = ROW_SCORES["label_quality"].meaning + " Low = bad."
 
 COLUMN_HELP = {
     "side": "real or synthetic",
@@ -169,6 +175,21 @@ COLUMN_HELP = {
     "is_degenerate": "repetition score at or above the threshold: a degenerate generation",
     "is_copy_of_real": "a synthetic row that near-copies a real row",
     "reason": "why the row got its category",
+    "label_quality": ROW_SCORES_LABEL_HELP,
+    "is_label_issue": "cleanlab's confident-learning filter says the task label is likely wrong",
+    "predicted_label": "the label the deciding evidence favours",
+    "label_evidence": "which evidence judged the label (real rows, or the other synthetic rows)",
+    "prompt_id": "paired data: the prompt the row answers (both sides answer it)",
+    "paired_real_row": "paired data: the row of the human answer to the same prompt",
+    "paired_similarity": "paired data: cosine similarity to the human answer to the same prompt "
+                         "(agreement, not a copy)",
+    "paired_length_ratio": "paired data: words of this answer / words of the human answer "
+                           "(1 = as long)",
+    "paired_rank": "paired data: share of the other prompts' human answers less similar than "
+                   "its own prompt's (1 = stays on its prompt; 0.5 = like a random prompt's)",
+    "is_drift": "paired data: the answer drifts away from its prompt (paired rank below 0.9)",
+    "n_turns": "chats: turns other than system prompts",
+    "mean_turn_words": "chats: mean words per turn",
     "flagged": "flagged by you: left out of the cleaned synthetic export",
 }
 
@@ -184,6 +205,7 @@ COLOR_OPTIONS = {
     "coverage_score": "Coverage score",
     "p_synthetic": "P(synthetic)",
     "repetition_score": "Repetition score (high = bad)",
+    "label_quality": "Label quality (low = bad)",
 }
 
 
@@ -191,7 +213,7 @@ def color_options(examples: pd.DataFrame) -> dict[str, str]:
     """The colour choices that make sense for this audit (generator/label only when given)."""
     out = {}
     for key, label in COLOR_OPTIONS.items():
-        if key in ("generator", "label"):
+        if key in ("generator", "label", "label_quality"):
             if key not in examples or examples[key].dropna().nunique() == 0:
                 continue
         out[key] = label

@@ -206,6 +206,43 @@ def _example_parts(examples: pd.DataFrame, n: int) -> list[dict]:
     return parts
 
 
+def _labels_context(summary: Summary, examples: pd.DataFrame, n: int) -> dict | None:
+    """The "Labels" section: issue shares per side and generator, balance, worst rows."""
+    labels = summary.labels.model_dump() if summary.labels is not None else {}
+    if not labels or "label_quality" not in examples:
+        return None
+    shares = []
+    for name, block in [("real rows (reference)", labels.get("real") or {}),
+                        ("synthetic rows", labels.get("synthetic") or {}),
+                        *[(f"generator {g}", b) for g, b in
+                          (labels.get("by_generator") or {}).items()]]:
+        if block.get("n_judged"):
+            shares.append({"rows": name, "judged": block["n_judged"],
+                           "label issues": block["n_label_issues"],
+                           "share": block["label_issue_share"],
+                           "mean label quality": block["mean_label_quality"]})
+    balance = labels.get("balance") or {}
+    classes = balance.get("classes") or []
+    bal_rows = [{"rows": name, **{c: (part or {}).get(c) for c in classes}}
+                for name, part in [("real", balance.get("real")),
+                                   ("synthetic", balance.get("synthetic")),
+                                   *[(f"generator {g}", b) for g, b in
+                                     (balance.get("by_generator") or {}).items()]]]
+    worst = examples[examples["is_label_issue"].fillna(False).astype(bool)]
+    cols = [c for c in ("side", "row", "text", "generator", "label", "predicted_label",
+                        "label_quality", "label_evidence") if c in worst]
+    top = sort_examples(worst[worst["side"] == "synthetic"], "label_quality", True).head(n)
+    return {
+        "shares": _table(pd.DataFrame(shares), numeric={"share": "{:.1%}",
+                                                        "mean label quality": "{:.2f}"}),
+        "balance": _table(pd.DataFrame(bal_rows), numeric={c: "{:.0%}" for c in classes})
+        if classes else None,
+        "worst": _table(top[cols], numeric={"label_quality": "{:.3f}"}) if len(top) else None,
+        "evidence": _text(labels.get("evidence", "")),
+        "notes": [_text(x) for x in labels.get("notes") or []],
+    }
+
+
 def _inputs_text(summary: Summary) -> str:
     inputs = summary.inputs
     sources = ", ".join(s.path for s in inputs.sources if s.path)
@@ -298,6 +335,7 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
                                     "real_enrichment": "{:.2f}", "p_adjusted": "{:.2g}"},
                            text_columns=("keywords", "status_reason")),
         "example_parts": _example_parts(examples, n_examples),
+        "labels": _labels_context(summary, examples, n_examples),
         "warnings": [_text(w) for w in summary.warnings],
         "model": _text(summary.embedding.model),
         "prior": _text(summary.prior),
@@ -311,7 +349,8 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
     generators = generator_table(summary)
     context["generators"] = (_table(generators, numeric={
         "detection AUC": "{:.3f}", "unrealistic": "{:.2f}", "unvaried": "{:.0%}",
-        "unoriginal": "{:.0%}", "precision": "{:.0%}"}) if len(generators) else None)
+        "unoriginal": "{:.0%}", "precision": "{:.0%}", "label issues": "{:.1%}"})
+        if len(generators) else None)
     return _environment().get_template("report.html.j2").render(**context)
 
 

@@ -223,3 +223,66 @@ def test_report_empty_side():
     assert artifact_report(feats.iloc[:0], np.array([], dtype=bool)) == []
 
 
+
+
+# --- degeneration: loops and stutters, not lists, tables and enumerations --------------------
+
+STRUCTURED = {
+    "numbered links": "\n".join(f"{i}- https://stackoverflow.com/questions/{5767325 + i}/how-can-i-"
+                                f"remove-item-{i}" for i in range(1, 9)),
+    "bulleted links": "\n".join(f"- https://www.overleaf.com/latex/templates/template-{i}/x{i}y"
+                                for i in range(6)),
+    "parallel list": "\n".join(f"+ what we have {w}" for w in
+                               ("projected", "anticipated", "waited", "hoped for", "planned",
+                                "feared", "built")),
+    "markdown table": "| name | age | city |\n| --- | --- | --- |\n" + "\n".join(
+        f"| person {i} | {20 + i} | town {i} |" for i in range(8)),
+    "pipe table": "season | game | score\n" + "\n".join(
+        f"2011-12 | Ravens at Texans week {i} | 13 - {20 + i}" for i in range(8)),
+    "enumeration": "1. The USA was founded in 1776.\n2. The USA Constitution was ratified in "
+                   "1788.\n3. The USA Declaration of Independence was signed in 1776.\n4. The "
+                   "USA Bill of Rights was ratified in 1791.\n5. The USA is a federal republic.",
+    "sudoku": "\n".join("|" + "|".join(str((r * 3 + r // 3 + c) % 9 + 1) for c in range(9)) + "|"
+                        for r in range(9)),
+    "days": "Monday: closed\nTuesday: 9-5\nWednesday: 9-5\nThursday: 9-5\nFriday: 9-5\n"
+            "Saturday: 10-2\nSunday: closed",
+}
+
+LOOPS = {
+    "sentence loop": "The company has been in business for over 20 years. " * 4,
+    "line loop": "\n".join(["- Go to the store and buy some fresh milk today"] * 5),
+    "suffix loop": "The German verb ends in -t, -d, -te" + ", -en" * 40,
+    "prompt continuation": "Input: The cat sat.\nOutput: The cat sat on the mat today.\n\n" * 3,
+    "stutter": "this is very very very very very very good",
+}
+
+
+@pytest.mark.parametrize("name", list(STRUCTURED))
+def test_lists_tables_and_links_are_not_degenerate(name):
+    assert repetition_score(STRUCTURED[name]) < 0.3, STRUCTURED[name]
+
+
+@pytest.mark.parametrize("name", list(LOOPS))
+def test_loops_and_stutters_are_degenerate(name):
+    assert repetition_score(LOOPS[name]) >= 0.3, LOOPS[name]
+
+
+def test_the_old_four_token_spans_flagged_the_structures():
+    """The baseline this replaces (4-token spans on the raw tokens) flagged most of these
+    structures; printed so a change of either shows."""
+    old = {k: _four_token_score(v) for k, v in STRUCTURED.items()}
+    print("\nold 4-token score of lists and tables: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in old.items()))
+    assert sum(v >= 0.3 for v in old.values()) >= 4
+
+
+def _four_token_score(text):
+    tokens = tokenize(text)
+    rep = np.zeros(len(tokens), bool)
+    seen = set()
+    for i in range(len(tokens) - 3):
+        gram = tuple(tokens[i:i + 4])
+        if gram in seen:
+            rep[i:i + 4] = True
+        seen.add(gram)
+    return rep.mean() if len(tokens) else 0.0

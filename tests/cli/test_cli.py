@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -156,3 +157,47 @@ def test_add_writes_the_audit_of_all_rows_and_leaves_the_first_alone(files, tmp_
     assert summary["warm_start"]["rows_new"] == 30
     assert [b["rows"] for b in summary["batches"]] == [len(examples) - 30, 30]
     assert {p.name: p.read_bytes() for p in first.iterdir()} == before
+
+
+@pytest.mark.slow
+def test_readme_instruction_and_chat_audits_run_as_written(tmp_path, monkeypatch):
+    """The README's instruction-response and chat commands, verbatim, on files built here with
+    those names (the real model): both audit, and the summaries say what they found."""
+    import re
+    import shlex
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "tests" / "pipeline"))
+    from test_fields import chat, paired_case
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Instruction data and chats"):]
+    block = section[section.index("```bash") + len("```bash"):section.index("```", section.index("```bash") + 7)]
+    commands = [shlex.split(c.replace("\\\n", " ")) for c in re.split(r"(?<!\\)\n", block)
+                if c.strip() and not c.strip().startswith("#")]
+    audits = [c for c in commands if c[:2] == ["synth-quality", "audit"]]
+    assert len(audits) == 2 and any(c[:2] == ["synth-quality", "app"] for c in commands)
+
+    monkeypatch.chdir(tmp_path)
+    real, syn = paired_case(60)
+    real.assign(input="").to_json("human.jsonl", orient="records", lines=True)
+    syn.assign(input="").drop(columns="generator").to_json("generated.jsonl", orient="records",
+                                                            lines=True)
+    rng = np.random.default_rng(0)
+    pd.DataFrame([chat(i, rng) for i in range(40)]).to_json("human_chats.jsonl",
+                                                             orient="records", lines=True)
+    pd.DataFrame([chat(i, rng, loop=i % 4 == 0, style="model") for i in range(60)]).to_parquet(
+        "generated_chats.parquet")
+    for command in audits:
+        result = CliRunner().invoke(main, command[1:] + ["--quiet"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    sft = json.loads((tmp_path / "runs" / "sft" / "summary.json").read_text())
+    assert sft["inputs"]["fields"] == ["instruction", "input", "output"]
+    assert sft["pairs"]["n_prompts_paired"] == 60
+    assert "input" in sft["fields"]["not_audited"]          # blank everywhere, or a prompt
+    chat_summary = json.loads((tmp_path / "runs" / "chat" / "summary.json").read_text())
+    assert chat_summary["inputs"]["kind"] == "chat"
+    assert chat_summary["fields"]["audited"]["assistant"]["n_degenerate"] == 15
+    assert (tmp_path / "runs" / "chat" / "fields" / "assistant" / "summary.json").is_file()

@@ -353,3 +353,63 @@ def test_the_progress_bar_is_redrawn_at_most_twice_a_second_within_a_stage(monke
     assert len(drawn) == 4, drawn
     assert "embedding" in drawn[0].lower() and "10" in drawn[0] and "50" in drawn[1]
     assert "neighbours: 1 / 10" in drawn[2] and "neighbours: 10 / 10" in drawn[3]
+
+
+@pytest.fixture(scope="module")
+def fields_folders(tmp_path_factory):
+    """Saved audits (fake embedder) of paired instruction data (a record and one field) and
+    of chats (a conversation and three roles)."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(REPO / "tests" / "pipeline"))
+    from conftest import HashingEmbedder
+    from test_fields import FAST, chat, paired_case
+
+    import pandas as pd
+    from synth_quality import audit
+
+    real, syn = paired_case(60)
+    paired = audit(real=real, synthetic=syn, generator_column="generator", config=FAST,
+                   embedder=HashingEmbedder())
+    rng = np.random.default_rng(0)
+    chats = audit(real=pd.DataFrame([chat(i, rng) for i in range(40)]),
+                  synthetic=pd.DataFrame([chat(i, rng, loop=i % 3 == 0, style="model")
+                                          for i in range(60)]),
+                  config=FAST, embedder=HashingEmbedder())
+    root = tmp_path_factory.mktemp("fields")
+    return {"paired": paired.save(root / "paired"), "chat": chats.save(root / "chat")}
+
+
+FIELD_CASES = {
+    "paired": (["whole records (instruction + output)", "field output"], "output",
+               {"text.instruction", "text.output", "output.category", "paired_similarity",
+                "is_drift"}, "text.instruction", 120),
+    "chat": (["whole conversations (messages)", "system turns", "user turns", "assistant turns"],
+             "assistant", {"text.system", "text.user", "text.assistant", "assistant.category",
+                           "n_turns"}, "text.user", 100),
+}
+
+
+@pytest.mark.parametrize("case", list(FIELD_CASES))
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_shows_the_fields(monkeypatch, audits, fields_folders, page, case):  # noqa: F811
+    """Every page opens an instruction-data audit and a chat audit, offers the record and
+    each field (role) in the sidebar, and shows that field's own audit when it is picked."""
+    options, pick, columns, gone, n_rows = FIELD_CASES[case]
+    monkeypatch.syspath_prepend(str(REPO))
+    monkeypatch.setenv("SYNTH_QUALITY_AUDIT_DIR", str(fields_folders[case]))
+    monkeypatch.setenv("SYNTH_QUALITY_CACHE_DIR", str(audits.cache))
+    at = app().switch_page(page).run()
+    assert_ok(at)
+    picker = at.sidebar.selectbox(key="w_sidebar_field")
+    assert picker.options == options
+    if page == "pages/4_Examples.py":
+        assert columns <= set(frames(at)[0].columns)
+    picker.set_value(pick).run()
+    assert_ok(at)
+    assert at.sidebar.selectbox(key="w_sidebar_field").value == pick
+    if page == "pages/4_Examples.py":
+        table = frames(at)[0]
+        assert gone not in table.columns and len(table) == n_rows

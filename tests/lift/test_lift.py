@@ -158,7 +158,8 @@ def test_filter_computes_signals_without_an_audit(case):
     synthetic = pd.concat([case["same"].iloc[:300], case["real"].iloc[:20]], ignore_index=True)
     r = lift(case["real"], synthetic, case["eval"])
     s = r.summary
-    assert set(s["filter_and_retest"]) == {"label_issue", "outlier", "duplicate", "degeneration"}
+    assert set(s["filter_and_retest"]) == {"label_issue", "outlier", "duplicate", "degeneration",
+                                           "label_quality"}
     assert all(v["source"] == "computed" for v in s["signals"].values())
     # the 20 verbatim copies of real rows are what the duplicate signal flags
     assert s["signals"]["duplicate"]["n_flagged"] == 20
@@ -171,7 +172,7 @@ def test_filter_computes_signals_without_an_audit(case):
 
 
 def test_every_signal_reads_the_audit_columns_with_their_dtypes(case):
-    """An audit's examples table (nullable ints, NaN on real rows) drives all four signals."""
+    """An audit's examples table (nullable ints, NaN on real rows) drives all five signals."""
     n_syn = 200
     synthetic = case["same"].iloc[:n_syn]
     real_rows = pd.DataFrame({"side": "real", "row": np.arange(120), "text": case["real"]["text"],
@@ -186,17 +187,22 @@ def test_every_signal_reads_the_audit_columns_with_their_dtypes(case):
         "outlier_score": np.linspace(1.0, 0.0, n_syn), "is_outlier": np.arange(n_syn) < 7,
         "near_duplicate_group": group, "near_duplicate_group_size": 1,
         "is_copy_of_real": np.arange(n_syn) == 50, "nearest_real_similarity": 0.5,
-        "repetition_score": np.r_[np.full(5, 0.6), np.zeros(n_syn - 5)]})
+        "repetition_score": np.r_[np.full(5, 0.6), np.zeros(n_syn - 5)],
+        # label quality: the last rows look least like their label; 9 flagged; one not judged
+        "label_quality": np.r_[np.nan, np.linspace(1.0, 0.0, n_syn - 1)],
+        "is_label_issue": np.arange(n_syn) >= n_syn - 9})
     examples = pd.concat([real_rows, syn_rows], ignore_index=True)
     config = LiftConfig(n_seeds=1, n_bootstrap=200, fractions=(1.0,),
                         drop_percents=(10,), n_random_draws=2)
     s = lift(case["real"], synthetic, case["eval"], config=config,
              audit_examples=examples).summary
     assert {k: v["source"] for k, v in s["signals"].items()} == dict.fromkeys(
-        ("label_issue", "outlier", "duplicate", "degeneration"), "audit")
+        ("label_issue", "outlier", "duplicate", "degeneration", "label_quality"), "audit")
     flagged = {k: v["n_flagged"] for k, v in s["signals"].items()}
-    # label issue < 0.1: the first 40 rows; 7 outliers; 3 + 1 copies and 3 redundant; 5 loops
-    assert flagged == {"label_issue": 40, "outlier": 7, "duplicate": 7, "degeneration": 5}
+    # label issue < 0.1: the first 40 rows; 7 outliers; 3 + 1 copies and 3 redundant; 5 loops;
+    # 9 label issues
+    assert flagged == {"label_issue": 40, "outlier": 7, "duplicate": 7, "degeneration": 5,
+                       "label_quality": 9}
     assert all(rows[0]["n_dropped"] == 20 for rows in s["filter_and_retest"].values())
     worst = {k: v["worst_rows"] for k, v in s["signals"].items()}
     assert worst["label_issue"][:5] == [0, 1, 2, 3, 4]      # lowest label issue score first
@@ -205,6 +211,29 @@ def test_every_signal_reads_the_audit_columns_with_their_dtypes(case):
     dup = worst["duplicate"]
     assert (set(dup[:3]), dup[3], set(dup[4:7])) == ({0, 1, 2}, 50, {11, 12, 13})
     assert sorted(worst["degeneration"][:5]) == [0, 1, 2, 3, 4]
+    assert worst["label_quality"][:3] == [199, 198, 197]   # lowest label quality first
+    assert 0 not in worst["label_quality"]                  # not judged: not doubted
+
+
+def test_label_quality_signal_drops_the_flipped_labels_first(case):
+    """A quarter of the synthetic labels flipped: the label quality signal ranks them first
+    (from only 120 real rows and bag-of-words vectors, so not all of them) and dropping the
+    rows it ranks worst does at least as well as dropping as many rows at random."""
+    rng = np.random.default_rng(7)
+    synthetic = case["same"].iloc[:400].copy()
+    flipped = rng.permutation(400)[:100]
+    synthetic.iloc[flipped, synthetic.columns.get_loc("sentiment")] = synthetic["sentiment"].iloc[
+        flipped].map({"positive": "negative", "negative": "positive"}).to_numpy()
+    config = LiftConfig(n_seeds=2, curve_seeds=2, n_bootstrap=300, fractions=(1.0,),
+                        drop_percents=(25,), n_random_draws=3, signals=("label_quality",))
+    s = lift(case["real"], synthetic, case["eval"], config=config).summary
+    sig = s["signals"]["label_quality"]
+    assert sig["source"] == "computed"
+    found = len(set(sig["worst_rows"]) & set(flipped.tolist()))
+    assert found >= 12  # of the 20 rows listed as worst (5 expected by chance)
+    assert sig["n_flagged"] >= 80
+    (entry,) = s["filter_and_retest"]["label_quality"]
+    assert entry["n_dropped"] == 100 and entry["score"] >= np.mean(entry["random_scores"])
 
 
 def test_how_much_uses_nested_shares_and_matches_the_headline(case):

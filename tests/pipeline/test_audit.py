@@ -174,3 +174,21 @@ def test_seeded_projections_are_cached_and_identical(planted, fake_embedder, tmp
     other = cfg.replace(project={"n_epochs": 50})
     audit(real=real, synthetic=synth, config=other, embedder=fake_embedder)
     assert len(list((tmp_path / "projections").glob("*.npy"))) == 4
+
+
+def test_label_quality_columns_and_summary(planted_audit):
+    """With a label column every labelled row is judged; the planted labels alternate with no
+    regard to the text, so no evidence can confirm them: quality stays near chance."""
+    ex, s = planted_audit.examples, planted_audit.summary
+    assert ex["label_quality"].between(0, 1).all()
+    assert ex["is_label_issue"].dtype == bool
+    assert set(ex.loc[ex["side"] == "real", "label_evidence"]) == {"real rows (out-of-fold)"}
+    assert ex["label_quality"].mean() < 0.7
+    labels = s["labels"]
+    assert labels["real"]["n_judged"] + labels["synthetic"]["n_judged"] == len(ex)
+    assert set(labels["by_generator"]) == {"gen-a", "gen-b"}
+    assert labels["balance"]["classes"] == ["neg", "pos"]
+    assert s["by_generator"]["gen-a"]["label_issue_share"] == pytest.approx(
+        ex.loc[ex["generator"] == "gen-a", "is_label_issue"].mean())
+    assert {"label_gap", "synthetic_label_issue_share"} <= set(planted_audit.clusters.columns)
+    assert s["timings"]["checking_labels"] >= 0

@@ -100,3 +100,59 @@ def test_outputs_have_documented_columns(reference_audit, tmp_path):
     assert set(ex["category"]) <= {"unrealistic synthetic", "realistic synthetic",
                                    "underrepresented real", "well-covered real", "outlier"}
     assert ex.groupby("side")["row"].apply(lambda r: r.is_unique).all()
+
+
+def test_label_quality_on_the_reference_case(reference_audit):
+    """Every labelled row is judged; the plainly mislabelled synthetic reviews come first; the
+    share of disputed synthetic labels per generator is printed beside the real rows' share and
+    beside the issue's measure (a classifier of the real rows disagreeing: FewGen 15.7%,
+    SuperGen 14.2%)."""
+    ex = reference_audit.examples
+    assert ex["label_quality"].between(0, 1).all()
+    labels = reference_audit.summary["labels"]
+    assert labels["real"]["n_judged"] == 1000 and labels["synthetic"]["n_judged"] == 8350
+    syn = ex[ex["side"] == "synthetic"]
+    disagree = (syn["predicted_label"] != syn["label"]) & (syn["label_evidence"] == "real rows")
+    print("\nlabel issues: real {:.1%} (out-of-fold among real rows); ".format(
+        labels["real"]["label_issue_share"]) + "; ".join(
+        f"{g} {v['label_issue_share']:.1%} flagged, real rows' model disagrees with "
+        f"{disagree[syn['generator'] == g].mean():.1%}"
+        for g, v in labels["by_generator"].items()))
+    worst = syn.nsmallest(20, "label_quality")
+    assert worst["is_label_issue"].all()
+    # "it is a very good movie." labelled negative (the issue's example) is among them.
+    assert ((worst["text"] == "it is a very good movie.") & (worst["label"] == "negative")).any()
+    for g in ("fewgen", "supergen"):
+        assert 0.0 < labels["by_generator"][g]["label_issue_share"] < 0.3
+    assert set(reference_audit.clusters.columns) >= {"label_gap", "synthetic_label_issue_share"}
+
+
+def test_planted_label_flips_on_the_reference_case(reference_audit):
+    """10% of the synthetic labels flipped: label_quality ranks them at AUROC >= 0.95 (the plain
+    out-of-fold MiniLM + logistic regression on the same rows is printed beside it)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from synth_quality.analysis.labels import label_quality
+    from synth_quality.embed.api import embed_texts
+
+    ex = reference_audit.examples
+    X, _ = embed_texts(ex["text"].tolist())  # from the cache the audit filled
+    is_syn = (ex["side"] == "synthetic").to_numpy()
+    labels = ex["label"].to_numpy(object).copy()
+    rng = np.random.default_rng(0)
+    flipped = np.zeros(len(ex), bool)
+    flipped[rng.choice(np.flatnonzero(is_syn), is_syn.sum() // 10, replace=False)] = True
+    labels[flipped] = np.where(labels[flipped] == "positive", "negative", "positive")
+    ours = label_quality(X, labels.tolist(), is_syn).label_quality
+    y = (labels == "positive").astype(int)
+    p = cross_val_predict(LogisticRegression(max_iter=2000), X, y,
+                          cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                          method="predict_proba")[:, 1]
+    base = np.where(y == 1, p, 1 - p)
+    auc, base_auc = (roc_auc_score(flipped[is_syn], -s[is_syn]) for s in (ours, base))
+    print(f"\nreference case, 10% synthetic labels flipped: label_quality AUROC {auc:.3f}, "
+          f"plain out-of-fold baseline {base_auc:.3f}")
+    assert auc >= 0.95

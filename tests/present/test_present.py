@@ -18,6 +18,7 @@ from synth_quality.present.figures import (_plotly_array, cluster_share_figure, 
                                            hover_prefixes, hover_texts, map_figure,
                                            points_in_polygon, selected_ids)
 from synth_quality.present.filters import (ExampleFilter, SORT_OPTIONS, VIEWS, apply_filter,
+                                           available_views,
                                            sort_examples)
 from synth_quality.present.findings import findings
 from synth_quality.present.inputs import error_control, error_parts, locate_input_error
@@ -113,8 +114,16 @@ def test_every_view_filters_to_its_rows():
     assert got["copies"] == [4]
     assert got["near_duplicates"] == [3, 4]
     assert got["all"] == list(range(6))
+    assert got["label_issues"] == []           # no label check in this audit: no row
     for view in VIEWS.values():
         assert view.sort_by in SORT_OPTIONS
+    assert "label_issues" not in available_views(ex)
+    ex["label_quality"] = [0.9, 0.2, np.nan, 0.8, 0.05, 0.3]
+    ex["is_label_issue"] = [False, True, False, False, True, False]
+    assert "label_issues" in available_views(ex)
+    view = VIEWS["label_issues"]
+    shown = sort_examples(apply_filter(ex, view.filter), view.sort_by, view.ascending)
+    assert shown.index.tolist() == [4]          # synthetic rows, least likely label first
 
 
 def test_sort_puts_missing_values_last_and_breaks_ties_by_side_and_row():
@@ -180,6 +189,7 @@ def test_map_figure_tags_every_point_with_its_row_and_escapes_text():
 @pytest.mark.parametrize("color_by", list(COLOR_OPTIONS))
 def test_map_figure_for_every_colouring_covers_every_row_once(color_by):
     ex = small_examples()
+    ex["label_quality"] = [0.9, 0.2, np.nan, 0.8, 0.05, 0.3]   # NaN: a row not judged
     fig = map_figure(ex, color_by)
     assert sorted(sum(figure_trace_ids(fig), [])) == list(range(6))
     assert legend_text(color_by)
@@ -228,15 +238,15 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 14)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 15)"
     assert 0 < frac1 < 0.5
     frac2, text = tracker.update("projecting_map", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 14)") and frac3 > frac2
+    assert text.endswith("2 / 5 folds (stage 7 of 15)") and frac3 > frac2
     frac_ref, text = tracker.update("reference_classifier", 4, 20)
     assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
-                                                                       "(stage 10 of 14)")
+                                                                       "(stage 11 of 15)")
     assert frac_ref > frac3
     frac4, _ = tracker.update("second_view", 1, None)
     assert frac4 == pytest.approx(1.0)

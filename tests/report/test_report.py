@@ -115,3 +115,19 @@ def test_every_score_in_the_report_carries_its_no_difference_range(html, payload
     assert ("expected even with no difference" in html
             or "higher than with no difference" in html)
     assert "A second, model-free view" in html
+
+
+def test_the_report_has_a_labels_section(html, payload_result):
+    """The built-in sample has a sentiment column: the report says how many labels look wrong,
+    per side (the real rows' share as the reference) and per generator, and lists the worst."""
+    assert '<h2 id="sq-labels">Labels: does each text look like its label?</h2>' in html
+    labels = payload_result.summary["labels"]
+    text = " ".join(parse(html).text)
+    assert "real rows (reference)" in text and "synthetic rows" in text
+    assert f"{labels['synthetic']['label_issue_share']:.1%}" in text
+    for name in labels["by_generator"]:
+        assert f"generator {name}" in text
+    ex = payload_result.examples
+    worst = sort_examples(ex[(ex["side"] == "synthetic") & ex["is_label_issue"]],
+                          "label_quality").iloc[0]
+    assert worst["text"] in text

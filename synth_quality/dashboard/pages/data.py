@@ -22,7 +22,7 @@ from synth_quality.io import (
     find_text_column,
     source_values,
 )
-from synth_quality.present.inputs import error_parts, locate_input_error
+from synth_quality.present.inputs import error_parts, guess_text_columns, locate_input_error
 
 
 def selftest_section(audit, ss) -> None:
@@ -163,6 +163,20 @@ def render() -> None:
         return value, st.empty()
 
 
+    def pick_text(label: str, options: list, guess: list, key: str):
+        """A multiselect of text columns whose default is the guess: one column, several
+        fields (each audited alone and as a record), or a chat column; returns (the value
+        load_inputs takes, placeholder for its error)."""
+        picked = st.multiselect(
+            label, list(options), default=[g for g in guess if g in options], key=key,
+            placeholder="choose the text column(s)",
+            help="One text column; or several fields (instruction, input, response...): each "
+                 "is audited alone and the record as a whole; or a chat column (messages, "
+                 "conversations): audited per role and as whole conversations.")
+        value = None if not picked else picked[0] if len(picked) == 1 else list(picked)
+        return value, st.empty()
+
+
     def settings_box():
         """The few audit settings worth changing here; the rest are the command line's defaults."""
         from synth_quality.config import AuditConfig
@@ -189,7 +203,16 @@ def render() -> None:
     def preview(inputs) -> None:
         """A few rows per side, as the audit will read them."""
         frame = inputs.frame
-        cols = [c for c in ("row", "text", "label", "generator") if c in frame]
+        cols = ([c for c in ("row", "text") if c in frame]
+                + [c for c in frame.columns if str(c).startswith("text.")]
+                + [c for c in ("n_turns", "label", "generator", "pair") if c in frame])
+        if inputs.fields:
+            what = ("chats, audited per role" if inputs.kind == "chat"
+                    else "several fields, each audited alone")
+            st.info(f"{what.capitalize()} ({', '.join(inputs.fields)}) and as whole records"
+                    + (f"; paired by {inputs.pair_column}: answers to the same prompt are "
+                       "compared, not counted as copies" if inputs.pair_column else "")
+                    + ". The sidebar switches every page between the record and each field.")
         left, right = st.columns(2)
         for col, side in ((left, "real"), (right, "synthetic")):
             part = frame[frame["side"] == side]
@@ -273,9 +296,8 @@ def render() -> None:
                                             "w_data_real_value",
                                             help_="Rows with this value are the real side; every "
                                                   "other row is synthetic.")
-                text, err_text = pick("Text column", [c for c in columns if c != source],
-                                      find_text_column([(frame, up["name"])], [source]),
-                                      "w_data_text")
+                text, err_text = pick_text("Text column(s)", [c for c in columns if c != source],
+                                           guess_text_columns(frame, [source]), "w_data_text")
             with c2:
                 label, err_label = pick("Label column (optional)", columns,
                                         find_named_column(frame, LABEL_COLUMN_NAMES),
@@ -314,10 +336,10 @@ def render() -> None:
             common = [c for c in rf.columns if c in sf.columns]
             d1, d2, d3 = st.columns(3)
             with d1:
-                text, err_text = pick("Text column (in both files)", common or list(rf.columns),
-                                      find_text_column([(rf, real_up["name"]),
-                                                        (sf, syn_up["name"])]),
-                                      "w_data2_text")
+                text, err_text = pick_text("Text column(s) (in both files)",
+                                           common or list(rf.columns),
+                                           guess_text_columns(rf[common] if common else rf),
+                                           "w_data2_text")
             with d2:
                 label, err_label = pick("Label column (optional, in both files)", common,
                                         find_named_column(rf[common], LABEL_COLUMN_NAMES),

@@ -21,6 +21,8 @@ from synth_quality.present.filters import (
     VIEWS,
     ExampleFilter,
     apply_filter,
+    available_flags,
+    available_views,
     sort_examples,
 )
 from synth_quality.present.tables import display_table
@@ -116,7 +118,8 @@ def render() -> None:
                "neighbourhood). Hover a column header for its meaning; click it to sort.")
 
     view_keys = ["unrealistic", "underrepresented", "degenerate", "copies", "near_duplicates",
-                 "outliers", "realistic", "covered", "all"]
+                 "outliers", "label_issues", "realistic", "covered", "all"]
+    view_keys = [k for k in view_keys if k in available_views(examples)]
     counts = {k: len(apply_filter(examples, VIEWS[k].filter)) for k in view_keys}
 
 
@@ -141,7 +144,9 @@ def render() -> None:
                        help="; ".join(f"{k}: {v}" for k, v in CATEGORY_INFO.items()))
         f3.multiselect("Cluster", cluster_ids, key="w_ex_clusters", placeholder="any cluster",
                        format_func=lambda c: cluster_names.get(c, str(c)))
-        f4.multiselect("Flags (all must hold)", list(FLAGS), key="w_ex_flags",
+        flags = available_flags(examples)
+        ss["w_ex_flags"] = [f for f in ss["w_ex_flags"] if f in flags]
+        f4.multiselect("Flags (all must hold)", list(flags), key="w_ex_flags",
                        format_func=FLAGS.get, placeholder="no flag required")
         g1, g2, g3 = st.columns([2, 1, 1])
         g1.text_input("Text contains", key="w_ex_search", placeholder="case-insensitive search",
@@ -151,11 +156,12 @@ def render() -> None:
                            placeholder="any generator")
         if labels:
             g3.multiselect("Label", labels, key="w_ex_labels", placeholder="any label")
-        narrowed = [c for c in RANGE_COLUMNS if tuple(ss[f"w_ex_range_{c}"]) != FULL]
+        ranged = [c for c in RANGE_COLUMNS if c in examples]
+        narrowed = [c for c in ranged if tuple(ss[f"w_ex_range_{c}"]) != FULL]
         with st.expander("Score ranges" + (f" ({len(narrowed)} narrowed)" if narrowed else ""),
                          expanded=bool(narrowed)):
-            range_cols = st.columns(len(RANGE_COLUMNS))
-            for col, name in zip(range_cols, RANGE_COLUMNS):
+            range_cols = st.columns(len(ranged))
+            for col, name in zip(range_cols, ranged):
                 info = ROW_SCORES[name]
                 col.slider(info.label, 0.0, 1.0, step=0.01, key=f"w_ex_range_{name}",
                            help=f"{info.meaning} ({direction_text(info)})")
