@@ -125,7 +125,8 @@ def config_from_options(config_path=None, *, model=None, cache_dir=None, no_cach
 PRINTED_FIGURES = (("detection_auc", "{:.3f}"), ("unrealistic", "{:.2f}"),
                    ("unrepresentative", "{:.2f}"), ("unvaried", "{:.1%}"),
                    ("unoriginal", "{:.1%}"), ("precision", "{:.2f}"), ("recall", "{:.2f}"),
-                   ("density", "{:.2f}"), ("coverage", "{:.2f}"))
+                   ("density", "{:.2f}"), ("coverage", "{:.2f}"), ("centre_mass", "{:.1%}"),
+                   ("tail_mass", "{:.1%}"), ("vendi", "{:.1f}"), ("mauve", "{:.2f}"))
 
 
 def print_audit(result, folder: Path) -> None:
@@ -138,7 +139,8 @@ def print_audit(result, folder: Path) -> None:
     figures = (s.get("no_difference") or {}).get("figures", {})
     click.echo(f"{'figure':<18}{'value':>9}   {'with no difference':<20} reading")
     for name, fmt in PRINTED_FIGURES:
-        value, entry = s.get(name), figures.get(name) or {}
+        entry = figures.get(name) or {}
+        value = s.get(name, entry.get("value"))
         shown = "n/a" if value is None else fmt.format(value)
         band = ("" if entry.get("low") is None
                 else f"{fmt.format(entry['low'])} to {fmt.format(entry['high'])}")

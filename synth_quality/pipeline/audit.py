@@ -10,6 +10,8 @@ Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progr
 6. detecting   out-of-fold real-vs-synthetic classifier
 7. calibrating the classifier and the coverage statistic on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
+8b. corners    the real rows' density bands, rarity scores, diversity, rounds and generators
+               (:mod:`synth_quality.pipeline.corners`)
 9. reference   every figure recomputed real against real and on shuffled labels: its
                no-difference band (``summary["no_difference"]``)
 
@@ -45,6 +47,7 @@ from synth_quality.pipeline.previous import (
     word_counts_of,
 )
 from synth_quality.pipeline.rows import row_table
+from synth_quality.pipeline.corners import widen
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
 from synth_quality.pipeline.summary import add_no_difference, audit_summary, verdict
 from synth_quality.progress import ProgressCallback, StageTimer, null_progress
@@ -131,6 +134,8 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
+    with StageTimer(run.progress, run.timings, "centre and corners", "corners"):
+        widen(run, m, rows, summary)
     t0 = time.perf_counter()
     add_no_difference(summary, run, m, rows)
     run.timings["reference"] = round(time.perf_counter() - t0, 3)

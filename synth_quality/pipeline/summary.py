@@ -151,6 +151,7 @@ def verdict(summary: dict) -> str:
         parts.append("Part of that is surface style, not meaning: " + " ".join(
             a["sentence"] for a in surface[:2]))
     parts.extend(_coverage_sentences(summary))
+    parts.extend(_corners_sentences(summary))
     unvaried, unoriginal = summary.get("unvaried"), summary.get("unoriginal")
     if unvaried is not None:
         bands = [_band_note(summary, name, "{:.1%}", " (") for name in ("unvaried", "unoriginal")]
@@ -164,6 +165,18 @@ def verdict(summary: dict) -> str:
     if disagreements:
         parts.append("A second, model-free view disagrees: " + disagreements[0])
     return " ".join(parts)
+
+
+def _corners_sentences(summary: dict) -> list[str]:
+    """Centre or corners, diversity, and the rounds' tails (pipeline.corners)."""
+    parts = []
+    for block in ("centre_vs_corners", "diversity"):
+        if (summary.get(block) or {}).get("sentence"):
+            parts.append(summary[block]["sentence"])
+    warning = (summary.get("rounds") or {}).get("warning")
+    if warning:
+        parts.append(warning.removeprefix("synth-quality: ").capitalize())
+    return parts
 
 
 def _coverage_sentences(summary: dict) -> list[str]:
@@ -253,9 +266,11 @@ def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFr
     """Put ``no_difference`` (every figure's band: :mod:`synth_quality.analysis.reference`) into
     ``summary`` and word the verdict with it."""
     from synth_quality.analysis.reference import ReferenceInputs, no_difference, observed_figures
+    from synth_quality.pipeline.corners import reference_figures
 
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
                            rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy())
     summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
-                                             m.classifier_null, m.coverage_null, run.config)
+                                             m.classifier_null, m.coverage_null, run.config,
+                                             extra=reference_figures(summary))
     summary["verdict"] = verdict(summary)

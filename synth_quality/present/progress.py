@@ -8,7 +8,8 @@ STAGE_WEIGHTS = {"loading": 0.02, "loading model": 0.04, "embedding": 0.27, "nei
                  "compiling UMAP (once per machine)": 0.13, "projecting (map)": 0.19,
                  "detecting": 0.05, "projecting (clusters)": 0.08, "clustering": 0.02,
                  "reference (classifier)": 0.06, "reference (coverage)": 0.02,
-                 "scoring": 0.03, "second view (words)": 0.06}
+                 "scoring": 0.03, "centre and corners": 0.02, "diversity": 0.03,
+                 "second view (words)": 0.06}
 
 
 STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embedding model",
@@ -23,6 +24,8 @@ STAGE_TEXT = {"loading": "Reading the data", "loading model": "Loading the embed
                                         "labels",
               "reference (coverage)": "No-difference reference: coverage on shuffled labels",
               "scoring": "Scoring rows and clusters",
+              "centre and corners": "Centre or corners: density bands and rarity scores",
+              "diversity": "Diversity of each side, generator and round",
               "second view (words)": "A second, model-free view (words and characters)",
               "planting defects": "Planting known defects into a copy (self-test)"}
 
@@ -57,6 +60,7 @@ class ProgressTracker:
         if total:
             unit = ("rows" if stage in _ROW_STAGES else "folds" if stage == "detecting"
                     else "shuffles" if stage == "reference (classifier)"
+                    else "groups" if stage == "diversity"
                     else "steps")
             text = f"{name}: {done:,} / {total:,} {unit}{number}"
         elif done:

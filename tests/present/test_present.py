@@ -229,15 +229,15 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 13)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 15)"
     assert 0 < frac1 < 0.5
     frac2, text = tracker.update("projecting (map)", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 13)") and frac3 > frac2
+    assert text.endswith("2 / 5 folds (stage 7 of 15)") and frac3 > frac2
     frac_ref, text = tracker.update("reference (classifier)", 4, 20)
     assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
-                                                                       "(stage 10 of 13)")
+                                                                       "(stage 10 of 15)")
     assert frac_ref > frac3
     frac4, _ = tracker.update("second view (words)", 1, None)
     assert frac4 == pytest.approx(1.0)
