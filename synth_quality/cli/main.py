@@ -13,6 +13,7 @@ from synth_quality.cli.add import add
 from synth_quality.cli.app import app
 from synth_quality.cli.audit import audit
 from synth_quality.cli.lift import lift
+from synth_quality.cli.next_steps import next_steps
 from synth_quality.cli.sample import sample
 from synth_quality.cli.selftest import selftest
 
@@ -28,9 +29,10 @@ def main():
     synth-quality add   runs/first --synthetic round2.csv --out runs/first-plus-round2
     synth-quality lift  --data mixed.csv --label-column sentiment --eval eval.csv --out runs/lift
     synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
+    synth-quality next-steps runs/first --lift-dir runs/lift --out runs/next
     synth-quality app   # the dashboard, on the built-in sample
     """
 
 
-for _command in (audit, add, app, sample, lift, selftest):
+for _command in (audit, add, app, sample, lift, selftest, next_steps):
     main.add_command(_command)

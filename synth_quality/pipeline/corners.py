@@ -16,6 +16,7 @@ import pandas as pd
 
 from synth_quality.analysis.corners import centre_and_tail, measure, row_columns, summarise
 from synth_quality.analysis.diversity import diversity
+from synth_quality.analysis.keywords import ctfidf_keywords
 from synth_quality.analysis.rounds import group_figures, rounds_block, synthetic_groups
 from synth_quality.pipeline.stages import AuditRun, Measured
 
@@ -49,6 +50,13 @@ def widen(run: AuditRun, m: Measured, rows: pd.DataFrame, summary: dict) -> None
     real_covered = rows["in_other_manifold"].to_numpy(bool)[:n_real]
     summary["centre_vs_corners"] = summarise(corners, real_covered, n_syn, k,
                                              settings.centre_share, settings.tail_share)
+    if corners is not None:
+        texts = np.asarray(run.texts[:n_real], dtype=object)
+        keywords = ctfidf_keywords({b: texts[corners.bands.band == b].tolist()
+                                    for b in range(corners.bands.n_bands)},
+                                   config.cluster.n_keywords)
+        for entry in summary["centre_vs_corners"]["bands"]:
+            entry["keywords"] = keywords.get(entry["band"] - 1, [])
 
     groups = synthetic_groups(rows)
     named = {"by_round": {str(b): g for b, g in groups["by_round"].items()},
