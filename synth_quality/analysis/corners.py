@@ -330,7 +330,8 @@ def sentence(block: dict) -> str:
     if block["verdict"] == "fills the middle":
         return (f"Centre or corners: the synthetic data fills the middle. {words} Bands outside "
                 f"their range: {outside} (1 = densest). Generate for the rare real rows (the "
-                "Corners page exports them as few-shot examples).")
+                "Corners page and synth-quality next-steps export them as few-shot "
+                "examples).")
     return (f"Centre or corners: the synthetic data covers the corners. {words} Bands outside "
             f"their range: {outside} (1 = densest).")
 

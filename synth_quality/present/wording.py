@@ -10,6 +10,10 @@ import pandas as pd
 
 SIDE_COLORS = {"real": "#1971c2", "synthetic": "#e8590c"}
 
+#: Density bands, densest (typical) to rarest: plotly's Viridis, dark to light.
+BAND_PALETTE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
+                "#6ece58", "#b5de2b", "#fde725"]
+
 
 CATEGORY_COLORS = {
     "unrealistic synthetic": "#e03131",
@@ -124,6 +128,11 @@ ROW_SCORES = {
     "nearest_real_similarity": ScoreInfo(
         "Nearest real similarity", "Cosine similarity of a synthetic row to its nearest real "
         "row; 0.95 and above counts as a copy.", "high (a copy of real data)"),
+    "rarity_score": ScoreInfo(
+        "Rarity score", "Radius (cosine distance) of the smallest real k-NN ball that holds the "
+        "row (Han et al. 2022; a real row is tested left out): low in the dense middle of the "
+        "real data, high in its rare corners; empty outside every real ball.",
+        "neither (high = rare, low = typical)"),
 }
 
 
@@ -170,6 +179,9 @@ COLUMN_HELP = {
     "is_copy_of_real": "a synthetic row that near-copies a real row",
     "reason": "why the row got its category",
     "flagged": "flagged by you: left out of the cleaned synthetic export",
+    "density_band": "the real rows' density band, 1 = the densest tenth (typical) to 10 = the "
+                    "rarest; a synthetic row gets its nearest real row's band",
+    "rarity_score": ROW_SCORES["rarity_score"].meaning,
 }
 
 
@@ -184,6 +196,8 @@ COLOR_OPTIONS = {
     "coverage_score": "Coverage score",
     "p_synthetic": "P(synthetic)",
     "repetition_score": "Repetition score (high = bad)",
+    "density_band": "Density band (1 = densest real rows)",
+    "rarity_score": "Rarity score (high = rare region)",
 }
 
 
@@ -191,7 +205,7 @@ def color_options(examples: pd.DataFrame) -> dict[str, str]:
     """The colour choices that make sense for this audit (generator/label only when given)."""
     out = {}
     for key, label in COLOR_OPTIONS.items():
-        if key in ("generator", "label"):
+        if key in ("generator", "label", "density_band", "rarity_score"):
             if key not in examples or examples[key].dropna().nunique() == 0:
                 continue
         out[key] = label
@@ -212,6 +226,10 @@ def legend_text(color_by: str) -> str:
         return "One colour per generator of the synthetic rows; real rows in blue."
     if color_by == "label":
         return "One colour per task label."
+    if color_by == "density_band":
+        return ("The real rows' density bands: dark = the densest tenth of the real rows "
+                "(band 1, typical), light = the rarest (band 10); a synthetic row takes its "
+                "nearest real row's band. Synthetic data that fills the middle is dark.")
     info = ROW_SCORES.get(color_by)
     if info is not None:
         return f"{info.label}: {info.meaning} ({direction_text(info)})."

@@ -55,6 +55,8 @@ def small_examples() -> pd.DataFrame:
         "is_uncovered": [False, False, True, False, False, True],
         "repetition_score": [0.0, 0.0, 0.0, 0.0, 0.0, 0.75],
         "is_degenerate": [False, False, False, False, False, True],
+        "density_band": pd.array([1, 2, 2, 1, pd.NA, 2], dtype="Int64"),
+        "rarity_score": [0.3, 0.5, np.nan, 0.35, np.nan, 0.6],
         "has_html_entity": [0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         "category": ["underrepresented real", "well-covered real", "underrepresented real",
                      "unrealistic synthetic", "realistic synthetic", "unrealistic synthetic"],
