@@ -43,7 +43,7 @@ def rounds_of(spreads, seed=0, n_real=800, per_round=500):
     figures = group_figures(corners, X, n_real, graph.own_radius, groups, K, centre, tail,
                             3000, seed)
     by_round = {r: groups[("round", r)] for r in range(len(spreads))}
-    return rounds_block(figures, by_round, 0.05), (X, n_real, graph, groups)
+    return rounds_block(figures, by_round, 0.01), (X, n_real, graph, groups)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -51,7 +51,7 @@ def test_rounds_that_lose_the_tails_raise_the_warning(seed):
     block, _ = rounds_of([1.0, 0.85, 0.7, 0.55], seed)
     tails = [r["tail_mass"]["value"] for r in block["by_round"]]
     assert all(b < a for a, b in zip(tails, tails[1:]))
-    assert block["tails_shrinking"] and block["p_value"] < 0.05
+    assert block["tails_shrinking"] and block["p_value"] < 0.01
     assert "round after round" in block["warning"]
 
 
