@@ -16,6 +16,8 @@ from typing import Any
 from synth_quality.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: How the default model can run (EmbedConfig.backend).
+EMBED_BACKENDS = ("fused", "onnx", "onnx-int8")
 #: Environment variable naming the cache root (embeddings, compiled UMAP code, projections,
 #: the dashboard's audits).
 CACHE_ENV = "SYNTH_QUALITY_CACHE_DIR"
@@ -73,6 +75,19 @@ class EmbedConfig:
         ``~/.cache/synth-quality``. The cache is keyed by model and text.
     use_cache : bool, default True
         Set False to always embed from scratch (and write nothing).
+    backend : str, default "onnx-int8"
+        How the default model runs: ``"onnx-int8"`` (ONNX Runtime with int8 weights, dynamic
+        quantisation, exported from the model's weights once per machine into the cache
+        folder: :mod:`synth_quality.embed.onnx`), ``"onnx"`` (ONNX Runtime, fp32) or
+        ``"fused"`` (the exact fp32 forward above). int8 is the default because it is the
+        fastest faithful one measured (``bench/scale.py``, docs/benchmarks.md): 4.0x the
+        fused pass's speed in alternating rounds on a busy 2-core machine, cosine to the fp32
+        vectors 0.993 on average and 0.978 at worst over 2,000 reference texts (issue 17's
+        bar: 0.99 and 0.97), and on the reference case the same detection AUC (to 4 places)
+        with 98.9% of rows in the same category. ``"fused"`` gives sentence-transformers'
+        vectors exactly. Other models always run fused or through ``encode``, and
+        ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
+        cache.
     """
 
     model: str = DEFAULT_MODEL
@@ -81,8 +96,12 @@ class EmbedConfig:
     batch_size: int = 64
     cache_dir: str | None = None
     use_cache: bool = True
+    backend: str = "onnx-int8"
 
     def __post_init__(self):
+        if self.backend not in EMBED_BACKENDS:
+            raise ConfigError(f"embed.backend must be one of {list(EMBED_BACKENDS)}, got "
+                              f"{self.backend!r}")
         if not isinstance(self.model, str) or not self.model.strip():
             raise ConfigError(f"embed.model must be a model name or path, got {self.model!r}")
         check_int("embed", "batch_size", self.batch_size, 1, 4096)
@@ -333,6 +352,45 @@ class CornersConfig:
 
 
 @dataclass(frozen=True)
+class ScaleConfig:
+    """What changes above a size (README: "Speed"; docs/benchmarks.md has the measurements).
+
+    exact_neighbours_up_to : int, default 60000
+        A side with at most this many rows is searched exactly for neighbours; a larger side
+        gets an inverted-file index (faiss ``IndexIVFFlat``, :mod:`synth_quality.graph.approximate`)
+        searched in ``nprobe`` of its cells. Exact search grows as n^2 (20 s at 51,000 rows on
+        2 cores, about 2 hours at a million). 0 makes every side approximate.
+    nprobe : int, default 32
+        Cells of the inverted file searched per query (of about 4 sqrt(n)): more is slower and
+        closer to exact. recall@10 against exact search is measured in ``bench/scale.py``.
+    umap_fit_rows : int, default 250000
+        With more rows than this, each UMAP projection is fitted on a seeded sample of this
+        many rows, and the other rows are placed on it as UMAP's ``transform`` places new
+        points (start at the mean of their placed neighbours, then ``place_epochs`` epochs that
+        move only them; :func:`synth_quality.project.layout.project`). 0 never samples.
+        Sampling costs cluster agreement: on the reference case, fitting on half the rows
+        gave clusters with an adjusted Rand index of 0.53 against the full fit's, where a full
+        fit with another seed gives 0.81 (docs/benchmarks.md), so it starts only where a full
+        fit takes minutes per projection.
+    place_epochs : int, default 30
+        Epochs for placing the rows outside the sample (UMAP's ``transform`` uses 30 above
+        10,000 rows).
+    """
+
+    exact_neighbours_up_to: int = 60_000
+    nprobe: int = 32
+    umap_fit_rows: int = 250_000
+    place_epochs: int = 30
+
+    def __post_init__(self):
+        check_int("scale", "exact_neighbours_up_to", self.exact_neighbours_up_to, 0)
+        check_int("scale", "nprobe", self.nprobe, 1, 65536)
+        if self.umap_fit_rows != 0:
+            check_int("scale", "umap_fit_rows", self.umap_fit_rows, 1000)
+        check_int("scale", "place_epochs", self.place_epochs, 1, 5000)
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     """All settings of an audit.
 
@@ -348,6 +406,7 @@ class AuditConfig:
     score: ScoreConfig = field(default_factory=ScoreConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
     corners: CornersConfig = field(default_factory=CornersConfig)
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
     random_state: int | None = 0
 
     def __post_init__(self):

@@ -22,13 +22,16 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 
 SUPPORTED_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
                      ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 TEXT_COLUMN_NAMES = ("text", "sentence", "review", "content", "document", "utterance")
 SOURCE_COLUMN_NAMES = ("real_or_synthetic", "source", "side", "is_synthetic", "origin")
 REAL_VALUES = ("real", "human", "original", "genuine", "authentic", "true_data")
+#: Optional columns are never picked by the audit; these names are only proposed (the Data page).
+LABEL_COLUMN_NAMES = ("label", "labels", "sentiment", "class", "category", "target", "y")
+GENERATOR_COLUMN_NAMES = ("generator", "model", "source_model", "llm", "generated_by")
 MIN_TEXT_LENGTH = 15        # mean characters for an unnamed column to count as the text
 _SNIFF_BYTES = 8192         # bytes looked at to tell text from binary
 _PICK_SAMPLE = 10_000       # rows looked at when guessing the text column
@@ -38,8 +41,8 @@ _MAGIC = {b"PAR1": "it looks like Parquet; rename it to .parquet",
           b"PK\x03\x04": "it looks like a ZIP archive or Excel workbook; export it as CSV"}
 
 
-def _fail(message: str) -> NoReturn:
-    raise InputDataError(re.sub(r"\s*[\r\n]+\s*", " ", message).strip())
+def _fail(message: str, kind: str = ErrorKind.FILE, side: str | None = None) -> NoReturn:
+    raise InputDataError(re.sub(r"\s*[\r\n]+\s*", " ", message).strip(), kind=kind, side=side)
 
 
 def listing(items, limit: int = _SHOW) -> str:
@@ -328,31 +331,32 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
     names = dict(names or {})
     if data is not None and (real is not None or synthetic is not None):
         _fail("pass either one --data file with a source column or --real and --synthetic, "
-              "not both")
+              "not both", ErrorKind.OPTIONS)
     if data is None and (real is None or synthetic is None):
         missing = ("--real and --synthetic" if real is None and synthetic is None
                    else "--real" if real is None else "--synthetic")
         _fail(f"{missing} not given; pass both --real and --synthetic, or one --data file "
-              "with a source column")
+              "with a source column", ErrorKind.OPTIONS)
     extra = [c for c in (label_column, generator_column) if c is not None]
     if text_column is not None and text_column in extra:
         _fail(f"column {text_column!r} cannot be both the text column and the label or "
-              "generator column; pass different columns")
+              "generator column; pass different columns", ErrorKind.TEXT_COLUMN)
     if data is not None:
         frame, info = _load(data, "data", names)
         display = info["path"]
         if source_column is None:
             source_column = _pick_source_column(frame, display)
-        require_column(frame, source_column, display, "--source-column")
+        require_column(frame, source_column, display, "--source-column", side="data")
         if text_column is None:
             text_column = pick_text_column([(frame, display)], [source_column, *extra])
         for column, role in ((text_column, "text"), (label_column, "label"),
                              (generator_column, "generator")):
             if column is not None:
-                require_column(frame, column, display, f"--{role}-column")
+                require_column(frame, column, display, f"--{role}-column", side="data")
                 if column == source_column:
                     _fail(f"column {column!r} of {display} cannot be both the source and the "
-                          f"{role} column; pass another --{role}-column")
+                          f"{role} column; pass another --{role}-column",
+                          ErrorKind.OF_COLUMN_OPTION[f"--{role}-column"], "data")
         values = [None if v is None else v.strip()
                   for v in map(label_value, frame[source_column].tolist())]
         real_value = _pick_real_value(values, source_column, real_value, display)
@@ -366,12 +370,13 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
         tables = [(real_frame, real_info["path"]), (synth_frame, synth_info["path"])]
         if text_column is None:
             text_column = pick_text_column(tables, extra)
-        for frame, display in tables:
-            require_column(frame, text_column, display, "--text-column")
+        for (frame, display), side in zip(tables, ("real", "synthetic")):
+            require_column(frame, text_column, display, "--text-column", side=side)
             if label_column is not None:
-                require_column(frame, label_column, display, "--label-column")
+                require_column(frame, label_column, display, "--label-column", side=side)
         if generator_column is not None:
-            require_column(synth_frame, generator_column, tables[1][1], "--generator-column")
+            require_column(synth_frame, generator_column, tables[1][1], "--generator-column",
+                           side="synthetic")
         real_value = None
         parts = [("real", real_frame, np.arange(len(real_frame)), tables[0][1]),
                  ("synthetic", synth_frame, np.arange(len(synth_frame)), tables[1][1])]
@@ -410,81 +415,141 @@ def load_side(source, side: str = "synthetic", *, text_column=None, label_column
     extra = [c for c in (label_column, generator_column) if c is not None]
     if text_column is not None and text_column in extra:
         _fail(f"column {text_column!r} cannot be both the text column and the label or "
-              "generator column; pass different columns")
+              "generator column; pass different columns", ErrorKind.TEXT_COLUMN)
     if text_column is None:
         text_column = pick_text_column([(frame, display)], extra)
     for column, role in ((text_column, "text"), (label_column, "label"),
                          (generator_column, "generator")):
         if column is not None:
-            require_column(frame, column, display, f"--{role}-column")
+            require_column(frame, column, display, f"--{role}-column", side=side)
     return _assemble([(side, frame, np.arange(len(frame)), display)], [{**info, "side": side}],
                      text_column, label_column,
                      generator_column if side == "synthetic" else None, None, min_rows)
 
 
 def _load(source, role: str, names: dict) -> tuple[pd.DataFrame, dict]:
-    if isinstance(source, pd.DataFrame):
-        display = str(names.get(role) or f"<{role} table>")
-        if len(source) == 0:
-            _fail(f"{display} is empty (no rows)")
-        return source, {"path": display, "format": "dataframe", "encoding": None,
-                        "n_rows": len(source)}
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return read_table(source, name=names.get(role))
-    if isinstance(source, (str, Path)) or hasattr(source, "__fspath__"):
-        return read_table(source)
-    _fail(f"--{role} must be a file path, bytes or a pandas DataFrame, got "
-          f"{type(source).__name__}")
+    try:
+        if isinstance(source, pd.DataFrame):
+            display = str(names.get(role) or f"<{role} table>")
+            if len(source) == 0:
+                _fail(f"{display} is empty (no rows)")
+            return source, {"path": display, "format": "dataframe", "encoding": None,
+                            "n_rows": len(source)}
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return read_table(source, name=names.get(role))
+        if isinstance(source, (str, Path)) or hasattr(source, "__fspath__"):
+            return read_table(source)
+        _fail(f"--{role} must be a file path, bytes or a pandas DataFrame, got "
+              f"{type(source).__name__}")
+    except InputDataError as exc:
+        exc.side = exc.side or role   # read_table does not know which input it reads
+        raise
 
 
-def require_column(frame: pd.DataFrame, column, display: str, option: str) -> None:
-    """Raise InputDataError unless ``frame`` has ``column`` exactly once (naming ``option``)."""
+def require_column(frame: pd.DataFrame, column, display: str, option: str, *,
+                   kind: str | None = None, side: str | None = None) -> None:
+    """Raise InputDataError unless ``frame`` has ``column`` exactly once (naming ``option``).
+
+    ``kind`` (default: the :class:`~synth_quality.errors.ErrorKind` of ``option``, e.g.
+    ``"--text-column"`` -> ``ErrorKind.TEXT_COLUMN``) and ``side`` go on the error."""
+    kind = kind or ErrorKind.OF_COLUMN_OPTION.get(option, ErrorKind.OTHER)
     columns = list(frame.columns)
     if column in columns:
         if columns.count(column) > 1:
             _fail(f"column {column!r} appears {columns.count(column)} times in {display}; "
-                  "rename the copies")
+                  "rename the copies", kind, side)
         return
     close = [c for c in columns if _norm(c) == _norm(column)]
     hint = f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
     _fail(f"column {column!r} not found in {display} (columns: {listing(columns, 30)}); "
-          f"pass {option}{hint}")
+          f"pass {option}{hint}", kind, side)
+
+
+# --------------------------------------------------------------------------- the column rules
+# One set of rules, used by the audit (which fails when a rule finds nothing) and by the
+# dashboard's Data page (which proposes what the rule finds, and lets the user pick).
+
+def find_named_column(frame: pd.DataFrame, names, exclude=()):
+    """The first column named (case and spaces ignored) like one of ``names``, in the order of
+    ``names``; None if there is none."""
+    for wanted in names:
+        hits = [c for c in frame.columns if c not in exclude and _norm(c) == wanted]
+        if hits:
+            return hits[0]
+    return None
+
+
+def find_source_column(frame: pd.DataFrame):
+    """One-file mode's source column: the first named like :data:`SOURCE_COLUMN_NAMES`, or None."""
+    return find_named_column(frame, SOURCE_COLUMN_NAMES)
+
+
+def source_values(frame: pd.DataFrame, column) -> list[str]:
+    """The distinct non-blank values of a source column as the audit reads them (str, stripped,
+    1.0 as "1"), in order of appearance."""
+    values = (label_value(v) for v in frame[column].tolist())
+    return list(dict.fromkeys(v.strip() for v in values if v is not None))
+
+
+def find_real_value(values, column=None) -> str | None:
+    """The value of a source column meaning "real": the one of :data:`REAL_VALUES`
+    (case-insensitive), or for a column named ``is_synthetic`` the one "0"/"false"; None when
+    that is not exactly one value."""
+    hits = [v for v in values if str(v).lower() in REAL_VALUES]
+    if len(hits) != 1 and column is not None and _norm(column) == "is_synthetic":
+        hits = [v for v in values if str(v).lower() in ("0", "false")]
+    return hits[0] if len(hits) == 1 else None
+
+
+def find_text_column(tables: list, exclude=()):
+    """The text column of ``tables`` (``[(frame, display)]``; a column every table has,
+    outside ``exclude``): the one column with a name of :data:`TEXT_COLUMN_NAMES` (the first
+    name that matches), else the one column that looks like text in every table (strings
+    averaging at least :data:`MIN_TEXT_LENGTH` characters). None when that is not exactly one."""
+    first = tables[0][0]
+    common = [c for c in first.columns if c not in exclude
+              and all(c in frame.columns for frame, _ in tables[1:])]
+    for wanted in TEXT_COLUMN_NAMES:
+        hits = [c for c in common if _norm(c) == wanted]
+        if hits:
+            return hits[0] if len(hits) == 1 else None   # "text" and "Text": ambiguous
+    hits = [c for c in common if all(_looks_like_text(frame[c]) for frame, _ in tables)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _pick_source_column(frame: pd.DataFrame, display: str):
-    for wanted in SOURCE_COLUMN_NAMES:
-        hits = [c for c in frame.columns if _norm(c) == wanted]
-        if hits:
-            return hits[0]
-    _fail(f"cannot tell which column of {display} says whether a row is real or synthetic "
-          f"(columns: {listing(frame.columns, 30)}); pass --source-column")
+    found = find_source_column(frame)
+    if found is None:
+        _fail(f"cannot tell which column of {display} says whether a row is real or synthetic "
+              f"(columns: {listing(frame.columns, 30)}); pass --source-column",
+              ErrorKind.SOURCE_COLUMN, "data")
+    return found
 
 
 def _pick_real_value(values: list, column, real_value, display: str) -> str:
     missing = [i for i, v in enumerate(values) if v is None]
     if missing:
         _fail(f"column {column!r} of {display} is empty in {plural(len(missing), 'row')} "
-              f"({_rows(missing)}); fill in real or synthetic, or drop those rows")
+              f"({_rows(missing)}); fill in real or synthetic, or drop those rows",
+              ErrorKind.SOURCE_COLUMN, "data")
     found = list(dict.fromkeys(values))
     if len(found) != 2:
         _fail(f"column {column!r} of {display} must have exactly two values (one for real rows, "
               f"one for synthetic rows); found {len(found)}: {listing(found)}; "
-              "fix the column or pass --source-column")
+              "fix the column or pass --source-column", ErrorKind.SOURCE_COLUMN, "data")
     if real_value is not None:
         wanted = str(real_value).strip()
         hits = ([v for v in found if v == wanted]
                 or [v for v in found if v.lower() == wanted.lower()])
         if len(hits) != 1:
             _fail(f"--real-value {wanted!r} is not a value of column {column!r} in {display} "
-                  f"(values: {listing(found)}); pass one of them")
+                  f"(values: {listing(found)}); pass one of them", ErrorKind.REAL_VALUE, "data")
         return hits[0]
-    hits = [v for v in found if v.lower() in REAL_VALUES]
-    if len(hits) != 1 and _norm(column) == "is_synthetic":
-        hits = [v for v in found if v.lower() in ("0", "false")]
-    if len(hits) != 1:
+    hit = find_real_value(found, column)
+    if hit is None:
         _fail(f"cannot tell which value of {column!r} is real (values: {listing(found)}) in "
-              f"{display}; pass --real-value")
-    return hits[0]
+              f"{display}; pass --real-value", ErrorKind.REAL_VALUE, "data")
+    return hit
 
 
 def _looks_like_text(series: pd.Series) -> bool:
@@ -496,26 +561,18 @@ def _looks_like_text(series: pd.Series) -> bool:
 
 
 def pick_text_column(tables: list, exclude: list):
-    """The text column of ``tables`` (``[(frame, display)]``, outside ``exclude``): a column with
-    a known text name, else the one column that looks like text; raises InputDataError."""
+    """:func:`find_text_column`, or InputDataError when it finds none (naming the columns)."""
+    found = find_text_column(tables, exclude)
+    if found is not None:
+        return found
     first = tables[0][0]
     common = [c for c in first.columns if c not in exclude
               and all(c in frame.columns for frame, _ in tables[1:])]
-    for wanted in TEXT_COLUMN_NAMES:
-        hits = [c for c in common if _norm(c) == wanted]
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            break  # e.g. "text" and "Text": ambiguous
-    else:
-        hits = [c for c in common if all(_looks_like_text(frame[c]) for frame, _ in tables)]
-        if len(hits) == 1:
-            return hits[0]
     where = " and ".join(display for _, display in tables)
     label = "columns" if len(tables) == 1 else "columns in both"
     shown = list(first.columns) if len(tables) == 1 else common
     _fail(f"cannot pick the text column in {where} ({label}: {listing(shown, 30)}); "
-          "pass --text-column")
+          "pass --text-column", ErrorKind.TEXT_COLUMN)
 
 
 def label_value(value) -> str | None:
@@ -560,10 +617,11 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
             warnings.append(f"dropped {plural(len(blanks), 'blank text')} from the {side} side "
                             f"({_rows(blanks)}) of {display}")
         if kept == 0:
-            _fail(f"the {side} side has no text rows{after} ({display}, column {text_column!r})")
+            _fail(f"the {side} side has no text rows{after} ({display}, column {text_column!r})",
+                  ErrorKind.TEXT_COLUMN, side)
         if kept < min_rows:
             _fail(f"the {side} side has {plural(kept, 'row')}{after}; at least {min_rows} are "
-                  f"needed to cross-validate ({display})")
+                  f"needed to cross-validate ({display})", ErrorKind.ROWS, side)
     frame = pd.DataFrame({"side": columns["side"],
                           "row": np.asarray(columns["row"], dtype=np.int64),
                           "text": columns["text"]})

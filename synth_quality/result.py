@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.config import AuditConfig
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 from synth_quality.graph.knn import NeighborGraph
+from synth_quality.schema import Summary, read_summary
 
 OUTPUT_FILES = ("examples.parquet", "clusters.parquet", "summary.json")
 
@@ -58,9 +59,35 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     neighbor_graph: NeighborGraph | None = None
 
+    # ------------------------------------------------------------------ typed reading
+    @property
+    def facts(self) -> Summary:
+        """:attr:`summary` as a typed, read-only :class:`~synth_quality.schema.Summary`
+        (``result.facts.detection_auc``); raises InputDataError for a summary this version
+        cannot read."""
+        return read_summary(self.written_summary(), "the audit's summary")
+
+    def written_summary(self) -> dict:
+        """The summary as :meth:`save` writes it: with the warnings and the settings, NaN as
+        None, numpy values as Python's."""
+        return jsonable(dict(self.summary, warnings=list(self.warnings),
+                             config=self.config.to_dict()))
+
     # ------------------------------------------------------------------ persistence
-    def save(self, directory: str | Path) -> Path:
-        """Write the result into ``directory`` (created if needed); return its path."""
+    def save(self, directory: str | Path, validate: bool | None = None) -> Path:
+        """Write the result into ``directory`` (created if needed); return its path.
+
+        ``validate`` (default: whether ``SYNTH_QUALITY_VALIDATE_SUMMARY`` is set, as the test
+        suite sets it) checks summary.json against the schema before anything is written:
+        strictly (:func:`~synth_quality.schema.validate_summary`) and with the shipped JSON
+        Schema file; a mismatch raises InputDataError.
+        """
+        from synth_quality import schema
+
+        summary = self.written_summary()
+        if schema.validation_requested() if validate is None else validate:
+            schema.validate_summary(summary, "summary.json")
+            schema.check_with_json_schema(summary, "summary.json")
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         self.examples.to_parquet(out / "examples.parquet", index=False)
@@ -69,9 +96,8 @@ class AuditResult:
             np.save(out / "cluster_coords.npy", self.cluster_coords)
         if self.neighbor_graph is not None:
             self.neighbor_graph.save(out / "neighbours.npz")
-        summary = dict(self.summary, warnings=list(self.warnings), config=self.config.to_dict())
-        (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=2,
-                                                     ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
         return out
 
     @classmethod
@@ -79,16 +105,19 @@ class AuditResult:
         """Read a result written by :meth:`save` (or by ``synth-quality audit --out``)."""
         folder = Path(directory)
         if not folder.is_dir():
-            raise InputDataError(f"audit folder not found: {folder}")
+            raise InputDataError(f"audit folder not found: {folder}", kind=ErrorKind.AUDIT_FOLDER)
         missing = [name for name in OUTPUT_FILES if not (folder / name).is_file()]
         if missing:
-            raise InputDataError(f"{folder} is not an audit folder: missing {', '.join(missing)}")
+            raise InputDataError(f"{folder} is not an audit folder: missing {', '.join(missing)}",
+                                 kind=ErrorKind.AUDIT_FOLDER)
         try:
             examples = pd.read_parquet(folder / "examples.parquet")
             clusters = pd.read_parquet(folder / "clusters.parquet")
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except Exception as exc:
-            raise InputDataError(f"could not read the audit in {folder}: {exc}") from exc
+            raise InputDataError(f"could not read the audit in {folder}: {exc}",
+                                 kind=ErrorKind.AUDIT_FOLDER) from exc
+        read_summary(summary, str(folder / "summary.json"))  # one line if it cannot be read
         for col in ("keywords", "typical_examples", "typical_rows"):
             if col in clusters:
                 clusters[col] = clusters[col].map(lambda v: list(v) if v is not None else [])

@@ -77,7 +77,7 @@ def _build(tmp: Path) -> Audits:
     # Plant the payload in a row that the Overview shows (the top row of the "copies of real"
     # finding, else the worst unrealistic row) but that is not among the first rows of the
     # Examples page's default order, so screenshots stay clean.
-    candidates = findings(ex, result.clusters, result.summary)
+    candidates = findings(ex, result.clusters, result.facts)
     by_key = {f.key: f for f in candidates}
     row = (by_key["copies"].rows[0] if "copies" in by_key and by_key["copies"].rows
            else candidates[0].rows[0])

@@ -45,6 +45,9 @@ def pytest_configure(config):
     # Never write test embeddings into the user's real cache.
     if not os.environ.get("SYNTH_QUALITY_CACHE_DIR"):
         os.environ["SYNTH_QUALITY_CACHE_DIR"] = str(REPO / ".cache" / "test-cache")
+    # Every summary.json a test writes (here, in the CLI, in the dashboard's server process)
+    # is checked against the schema and the shipped JSON Schema file before it is written.
+    os.environ["SYNTH_QUALITY_VALIDATE_SUMMARY"] = "1"
 
 
 class HashingEmbedder:

@@ -61,24 +61,35 @@ def installed(tmp_path_factory):
     return venv / "bin", work, env
 
 
-def test_sample_audit_add_and_lift_run_from_outside_the_clone(installed):
+def test_sample_audit_add_lift_check_and_diff_run_from_outside_the_clone(installed):
     bin_, work, env = installed
     sq = str(bin_ / "synth-quality")
     sample = Path(run([sq, "sample", "data"], cwd=work, env=env).strip())
     assert sample.name == "sample.csv" and (work / sample).is_file()
     out = run([sq, "audit", "--sample", "--out", "runs/first", "--quiet"], cwd=work, env=env)
-    assert "detection AUC" in out and (work / "runs/first/summary.json").is_file()
+    assert "detection_auc" in out and (work / "runs/first/summary.json").is_file()
     frame = pd.read_csv(work / sample)
     frame[frame["real_or_synthetic"] == "synthetic"].head(40).to_csv(work / "round2.csv",
                                                                       index=False)
     out = run([sq, "add", "runs/first", "--synthetic", "round2.csv", "--out", "runs/second",
                "--quiet"], cwd=work, env=env)
-    assert "detection AUC" in out
+    assert "detection_auc" in out
     assert (pd.read_parquet(work / "runs/second/examples.parquet")["batch"] == 1).sum() == 40
     out = run([sq, "lift", "--data", str(sample), "--source-column", "real_or_synthetic",
                "--label-column", "sentiment", "--audit-dir", "runs/first", "--seeds", "2",
                "--bootstrap", "200", "--out", "runs/lift", "--quiet"], cwd=work, env=env)
     assert "verdict:" in out and (work / "runs/lift/lift.json").is_file()
+    # The pipeline commands, and the schema file they and any JSON Schema tool can use.
+    (work / "rules.toml").write_text('rules = ["n_real == baseline",\n'
+                                      '         "n_synthetic == baseline + 40"]\n')
+    out = run([sq, "check", "runs/second", "--rules", "rules.toml", "--baseline", "runs/first"],
+              cwd=work, env=env)
+    assert out.strip().endswith("All 2 checks passed.")
+    out = run([sq, "diff", "runs/first", "runs/second"], cwd=work, env=env)
+    assert "40 only in runs/second" in out
+    shipped = run([str(bin_ / "python"), "-c", "import importlib.resources as r; "
+                   "print(r.files('synth_quality') / 'summary.schema.json')"], cwd=work, env=env)
+    assert Path(shipped.strip()).is_file() and Path(shipped.strip()).is_relative_to(bin_.parent)
 
 
 def test_the_installed_app_serves_its_pages_with_its_own_settings(installed, tmp_path):

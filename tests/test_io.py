@@ -480,3 +480,127 @@ def test_wrong_argument_combinations(tmp_path):
         load_inputs(real=3, synthetic=s)
     with fails(r"file not found: .*missing\.csv"):
         load_inputs(real=tmp_path / "missing.csv", synthetic=s)
+
+
+# ------------------------------------------------------------------------------ error kinds
+
+def _kind_cases(tmp_path):
+    """(name, load_inputs kwargs, expected kind, expected side) for errors users make."""
+    r, s = pair(tmp_path)
+    labelled = write_csv(tmp_path / "lab.csv", ["text", "sentiment"], [[t, "p"] for t in REAL])
+    mixed = write_csv(tmp_path / "mixed.csv", ["text", "src", "gen"],
+                      [[t, "a" if i < 6 else "b", "g"] for i, t in enumerate(REAL + SYNTH[:4])])
+    three = write_csv(tmp_path / "three.csv", ["text", "source"],
+                      [[t, "abc"[i % 3]] for i, t in enumerate(REAL)])
+    blank = write_csv(tmp_path / "blank.csv", ["text", "body"], [["", t] for t in SYNTH])
+    tiny = write_csv(tmp_path / "tiny.csv", ["text"], [[t] for t in SYNTH[:3]])
+    binary = tmp_path / "blob.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    return [
+        ("missing real file", dict(real=tmp_path / "nope.csv", synthetic=s), "file", "real"),
+        ("binary synthetic file", dict(real=r, synthetic=binary), "file", "synthetic"),
+        ("text column absent", dict(real=r, synthetic=s, text_column="body"), "text_column",
+         "real"),
+        ("text column empty", dict(real=r, synthetic=blank, text_column="text"), "text_column",
+         "synthetic"),
+        ("label column absent", dict(real=labelled, synthetic=s, label_column="sentiment"),
+         "label_column", "synthetic"),
+        ("generator column absent", dict(real=r, synthetic=s, generator_column="gen"),
+         "generator_column", "synthetic"),
+        ("too few rows", dict(real=r, synthetic=tiny), "rows", "synthetic"),
+        ("no source column", dict(data=mixed), "source_column", "data"),
+        ("source column absent", dict(data=mixed, source_column="kind"), "source_column", "data"),
+        ("three source values", dict(data=three), "source_column", "data"),
+        ("which value is real", dict(data=mixed, source_column="src"), "real_value", "data"),
+        ("unknown real value", dict(data=mixed, source_column="src", real_value="c"),
+         "real_value", "data"),
+        ("both modes", dict(real=r, synthetic=s, data=mixed), "options", None),
+        ("half of two files", dict(real=r), "options", None),
+    ]
+
+
+def test_every_input_error_says_what_it_is_about_and_where(tmp_path):
+    from synth_quality.errors import ErrorKind
+
+    for name, kwargs, kind, side in _kind_cases(tmp_path):
+        with pytest.raises(InputDataError) as info:
+            load_inputs(**kwargs)
+        assert info.value.kind in ErrorKind.ALL, name
+        assert (info.value.kind, info.value.side) == (kind, side), f"{name}: {info.value}"
+
+
+def test_error_kinds_survive_pickling(tmp_path):
+    """Streamlit's caches and worker processes pickle errors: the kind must come back."""
+    import pickle
+
+    with pytest.raises(InputDataError) as info:
+        load_inputs(**_kind_cases(tmp_path)[2][1])
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (str(again), again.kind, again.side) == (str(info.value), "text_column", "real")
+
+
+# ------------------------------------------------------------------------------ column rules
+
+def _tables():
+    """Tables of several shapes, each with what the rules should find (text, source, real)."""
+    long_a = [f"a long enough review, number {i}" for i in range(6)]
+    long_b = [f"another long text of the table, {i}" for i in range(6)]
+    return [
+        ("named text", pd.DataFrame({"id": list("123456"), "Review": long_a,
+                                     "source": ["human"] * 3 + ["gpt"] * 3}),
+         "Review", "source", "human"),
+        ("unnamed long column", pd.DataFrame({"body": long_a, "origin": ["0", "1"] * 3,
+                                              "note": ["x"] * 6}),
+         "body", "origin", None),
+        ("two long columns", pd.DataFrame({"title": long_a, "body": long_b,
+                                           "is_synthetic": [0.0, 1.0] * 3}),
+         None, "is_synthetic", "0"),
+        ("text and Text", pd.DataFrame({"text": long_a, "Text": long_b, "side": ["real", "x"] * 3}),
+         None, "side", "real"),
+        ("no source", pd.DataFrame({"sentence": long_a, "kind": ["a", "b"] * 3}),
+         "sentence", None, None),
+    ]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_column_rules_find_what_the_audit_picks(case):
+    """find_* (the Data page's proposals) and load_inputs (the audit) agree on every shape: the
+    rule finds a column exactly when the audit would pick it, and the same one."""
+    from synth_quality.io import (find_real_value, find_source_column, find_text_column,
+                                  source_values)
+
+    name, frame, text, source, real = _tables()[case]
+    assert find_source_column(frame) == source
+    if source is None:
+        with pytest.raises(InputDataError) as info:
+            load_inputs(data=frame)
+        assert info.value.kind == "source_column"
+        return
+    assert find_text_column([(frame, name)], [source]) == text
+    values = source_values(frame, source)
+    assert find_real_value(values, source) == real
+    try:
+        got = load_inputs(data=frame, min_rows_per_side=1)
+    except InputDataError as exc:
+        assert text is None or real is None, exc
+        assert exc.kind == ("text_column" if text is None else "real_value")
+    else:
+        assert (got.text_column, got.real_value) == (text, real)
+
+
+def test_source_values_read_numbers_as_the_audit_does():
+    from synth_quality.io import source_values
+
+    frame = pd.DataFrame({"s": [1.0, 0.0, None, 1.0, " 0 "]})
+    assert source_values(frame, "s") == ["1", "0"]
+
+
+def test_optional_columns_are_proposed_by_name_only():
+    from synth_quality.io import (GENERATOR_COLUMN_NAMES, LABEL_COLUMN_NAMES,
+                                  find_named_column)
+
+    frame = pd.DataFrame({"id": [1], "Sentiment": ["p"], "model": ["g"], "label": ["x"]})
+    assert find_named_column(frame, LABEL_COLUMN_NAMES) == "label"   # names in their order
+    assert find_named_column(frame, GENERATOR_COLUMN_NAMES) == "model"
+    assert find_named_column(frame, LABEL_COLUMN_NAMES, exclude=["label"]) == "Sentiment"
+    assert find_named_column(frame[["id"]], LABEL_COLUMN_NAMES) is None

@@ -180,6 +180,8 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     else:
         keywords = ctfidf_keywords(texts_by_cluster, config.n_keywords)
     table["keywords"] = [keywords.get(c, []) for c in table["cluster"]]
+    table["real_share_low"], table["real_share_high"] = _share_band(table["size"].to_numpy(),
+                                                                    overall_real)
     table["status"], table["status_reason"], table["skew"] = zip(*[
         _status(r, overall_real, config, has_coverage) for r in table.itertuples()])
     # Modes only one side covers first, then by significance, then by size.
@@ -187,6 +189,16 @@ def cluster_table(frame: pd.DataFrame, coords: np.ndarray, config: ClusterConfig
     table = table.assign(_rank=rank).sort_values(["_rank", "p_adjusted", "size"],
                                                  ascending=[True, True, False], kind="stable")
     return table.drop(columns="_rank").reset_index(drop=True)
+
+
+def _share_band(sizes: np.ndarray, overall_real: float) -> tuple[np.ndarray, np.ndarray]:
+    """The real share a cluster of each size has with no difference: the central 99.7% of the
+    binomial with the overall share."""
+    from scipy.stats import binom
+
+    sizes = np.maximum(np.asarray(sizes, np.int64), 1)
+    return (binom.ppf(0.00135, sizes, overall_real) / sizes,
+            binom.ppf(0.99865, sizes, overall_real) / sizes)
 
 
 def _status(r, overall_real: float, config: ClusterConfig, has_coverage: bool):

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth_quality.analysis.reference import BAND_Z, reading
+from synth_quality.progress import Stage
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 #: n-gram orders of self-BLEU (BLEU-4, uniform weights) and of distinct-n.
@@ -391,7 +392,7 @@ def _diversity(X, texts, n_real, groups, rows, repeats, seed, progress, m) -> di
     total = len(pools) + 2
     done = 0
     if progress:
-        progress("diversity", 0, total)
+        progress(Stage.DIVERSITY, 0, total)
     subs = {}
     real_by_size = {}
     for key, (pool, size) in pools.items():
@@ -399,7 +400,7 @@ def _diversity(X, texts, n_real, groups, rows, repeats, seed, progress, m) -> di
         subs[key] = sub
         done += 1
         if progress:
-            progress("diversity", done, total)
+            progress(Stage.DIVERSITY, done, total)
     real_by_size[m] = subs["real"]
     for key, (_, size) in pools.items():
         if size not in real_by_size:
@@ -425,7 +426,7 @@ def _diversity(X, texts, n_real, groups, rows, repeats, seed, progress, m) -> di
     syn_sample = np.sort(rng.choice(syn_rows, mauve_rows, replace=False))
     out["mauve"] = mauve_figure(X[real_sample], X[syn_sample], repeats, seed, rng)
     if progress:
-        progress("diversity", total, total)
+        progress(Stage.DIVERSITY, total, total)
     out["sentence"] = sentence(out)
     return out
 

@@ -19,6 +19,8 @@ rows and 0.59 at 107 : 893, and recall moves by 0.04 between 333 : 667 and 1,000
   audit compares.
 - **exact**: coverage's no-difference value depends only on the sizes (the chance that none of
   a real row's k nearest rows is synthetic, when labels are exchangeable).
+- **combined**: a category's share of rows is at most the sum of its flags' shares (a union
+  bound).
 
 A band is the central 99.7% range of the figure with no difference: mean +- 3 standard
 deviations over the shuffles (widened to every shuffle's value), or, for a share of rows, the
@@ -42,7 +44,7 @@ from synth_quality.analysis.detect import out_of_fold_p_synthetic
 from synth_quality.analysis.regions import one_sided_regions
 from synth_quality.config import AuditConfig
 from synth_quality.graph.manifold import within_side_counts
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 from synth_quality.stats import rank_auc
 
 #: Figure -> (construction, lowest and highest possible value, what it is, the good direction).
@@ -73,6 +75,10 @@ FIGURES = {
     "degenerate_share": ("leave one out", (0.0, 1.0), "share of synthetic rows flagged degenerate",
                          "low"),
     "outlier_share": ("leave one out", (0.0, 1.0), "share of rows flagged as outliers", "low"),
+    "unrealistic_synthetic_share": ("combined", (0.0, 1.0),
+                                    "share of synthetic rows categorised unrealistic", "low"),
+    "underrepresented_real_share": ("combined", (0.0, 1.0),
+                                    "share of real rows categorised underrepresented", "low"),
     # Measured by the centre-or-corners stage (synth_quality.pipeline.corners), which builds
     # their bands with the same constructions and hands them to no_difference (``extra``).
     "centre_mass": ("leave one out", (0.0, 1.0),
@@ -124,7 +130,7 @@ def classifier_null(X: np.ndarray, is_syn: np.ndarray, config: AuditConfig, clas
     chosen = _stratified_subset(is_syn, ref.classifier_rows, rng)
     Xs, ys = X[chosen], is_syn[chosen]
     null = ClassifierNull(rows=len(chosen))
-    progress("reference (classifier)", 0, ref.repeats)
+    progress(Stage.REFERENCE_CLASSIFIER, 0, ref.repeats)
     for r in range(ref.repeats):
         y = rng.permutation(ys)
         p = out_of_fold_p_synthetic(Xs, y, config.detect.n_folds, config.detect.C,
@@ -134,7 +140,7 @@ def classifier_null(X: np.ndarray, is_syn: np.ndarray, config: AuditConfig, clas
         null.unrepresentative.append(float(1 - np.mean(p[~y])))
         null.issue_synthetic.append(1 - p[y])
         null.issue_real.append(p[~y])
-        progress("reference (classifier)", r + 1, ref.repeats)
+        progress(Stage.REFERENCE_CLASSIFIER, r + 1, ref.repeats)
     return null
 
 
@@ -281,6 +287,12 @@ def observed_figures(summary: dict, rows: pd.DataFrame) -> dict:
         "copies_share": share("is_copy_of_real", syn),
         "degenerate_share": share("is_degenerate", syn),
         "outlier_share": float(rows["is_outlier"].astype(bool).mean()),
+        "unrealistic_synthetic_share": (float((rows.loc[syn, "category"]
+                                               == "unrealistic synthetic").mean())
+                                        if syn.any() else np.nan),
+        "underrepresented_real_share": (float((rows.loc[~syn, "category"]
+                                               == "underrepresented real").mean())
+                                        if (~syn).any() else np.nan),
     }
 
 
@@ -341,7 +353,8 @@ def reading(value, low, high) -> str | None:
 
 
 def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierNull,
-                  coverage: CoverageNull, config: AuditConfig, extra: dict | None = None) -> dict:
+                  coverage: CoverageNull, config: AuditConfig, loo: dict | None = None,
+                  extra: dict | None = None) -> dict:
     """``summary["no_difference"]``: how the reference was built, and per figure its value, the
     band, the reading and the good direction. ``extra``: figures of :data:`FIGURES` measured
     and banded elsewhere (name -> ``value``, ``mean``, ``sd``, ``low``, ``high``); figures
@@ -357,7 +370,9 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
                    "detectable_synthetic_share": n_syn, "uncovered_synthetic_share": n_syn}
     bands = {name: spread_band(values, FIGURES[name][1], share_sizes.get(name))
              for name, values in shuffled.items()}
-    bands.update(_leave_one_out_bands(leave_one_out(data, config), n_real, n_syn, k))
+    loo = loo if loo is not None else leave_one_out(data, config)
+    bands.update(_leave_one_out_bands(loo, n_real, n_syn, k))
+    bands.update(_category_bands(bands))
     coverage_rate = exact_coverage(n_real, n_syn, k)
     bands["coverage"] = rate_band(coverage_rate, np.inf, n_real)
     extra = extra or {}
@@ -395,6 +410,57 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
                  "the binomial spread of a share at the audit's size"),
         "figures": figures,
     }
+
+
+def _category_bands(bands: dict) -> dict:
+    """A category gathers rows flagged by any of its flags: with no difference its share is at
+    most the sum of theirs (a union bound, so the band is wide rather than wrong)."""
+    parts = {"unrealistic_synthetic_share": ("detectable_synthetic_share",
+                                             "uncovered_synthetic_share", "degenerate_share"),
+             "underrepresented_real_share": ("detectable_real_share", "uncovered_real_share")}
+    out = {}
+    for name, components in parts.items():
+        found = [bands.get(c) or {} for c in components]
+        if any(b.get("high") is None for b in found):
+            out[name] = _empty_band()
+            continue
+        out[name] = {"mean": float(sum(b["mean"] for b in found)), "sd": None, "low": 0.0,
+                     "high": float(min(1.0, sum(b["high"] for b in found)))}
+    return out
+
+
+def generator_bands(classifier: ClassifierNull, loo: dict, n_real: int, n_generator: int,
+                    seed: int | None) -> dict:
+    """No-difference bands of one generator's figures (its rows against all real rows):
+    detection AUC and ``unrealistic`` from the shuffles (each shuffle's pseudo-synthetic rows
+    subsampled to the generator's size), precision, degenerate and copied rows from the leave-one-
+    out rates at its size."""
+    rng = np.random.default_rng(None if seed is None else seed + 6)
+    aucs, unreal = [], []
+    for issue_syn, issue_real in zip(classifier.issue_synthetic, classifier.issue_real):
+        p_syn = 1 - issue_syn
+        take = rng.choice(len(p_syn), min(n_generator, len(p_syn)), replace=False)
+        aucs.append(rank_auc(issue_real, p_syn[take]))
+        unreal.append(float(np.mean(p_syn[take])))
+    precision, n_p = loo["precision"]
+    degenerate, n_deg = loo["degenerate_share"]
+    near, n_near, others = loo["near_duplicate_share"]
+    q = 1 - (1 - near) ** (1 / max(others, 1))
+    out = {"detection_auc": spread_band(aucs, (0.0, 1.0)),
+           "unrealistic": spread_band(unreal, (0.0, 1.0)),
+           "precision": rate_band(precision, n_p, n_generator),
+           "degenerate_share": rate_band(degenerate, n_deg, n_generator),
+           "copies_share": rate_band(1 - (1 - q) ** n_real, n_near, n_generator)}
+    return {name: [band["low"], band["high"]] for name, band in out.items()}
+
+
+def auc_band(n_real: int, n_synthetic: int) -> list[float]:
+    """The band of a single feature's AUC with no difference: 0.5 +- 3 Mann-Whitney standard
+    deviations at these sizes (exact for a continuous feature; ties only narrow it)."""
+    if n_real <= 0 or n_synthetic <= 0:
+        return [None, None]
+    sd = np.sqrt((n_real + n_synthetic + 1) / (12 * n_real * n_synthetic))
+    return [max(0.0, 0.5 - BAND_Z * sd), min(1.0, 0.5 + BAND_Z * sd)]
 
 
 def _leave_one_out_bands(loo: dict, n_real: int, n_syn: int, k: int) -> dict:

@@ -11,6 +11,7 @@ from synth_quality.cli.common import (
     config_from_options,
     friendly_errors,
     input_options,
+    inputs_or_sample,
     load_kwargs,
     print_audit,
 )
@@ -37,11 +38,21 @@ from synth_quality.cli.common import (
               "added): UMAP starts from its layouts, so old rows keep their places on the map "
               "(exactly, when at most a quarter of the rows are new) and the audit takes a "
               "fraction of the time. Never written to.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="ray: embedding and text checks run as Ray Data batch "
+              "jobs writing Parquet shards (on a cluster with --address; needs "
+              "pip install 'ray[data]'); the other stages read the shards here.")
+@click.option("--address", default=None, help="With --engine ray: the Ray cluster to use "
+              "('auto' for the one this machine belongs to, or ray://HOST:10001); default: "
+              "a local Ray instance on this machine's cores.")
+@click.option("--shards", type=click.Path(file_okay=False), default=None,
+              help="With --engine ray: keep the Parquet shards in this folder (default: a "
+              "temporary folder, removed afterwards).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @friendly_errors
 def audit(real, synthetic, data, source_column, real_value, text_column, label_column,
           generator_column, sample, out, model, min_cluster_size, folds, seed, cache_dir,
-          no_cache, config_path, previous_dir, quiet):
+          no_cache, config_path, previous_dir, engine, address, shards, quiet):
     """Audit synthetic text against real text and write the results to --out.
 
     \b
@@ -59,16 +70,7 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
 
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
                          label_column, generator_column)
-    if sample:
-        if real or synthetic or data:
-            raise InputDataError("pass either --sample or your own files, not both")
-        from synth_quality.demo.sample import sample_path
-
-        kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
-                      label_column="sentiment", generator_column="generator")
-    elif not (real or synthetic or data):
-        raise InputDataError("nothing to audit: pass --real and --synthetic, or --data with "
-                             "--source-column, or --sample")
+    kwargs = inputs_or_sample(kwargs, sample, "audit")
     previous = None
     if previous_dir:
         from synth_quality.result import AuditResult
@@ -77,6 +79,22 @@ def audit(real, synthetic, data, source_column, real_value, text_column, label_c
             raise InputDataError(f"--out {out} is the --previous audit; write the new audit "
                                  "to another folder (the earlier one is never overwritten)")
         previous = AuditResult.load(previous_dir)
+    if engine != "ray" and (address or shards):
+        raise InputDataError("--address and --shards go with --engine ray")
+    if engine == "ray":
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise ConfigError("--engine ray needs Ray: pip install 'ray[data]'")
+        if previous is not None:
+            raise InputDataError("--previous is not supported with --engine ray yet")
+        from synth_quality.pipeline.distributed import audit_on_ray
+
+        with TqdmProgress(quiet) as progress:
+            result = audit_on_ray(config=config, address=address, shards=shards,
+                                  progress=progress, **kwargs)
+        print_audit(result, result.save(out))
+        return
     with TqdmProgress(quiet) as progress:
         result = run_audit(config=config, progress=progress, previous=previous, **kwargs)
     print_audit(result, result.save(out))

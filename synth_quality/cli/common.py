@@ -25,18 +25,22 @@ class TqdmProgress:
             return
         from tqdm import tqdm
 
+        from synth_quality.present.progress import STAGE_UNIT, stage_label
+
+        name = stage_label(stage)
         if stage != self.stage:
             self.close()
             self.stage = stage
             if total is not None:
-                self.bar = tqdm(total=total, desc=stage, unit="row" if stage == "embedding" else "step",
-                                file=sys.stderr, dynamic_ncols=True, leave=True)
+                unit = STAGE_UNIT.get(stage, "steps").rstrip("s")
+                self.bar = tqdm(total=total, desc=name, unit=unit, file=sys.stderr,
+                                dynamic_ncols=True, leave=True)
             else:
-                click.echo(f"{stage} ...", err=True)
+                click.echo(f"{name} ...", err=True)
         if self.bar is not None and total is not None:
             self.bar.update(done - self.bar.n)
         if total is None and done > 0:
-            click.echo(f"{stage} done", err=True)
+            click.echo(f"{name} done", err=True)
 
     def close(self):
         if self.bar is not None:
@@ -50,15 +54,22 @@ class TqdmProgress:
         self.close()
 
 
-def friendly_errors(func):
-    """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status 1
-    (no traceback); the ``audit``, ``add`` and ``lift`` commands share it."""
+def friendly_errors(func=None, *, exit_code: int = 1):
+    """Turn a command's SynthQualityError into click's one-line "Error: ..." and exit status
+    ``exit_code`` (no traceback); every command uses it. ``check`` exits 2 on an error, since
+    its 1 means a rule failed."""
+    if func is None:
+        return functools.partial(friendly_errors, exit_code=exit_code)
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except SynthQualityError as exc:
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            error = click.ClickException(str(exc).splitlines()[0] if str(exc)
+                                         else type(exc).__name__)
+            error.exit_code = exit_code
+            raise error from None
     return wrapper
 
 
@@ -84,6 +95,25 @@ def load_kwargs(real, synthetic, data, source_column, real_value, text_column, l
     return dict(real=real, synthetic=synthetic, data=data, source_column=source_column,
                 real_value=real_value, text_column=text_column, label_column=label_column,
                 generator_column=generator_column)
+
+
+def inputs_or_sample(kwargs: dict, sample: bool, what: str) -> dict:
+    """``kwargs`` for ``load_inputs``: the user's files, or the built-in sample with
+    ``--sample`` (never both, and never neither: a one-line error naming ``what`` is missing)."""
+    from synth_quality.errors import InputDataError
+
+    given = kwargs.get("real") or kwargs.get("synthetic") or kwargs.get("data")
+    if sample:
+        if given:
+            raise InputDataError("pass either --sample or your own files, not both")
+        from synth_quality.demo.sample import sample_path
+
+        return dict(kwargs, data=str(sample_path()), source_column="real_or_synthetic",
+                    label_column="sentiment", generator_column="generator")
+    if not given:
+        raise InputDataError(f"nothing to {what}: pass --real and --synthetic, or --data with "
+                             "--source-column, or --sample")
+    return kwargs
 
 
 def config_from_options(config_path=None, *, model=None, cache_dir=None, no_cache=False,
@@ -132,18 +162,22 @@ PRINTED_FIGURES = (("detection_auc", "{:.3f}"), ("unrealistic", "{:.2f}"),
 def print_audit(result, folder: Path) -> None:
     """What ``audit`` and ``add`` print: where the result went, the verdict, and the scores,
     each beside its no-difference band."""
-    s = result.summary
-    click.echo(f"Audited {s['n_real']} real and {s['n_synthetic']} synthetic rows in "
-               f"{s['timings']['total']:.1f} s -> {folder}/")
-    click.echo(s["verdict"])
-    figures = (s.get("no_difference") or {}).get("figures", {})
+    s = result.facts
+    click.echo(f"Audited {s.n_real} real and {s.n_synthetic} synthetic rows in "
+               f"{s.timings['total']:.1f} s -> {folder}/")
+    click.echo(s.verdict)
+    figures = s.no_difference.figures
     click.echo(f"{'figure':<18}{'value':>9}   {'with no difference':<20} reading")
     for name, fmt in PRINTED_FIGURES:
-        entry = figures.get(name) or {}
-        value = s.get(name, entry.get("value"))
+        # centre_mass, tail_mass, vendi and mauve are not top-level keys: their value is the
+        # one no_difference lists (absent when the audit did not measure them).
+        entry = figures.get(name)
+        value = (getattr(s, name) if name in type(s).model_fields
+                 else entry.value if entry is not None else None)
         shown = "n/a" if value is None else fmt.format(value)
-        band = ("" if entry.get("low") is None
-                else f"{fmt.format(entry['low'])} to {fmt.format(entry['high'])}")
-        click.echo(f"{name:<18}{shown:>9}   {band:<20} {entry.get('reading') or ''}")
+        band = ("" if entry is None or entry.low is None
+                else f"{fmt.format(entry.low)} to {fmt.format(entry.high)}")
+        reading = entry.reading if entry is not None else None
+        click.echo(f"{name:<18}{shown:>9}   {band:<20} {reading or ''}")
     for note in result.warnings:
         click.echo(f"note: {note}", err=True)

@@ -12,6 +12,8 @@ import click
 from synth_quality.cli.add import add
 from synth_quality.cli.app import app
 from synth_quality.cli.audit import audit
+from synth_quality.cli.check import check
+from synth_quality.cli.diff import diff
 from synth_quality.cli.lift import lift
 from synth_quality.cli.next_steps import next_steps
 from synth_quality.cli.sample import sample
@@ -30,9 +32,11 @@ def main():
     synth-quality lift  --data mixed.csv --label-column sentiment --eval eval.csv --out runs/lift
     synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
     synth-quality next-steps runs/first --lift-dir runs/lift --out runs/next
+    synth-quality check runs/first --rules rules.toml    # exit 1 when a rule fails
+    synth-quality diff  runs/first runs/first-plus-round2
     synth-quality app   # the dashboard, on the built-in sample
     """
 
 
-for _command in (audit, add, app, sample, lift, selftest, next_steps):
+for _command in (audit, add, app, sample, lift, selftest, next_steps, check, diff):
     main.add_command(_command)

@@ -10,6 +10,7 @@ from synth_quality.cli.common import (
     config_from_options,
     friendly_errors,
     input_options,
+    inputs_or_sample,
     load_kwargs,
 )
 
@@ -40,22 +41,12 @@ def selftest(real, synthetic, data, source_column, real_value, text_column, labe
     Example:
       synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
     """
-    from synth_quality.errors import InputDataError
     from synth_quality.selftest.run import selftest as run_selftest
 
     config = config_from_options(config_path, model=model)
     kwargs = load_kwargs(real, synthetic, data, source_column, real_value, text_column,
                          label_column, generator_column)
-    if sample:
-        if real or synthetic or data:
-            raise InputDataError("pass either --sample or your own files, not both")
-        from synth_quality.demo.sample import sample_path
-
-        kwargs.update(data=str(sample_path()), source_column="real_or_synthetic",
-                      label_column="sentiment", generator_column="generator")
-    elif not (real or synthetic or data):
-        raise InputDataError("nothing to test: pass --real and --synthetic, or --data with "
-                             "--source-column, or --sample")
+    kwargs = inputs_or_sample(kwargs, sample, "test")
     with TqdmProgress(quiet) as progress:
         result = run_selftest(config=config, seed=seed, progress=progress, **kwargs)
     folder = result.save(out)

@@ -5,7 +5,9 @@ The folder is :data:`APP_DIR` (``app.py``, ``pages/`` and
 ``app.py`` it runs (loopback address, no usage statistics, upload limit, theme, no file
 watcher ...), so they apply whatever the current directory; the address and the usage
 statistics are passed as flags as well, since they are what keeps every request on this
-machine.
+machine. ``synth-quality app --serve`` listens on every interface instead (a team's dashboard)
+and passes its settings to the pages through the environment
+(:mod:`synth_quality.dashboard.serving`).
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ FIRST_PAGE_IMPORTS = ("pyarrow.parquet", "synth_quality.present.figures",
                       "synth_quality.result")
 
 
-def run(port: int, audit_dir: str | None = None) -> None:
-    """Serve the dashboard on 127.0.0.1:``port`` in this process (as ``streamlit run`` would)."""
+def run(port: int, audit_dir: str | None = None, settings=None,
+        address: str = "127.0.0.1") -> None:
+    """Serve the dashboard on ``address``:``port`` in this process (as ``streamlit run``
+    would). ``settings``: a :class:`~synth_quality.dashboard.serving.ServeSettings`, handed to
+    the pages through the environment (``streamlit run app.py`` reads the same variables)."""
     app_file = APP_DIR / "app.py"
     if audit_dir:
         os.environ[AUDIT_DIR_ENV] = str(Path(audit_dir).resolve())
+    if settings is not None:
+        os.environ.update(settings.to_env())
     # Streamlit runs in this process, so that the modules every page needs can be imported
     # while the browser is still loading Streamlit's own code: the first page then draws about
     # a second and a half sooner. Streamlit and pandas first, here: plotly (which streamlit
@@ -43,7 +50,10 @@ def run(port: int, audit_dir: str | None = None) -> None:
 
     threading.Thread(target=_preload, daemon=True, name="synth-quality-preload").start()
     sys.argv = ["streamlit", "run", str(app_file), "--server.port", str(port),
-                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+                "--server.address", address, "--browser.gatherUsageStats", "false"]
+    if settings is not None and settings.served:
+        # No browser is opened on the server's own desktop.
+        sys.argv += ["--server.headless", "true"]
     streamlit_cli.main()
 
 

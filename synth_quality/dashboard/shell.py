@@ -26,16 +26,34 @@ HTML-escaped inside plotly hover labels and the report; never as markdown.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import get_logger
 
 from synth_quality.dashboard.launch import APP_DIR, AUDIT_DIR_ENV
+from synth_quality.dashboard.memory import (
+    MB,
+    SessionStore,
+    SizedCache,
+    release_memory,
+    use_system_allocator_for_arrow,
+)
+from synth_quality.dashboard.serving import (
+    AuditGate,
+    ServeSettings,
+    owner_dir,
+    owner_id,
+    remove_owner,
+    sweep_private,
+)
 from synth_quality.dashboard.store import (
     folder_stamp,
     is_audit_dir,
@@ -52,6 +70,7 @@ from synth_quality.present.tables import SELECTION_COLUMNS, display_table
 from synth_quality.present.wording import COLUMN_HELP
 
 HOME = "app.py"
+_LOG = get_logger(__name__)
 #: Session-state keys that belong to one audit, dropped when another audit is opened.
 AUDIT_STATE_PREFIXES = ("sq_sel_", "sq_view", "sq_ex_", "sq_prev_", "sq_cluster",
                         "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_",
@@ -121,18 +140,264 @@ def _locks() -> dict:
     return {"sample": threading.Lock()}
 
 
-@st.cache_resource(show_spinner="Loading the audit ...", max_entries=8)
+# --------------------------------------------------------------------------- serving: settings,
+# sessions, memory by bytes, the line of audits (see synth_quality/dashboard/serving.py)
+
+@st.cache_resource(show_spinner=False)
+def settings() -> ServeSettings:
+    """This server's settings (``synth-quality app --serve ...`` or the environment), read once;
+    a bad value stops every page with a one-line message."""
+    try:
+        return ServeSettings.from_env()
+    except SynthQualityError as exc:
+        st.error(f"This dashboard's settings are wrong: {exc}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _memory_setup() -> str:
+    """Once per server, before anything is uploaded: pyarrow allocates with malloc, whose
+    freed memory :func:`release_memory` can hand back (see
+    :func:`memory.use_system_allocator_for_arrow`)."""
+    return use_system_allocator_for_arrow()
+
+
+@st.cache_resource(show_spinner=False)
+def upload_store() -> SessionStore:
+    """Uploaded tables and the inputs checked from them, private to each session, for all
+    sessions together at most ``upload_memory_mb``."""
+    return SessionStore(settings().upload_memory_mb * MB)
+
+
+@st.cache_resource(show_spinner=False)
+def audit_cache() -> SizedCache:
+    """Loaded audits and their re-clusterings, shared by the sessions that may open them, at
+    most ``audit_memory_mb``."""
+    return SizedCache(settings().audit_memory_mb * MB)
+
+
+@st.cache_resource(show_spinner=False)
+def audit_gate() -> AuditGate:
+    """The line of audits, rows added, lift controls and self-tests: ``max_audits`` at once."""
+    return AuditGate(settings().max_audits)
+
+
+def session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def signed_in_user() -> dict | None:
+    """The signed-in user's claims (Streamlit's ``st.user``), or None."""
+    try:
+        user = st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no authentication configured, or no session
+        return None
+    return user if user.get("is_logged_in") else None
+
+
+def cache_root() -> Path:
+    from synth_quality.config import default_cache_dir
+
+    return default_cache_dir()
+
+
+def owner() -> str:
+    """Who owns what this session audits (see :func:`serving.owner_id`)."""
+    return owner_id(session_id(), signed_in_user())
+
+
+def private_dir() -> Path | None:
+    """Served mode: this owner's private folder (its upload audits, its embedding and
+    projection caches); None when not served (uploads' audits are kept with the others)."""
+    if not settings().served:
+        return None
+    return owner_dir(cache_root(), owner())
+
+
+def private_config(config):
+    """``config`` with its embedding and projection caches in this owner's private folder
+    (served mode), so that no other owner's audit finds these texts already embedded."""
+    import dataclasses
+
+    from synth_quality.config import EmbedConfig
+
+    folder = private_dir()
+    if folder is None:
+        return config
+    if isinstance(config, EmbedConfig):
+        return dataclasses.replace(config, cache_dir=str(folder))
+    return config.replace(embed={"cache_dir": str(folder)})
+
+
+@dataclass
+class _SessionHandle:
+    session: str
+    owner: str
+    started: float
+
+
+#: When each session last disconnected ({session id: time.monotonic()}): a session that
+#: reconnected and disconnected again is cleaned up after its latest disconnect only.
+_DISCONNECTED: dict[str, float] = {}
+
+
+def _session_ended(handle: _SessionHandle) -> None:
+    """Called by Streamlit when a session disconnects (it releases the session's
+    session-scoped cache): its uploaded tables and private audits leave memory now; once
+    Streamlit would no longer resume the session (``server.disconnectedSessionTTL``), the
+    uploaded files Streamlit holds for it, its widget state (the uploads' bytes) and a session
+    owner's private folder on disk go too. Runs on Streamlit's event loop: the work goes to a
+    thread."""
+    import weakref
+
+    from streamlit import runtime
+
+    app_session = None
+    if runtime.exists():
+        # Still registered as active while its caches are released.
+        found = runtime.get_instance().get_app_session(handle.session)
+        app_session = weakref.ref(found) if found is not None else None
+    stamp = time.monotonic()
+    _DISCONNECTED[handle.session] = stamp
+    threading.Thread(target=_release_session, args=(handle, app_session, stamp), daemon=True,
+                     name="synth-quality-session-end").start()
+
+
+def _release_session(handle: _SessionHandle, app_session, stamp: float) -> None:
+    from streamlit import runtime
+
+    try:
+        tables = upload_store().session_bytes(handle.session)
+        upload_store().end_session(handle.session)
+        if handle.owner.startswith("session-"):
+            private = str(owner_dir(cache_root(), handle.owner))
+            audit_cache().drop(keep=lambda key: not str(key[1]).startswith(private))
+        release_memory()
+        _LOG.info("session %s ended: released %.0f MB of uploaded tables", handle.session[:8],
+                  tables / MB)
+        # Streamlit keeps a disconnected session for a reconnect, then forgets it without
+        # removing its uploaded files (nor its state, until another session disconnects):
+        # do both once that time has passed, unless the session came back.
+        time.sleep(float(st.get_option("server.disconnectedSessionTTL")) + 2.0)
+        if not runtime.exists() or _DISCONNECTED.get(handle.session) != stamp:
+            _LOG.info("session %s: reconnected and left again, or the server stopped",
+                      handle.session[:8])
+            return
+        rt = runtime.get_instance()
+        if rt.is_active_session(handle.session):
+            _LOG.info("session %s reconnected: its files stay", handle.session[:8])
+            return
+        _DISCONNECTED.pop(handle.session, None)
+        _LIVE_SESSIONS.pop(handle.session, None)
+        rt.uploaded_file_mgr.remove_session_files(handle.session)
+        rt.media_file_mgr.clear_session_refs(handle.session)
+        rt.media_file_mgr.remove_orphaned_files()
+        session = app_session() if app_session is not None else None
+        if session is not None:
+            session.session_state.clear()
+        del session
+        removed = handle.owner.startswith("session-") and remove_owner(cache_root(),
+                                                                       handle.owner)
+        release_memory()
+        _LOG.info("session %s gone: its uploaded files%s removed", handle.session[:8],
+                  " and private audits" if removed else "")
+    except Exception as exc:  # noqa: BLE001 - cleaning up must never break the server
+        _LOG.warning("cleaning up after session %s failed: %s", handle.session[:8], exc)
+
+
+@st.cache_resource(show_spinner=False, scope="session", on_release=_session_ended)
+def _session_handle(session: str, owner_: str) -> _SessionHandle:
+    """One per session (and owner): Streamlit releases it, calling :func:`_session_ended`,
+    when the session disconnects."""
+    return _SessionHandle(session, owner_, time.time())
+
+
+#: The sessions of this server that are alive or may still reconnect: {session id: owner}.
+_LIVE_SESSIONS: dict[str, str] = {}
+
+
+@st.cache_resource(show_spinner=False)
+def _disk_janitor(root: str) -> threading.Thread:
+    """Once per served server, now and then every hour: delete private folders unused for
+    ``keep_hours`` (a session's own folder goes when the session ends; this catches those
+    of a server that stopped, and signed-in users' old audits), except live sessions'."""
+    keep_hours = settings().keep_hours
+
+    def sweep():
+        while True:
+            try:
+                sweep_private(Path(root), keep_hours, keep=set(_LIVE_SESSIONS.values()))
+            except Exception:  # noqa: BLE001 - a sweep that fails tries again later
+                pass
+            time.sleep(3600)
+
+    thread = threading.Thread(target=sweep, daemon=True, name="synth-quality-disk-janitor")
+    thread.start()
+    return thread
+
+
+def _track_session() -> None:
+    """Register this session (and owner) so its memory and files are released when it ends."""
+    me, sid = owner(), session_id()
+    _LIVE_SESSIONS[sid] = me
+    _session_handle(sid, me)
+    if settings().served:
+        _disk_janitor(str(cache_root()))
+
+
+@contextmanager
+def audit_slot(container=None, what: str = "audit"):
+    """Wait for a free place in the line of audits (:func:`audit_gate`), saying so with the
+    number ahead, then run the body; the place is given back however the body ends (the
+    browser tab closed, the user moved on: Streamlit stops the script at its next call)."""
+    gate = audit_gate()
+    ticket = gate.join()
+    note = None
+    try:
+        if not gate.wait(ticket, 0):
+            note = (container or st).empty()
+            while not gate.wait(ticket, 0.5):
+                ahead = gate.ahead(ticket)
+                note.info(f":material/hourglass_top: Waiting for a free place: this server runs "
+                          f"{gate.limit} {'audit' if gate.limit == 1 else 'audits'} at a time "
+                          f"and {ahead} {'is' if ahead == 1 else 'are'} ahead of your {what}. "
+                          "It starts by itself; keep this tab open.")
+            note.empty()
+        yield
+    finally:
+        gate.leave(ticket)
+
+
+def _audit_key(folder) -> str:
+    return str(folder)
+
+
 def load_audit(folder: str, stamp: float):
-    """AuditResult.load, once per folder version, shared by every session."""
+    """AuditResult.load, once per folder version, shared by every session that may open the
+    folder; kept within the audit memory budget (least recently used first out)."""
     from synth_quality.result import AuditResult
 
-    return AuditResult.load(folder)
+    cache = audit_cache()
+    key = ("audit", _audit_key(folder), stamp)
+    if key in cache:
+        return cache.get_or_load(key, lambda: AuditResult.load(folder))
+    with st.spinner("Loading the audit ..."):
+        return cache.get_or_load(key, lambda: AuditResult.load(folder))
 
 
-@st.cache_resource(show_spinner="Re-clustering ...", max_entries=32)
 def recluster(folder: str, stamp: float, min_cluster_size: int):
-    """The audit re-clustered at another minimum cluster size (under a second, cached)."""
-    return load_audit(folder, stamp).recluster(int(min_cluster_size))
+    """The audit re-clustered at another minimum cluster size (under a second, cached within
+    the audit memory budget)."""
+    cache = audit_cache()
+    key = ("recluster", _audit_key(folder), stamp, int(min_cluster_size))
+    if key in cache:
+        return cache.get_or_load(key, lambda: None)
+    base = load_audit(folder, stamp)
+    with st.spinner("Re-clustering ..."):
+        return cache.get_or_load(key, lambda: base.recluster(int(min_cluster_size)))
 
 
 class StreamlitProgress:
@@ -162,14 +427,16 @@ class StreamlitProgress:
 
 
 def run_audit_with_progress(folder, container=None, **audit_kwargs):
-    """Run ``synth_quality.audit`` with a progress bar and save the result into ``folder``."""
+    """Run ``synth_quality.audit`` with a progress bar (after waiting for a place in the line
+    of audits, saying so) and save the result into ``folder``."""
     from synth_quality import audit
 
     container = container or st.container()
-    progress = StreamlitProgress(container)
-    result = audit(progress=progress, **audit_kwargs)
-    save_atomic(result, folder)
-    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.0f} s")
+    with audit_slot(container):
+        progress = StreamlitProgress(container)
+        result = audit(progress=progress, **audit_kwargs)
+        save_atomic(result, folder)
+    progress.bar.progress(1.0, text=f"Done in {result.facts.timings['total']:.0f} s")
     return result
 
 
@@ -179,21 +446,27 @@ def run_selftest_with_progress(result, container=None) -> dict:
     from synth_quality.selftest.run import inputs_of, selftest
 
     container = container or st.container()
-    progress = StreamlitProgress(container)
-    tested = selftest(inputs_of(result), config=result.config, progress=progress)
+    # An audit like any other: in the server's line of audits, and (served to a team) with the
+    # embedding cache of this visitor.
+    with audit_slot(container, "self-test"):
+        progress = StreamlitProgress(container)
+        tested = selftest(inputs_of(result), config=private_config(result.config),
+                          progress=progress)
     progress.bar.progress(1.0, text="Self-test done")
     return tested.report
 
 
 def run_add_with_progress(folder, previous, container=None, **add_kwargs):
-    """``synth_quality.add_rows(previous, ...)`` with a progress bar, saved into ``folder``."""
+    """``synth_quality.add_rows(previous, ...)`` with a progress bar (after waiting for a place
+    in the line of audits), saved into ``folder``."""
     from synth_quality import add_rows
 
     container = container or st.container()
-    progress = StreamlitProgress(container)
-    result = add_rows(previous, progress=progress, **add_kwargs)
-    save_atomic(result, folder)
-    progress.bar.progress(1.0, text=f"Done in {result.summary['timings']['total']:.1f} s")
+    with audit_slot(container, "re-audit"):
+        progress = StreamlitProgress(container)
+        result = add_rows(previous, progress=progress, **add_kwargs)
+        save_atomic(result, folder)
+    progress.bar.progress(1.0, text=f"Done in {result.facts.timings['total']:.1f} s")
     return result
 
 
@@ -251,7 +524,7 @@ def ensure_sample_audit() -> str:
                       "and detector. This takes about a minute; later starts read the saved "
                       "result from the cache.")
             result = run_audit_with_progress(folder, **sample_audit_kwargs())
-            note.success(f"Audited the built-in sample in {result.summary['timings']['total']:.0f}"
+            note.success(f"Audited the built-in sample in {result.facts.timings['total']:.0f}"
                          f" s and saved it in {md_escape(folder)}; the next start reads it from "
                          "there.")
     finally:
@@ -286,7 +559,7 @@ def current_audit() -> Audit:
     folder = _resolve_folder(source)
     stamp = folder_stamp(folder)
     base = load_audit(folder, stamp)
-    default_size = int(base.summary.get("min_cluster_size_used") or 10)
+    default_size = base.facts.min_cluster_size_used
     if ss.get("sq_audit_folder") != (folder, stamp):
         # Another audit: selections, flags and views of the previous one do not apply (the
         # Data page's own widgets stay).
@@ -321,12 +594,11 @@ def _audit_box(audit: Audit | None) -> None:
         if audit is None:
             st.caption("No audit loaded.")
             return
-        s = audit.result.summary
+        s = audit.result.facts
         st.caption("Current audit")
-        st.text(f"{audit.label}\n{s.get('n_real', 0):,} real · {s.get('n_synthetic', 0):,} "
-                "synthetic rows")
+        st.text(f"{audit.label}\n{s.n_real:,} real · {s.n_synthetic:,} synthetic rows")
         can = audit.base.cluster_coords is not None
-        n_rows = int(s.get("n_rows") or len(audit.result.examples))
+        n_rows = s.n_rows
 
         def _changed():
             ss["sq_min_cluster_size"] = int(ss["w_sidebar_mcs"])
@@ -339,9 +611,9 @@ def _audit_box(audit: Audit | None) -> None:
                  "them. Re-clusters the saved projection in under a second (no re-embedding)."
                  + ("" if can else " This audit folder has no cluster_coords.npy, so it "
                     "cannot be re-clustered."))
-        saved = int(audit.base.summary.get("min_cluster_size_used") or 0)
+        saved = audit.base.facts.min_cluster_size_used
         if audit.min_cluster_size != saved:
-            st.caption(f"Re-clustered: {s.get('n_clusters', 0)} clusters (the saved audit used "
+            st.caption(f"Re-clustered: {s.n_clusters} clusters (the saved audit used "
                        f"{saved}).")
         st.page_link(page_path("Data"), label="Audit other data", icon=":material/swap_horiz:")
 
@@ -401,6 +673,47 @@ def _prepare_reclustering_after(_page: threading.Thread, folder: str, stamp: flo
                        "synth-quality-word-counts")
 
 
+def _require_login() -> None:
+    """Served with ``--login``: a visitor who has not signed in sees a sign-in button and
+    nothing else (Streamlit's ``st.login``, configured in ``.streamlit/secrets.toml``)."""
+    if not (settings().served and settings().login):
+        return
+    try:
+        logged_in = bool(st.user.is_logged_in)
+    except Exception:  # noqa: BLE001 - authentication not configured: say so below
+        logged_in = False
+    if logged_in:
+        with st.sidebar:
+            name = st.user.get("name") or st.user.get("email") or "signed in"
+            st.caption(f"Signed in: {md_escape(name)}")
+            st.button("Sign out", on_click=st.logout, key="sq_logout")
+        return
+    st.title("synth-quality")
+    try:
+        configured = "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        configured = False
+    import importlib.util
+
+    try:
+        has_authlib = importlib.util.find_spec("authlib") is not None
+    except (ValueError, AttributeError):
+        has_authlib = False
+    if not configured:
+        st.error("This dashboard asks visitors to sign in (--login), but Streamlit's "
+                 "authentication is not set up: .streamlit/secrets.toml has no [auth] section "
+                 "(the README's Serving it to a team shows one).")
+    elif not has_authlib:
+        st.error("This dashboard asks visitors to sign in (--login), but Streamlit's "
+                 "authentication needs Authlib, which is not installed: pip install "
+                 "\"Authlib>=1.3.2\".")
+    else:
+        st.markdown("Sign in to audit data on this server. Your uploads and their audits are "
+                    "visible to you only.")
+        st.button("Sign in", type="primary", on_click=st.login, key="sq_login")
+    st.stop()
+
+
 def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     """First call of every page: page config, sidebar, and the current audit.
 
@@ -416,6 +729,9 @@ def init_page(title: str, *, require_audit: bool = True) -> Audit | None:
     st.set_page_config(page_title=f"{title} · synth-quality", layout="wide")
     ss = st.session_state
     ss.setdefault("sq_flagged", set())
+    _memory_setup()
+    _require_login()
+    _track_session()
     _warm_numba()
     _import_the_rest_after(threading.current_thread())
     _nav()
@@ -443,10 +759,11 @@ def go_to(label: str) -> None:
 
 # --------------------------------------------------------------------------- cached derived data
 
-# Figures are cache_resource, not cache_data: a chart's identity in Streamlit includes its JSON,
-# and a figure round-tripped through pickle serialises differently from the original; the chart
-# would get a new identity on the rerun after a click and lose its selection.
-@st.cache_resource(show_spinner=False, max_entries=64)
+# Map figures are kept as they are, never pickled (not cache_data): a chart's identity in
+# Streamlit includes its JSON, and a figure round-tripped through pickle serialises differently
+# from the original; the chart would get a new identity on the rerun after a click and lose its
+# selection. They count against the audit memory budget (a 50,000-point map with its hover
+# labels holds tens of MB), and a private audit's maps go with it when its session ends.
 def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result,
                saved_key: str = "", _base=None, hover_all: bool = True):
     """The map for an audit (``key`` identifies ``_result``); shared, do not modify.
@@ -455,15 +772,20 @@ def map_figure(key: str, color_by: str, highlight: int | None, height: int, _res
     of the hover labels is computed once per saved audit, not once per minimum cluster size.
     ``hover_all`` False: only the highlighted cluster's points have hover labels.
     """
-    prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
-    return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
-                              height=height, hover_prefixes=prefixes, hover_all=hover_all)
+    def build():
+        prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
+        return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
+                                  height=height, hover_prefixes=prefixes, hover_all=hover_all)
+
+    return audit_cache().get_or_load(
+        ("map", key, color_by, highlight, int(height), saved_key, bool(hover_all)), build)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
 def hover_prefixes(saved_key: str, _base) -> list[str]:
-    """The hover labels' text part for a saved audit (half a second at 10,000 rows)."""
-    return figures.hover_prefixes(_base.examples)
+    """The hover labels' text part for a saved audit (half a second at 10,000 rows), in the
+    audit memory budget."""
+    return audit_cache().get_or_load(("hover", saved_key),
+                                     lambda: figures.hover_prefixes(_base.examples))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -473,7 +795,7 @@ def cluster_figure(key: str, selected: int | None, _result):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def findings(key: str, _result):
-    return present_findings.findings(_result.examples, _result.clusters, _result.summary)
+    return present_findings.findings(_result.examples, _result.clusters, _result.facts)
 
 
 @st.cache_data(show_spinner="Building the report ...", max_entries=8)
@@ -547,7 +869,9 @@ def lift_runs() -> dict:
 def lift_audit_id(audit: Audit) -> str:
     """The saved audit a lift belongs to (its folder and version; the minimum cluster size
     does not change the lift)."""
-    return f"{audit.folder}@{folder_stamp(audit.folder):.0f}"
+    audit_id = f"{audit.folder}@{folder_stamp(audit.folder):.0f}"
+    # Served to a team, lifts computed on this server are each owner's own.
+    return audit_id if private_dir() is None else f"{audit_id}|{owner()}"
 
 
 def remember_lift(audit: Audit, run_key: str, result) -> None:
@@ -611,6 +935,11 @@ def save_lift(audit: Audit, result) -> str | None:
     folder = Path(audit.folder)
     if not os.access(folder, os.W_OK):
         return None
+    private = private_dir()
+    if private is not None and not folder.resolve().is_relative_to(private.resolve()):
+        # Served to a team: a lift on a shared audit (the sample, a folder the server offers)
+        # stays with this owner; written into the folder, every visitor would see it.
+        return None
     try:
         result.save(folder)
     except OSError:
@@ -618,14 +947,31 @@ def save_lift(audit: Audit, result) -> str | None:
     return str(folder)
 
 
-@st.cache_data(show_spinner="Reading the file ...", max_entries=8)
-def read_upload(digest: str, name: str, _data: bytes):
-    """(frame, None) or (None, one-line error): an uploaded file read with the command line's
-    reader (Data and Lift pages). ``digest`` keys the cache; the bytes are not hashed again."""
-    from synth_quality.io import read_table
+def session_value(slot: str, version, load, spinner: str | None = None):
+    """``load()``, computed once per ``version`` and kept for this session only (the upload
+    store: released when the session ends, at most ``upload_memory_mb`` for all sessions). A
+    slot holds one value: a new version replaces the old one."""
+    store, me = upload_store(), session_id()
+    if spinner is None or store.has(me, slot, version):
+        return store.get(me, slot, version, load)
+    with st.spinner(spinner):
+        return store.get(me, slot, version, load)
 
-    try:
-        frame, _info = read_table(_data, name=name)
-    except SynthQualityError as exc:
-        return None, str(exc)
-    return frame, None
+
+def read_uploaded(up, slot: str):
+    """``(frame, digest, error)`` of an uploaded file (``st.file_uploader``'s value), read with
+    the command line's reader once per upload and kept for this session only (Data and Lift
+    pages). ``digest`` is the SHA-256 of its bytes; ``error`` a one-line message, or None."""
+
+    def load():
+        from synth_quality.io import read_table
+
+        data = up.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            frame, _info = read_table(data, name=up.name)
+        except SynthQualityError as exc:
+            return None, digest, str(exc)
+        return frame, digest, None
+
+    return session_value(f"upload:{slot}", (up.file_id, up.name), load, "Reading the file ...")

@@ -22,11 +22,14 @@ def config_fingerprint(config=None) -> str:
     """A stable hash of the settings that change an audit's output (cache settings excluded)."""
     from synth_quality import __version__
     from synth_quality.config import AuditConfig
+    from synth_quality.schema import SCHEMA_VERSION
 
     settings = (config or AuditConfig()).to_dict()
     settings["embed"] = {k: v for k, v in settings["embed"].items()
                          if k not in ("cache_dir", "use_cache")}
-    blob = json.dumps({"settings": settings, "version": __version__}, sort_keys=True)
+    # The schema version too: an audit cached before a schema change is made again.
+    blob = json.dumps({"settings": settings, "version": __version__, "schema": SCHEMA_VERSION},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from synth_quality.config import DEFAULT_MODEL, EmbedConfig
 from synth_quality.embed.cache import EmbeddingCache, text_key
 from synth_quality.errors import ModelLoadError
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,20 @@ class SentenceTransformerEmbedder:
     device : str, default "cpu"
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu"):
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", backend: str = "fused",
+                 cache_dir: str | None = None):
         self.model = model
         self.device = device
         self._path, self.identity = _resolve_model_path(model)
         self._st = None
         self._fused = False  # not built yet; None once known to be unavailable
+        # ONNX Runtime runs the default model only; its vectors differ from fp32's (int8
+        # weights), so they are cached apart.
+        self.backend = backend if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused"
+        if self.backend != "fused":
+            self.identity += f"+{self.backend}"
+        self._cache_dir = cache_dir
+        self._onnx = None
 
     def load(self):
         """Load the model now (it otherwise loads on the first encode); returns it."""
@@ -135,8 +143,24 @@ class SentenceTransformerEmbedder:
     def prepare(self, config: EmbedConfig) -> None:
         """Load what :meth:`iter_batches` will use with this config (the slow part of a first
         call), so that a progress bar can say so."""
-        if not (config.fused_forward and self.folder_model() is not None):
+        if self.backend != "fused":
+            self.onnx_encoder()
+        elif not (config.fused_forward and self.folder_model() is not None):
             self.load()
+
+    def onnx_encoder(self):
+        """The default model in ONNX Runtime (:mod:`synth_quality.embed.onnx`), exported on
+        first use."""
+        with _LOAD_LOCK:
+            if self._onnx is None:
+                from synth_quality.embed.onnx import OnnxEncoder, available
+
+                if not available():
+                    raise ModelLoadError(f"embed.backend {self.backend!r} needs ONNX Runtime: "
+                                         "pip install onnxruntime onnx")
+                self._onnx = OnnxEncoder.for_default_model(self.backend == "onnx-int8",
+                                                           self._cache_dir)
+            return self._onnx
 
     def fused_encoder(self):
         """The exact fused BERT forward for this model (see :mod:`.fused_bert`), or None when
@@ -170,8 +194,11 @@ class SentenceTransformerEmbedder:
         """
         from synth_quality.embed.fused import equal_length_batches, tokenise
 
-        direct = self.folder_model() if config.fused_forward else None
-        if direct is not None:
+        direct = self.folder_model() if config.fused_forward or self.backend != "fused" else None
+        if direct is not None and self.backend != "fused":
+            fused = self.onnx_encoder()
+            ids, types = direct.tokenise(texts)
+        elif direct is not None:
             fused = direct.encoder
             ids, types = direct.tokenise(texts)
         else:
@@ -214,7 +241,10 @@ def _thread_setter(threads):
 
 def make_embedder(config: EmbedConfig) -> SentenceTransformerEmbedder:
     """Build the default embedder from the config (the model loads lazily on first encode)."""
-    return SentenceTransformerEmbedder(config.model)
+    # fused_forward=False asks for sentence-transformers' own encode (fp32), whatever the
+    # backend says.
+    backend = config.backend if config.fused_forward else "fused"
+    return SentenceTransformerEmbedder(config.model, backend=backend, cache_dir=config.cache_dir)
 
 
 def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
@@ -257,13 +287,13 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
     missing = [i for i, k in enumerate(keys) if k not in cached]
     if missing and (hasattr(embedder, "prepare") or hasattr(embedder, "load")):
         # Importing torch and loading the weights takes seconds: say so instead of a stalled bar.
-        progress("loading model", 0, None)
+        progress(Stage.LOADING_MODEL, 0, None)
         if hasattr(embedder, "prepare"):
             embedder.prepare(config)
         else:
             embedder.load()
-        progress("loading model", 1, None)
-    progress("embedding", n - len(missing), n)
+        progress(Stage.LOADING_MODEL, 1, None)
+    progress(Stage.EMBEDDING, n - len(missing), n)
 
     dim = next(iter(cached.values())).shape[0] if cached else None
     new_vectors: dict[int, np.ndarray] = {}
@@ -279,7 +309,7 @@ def embed_texts(texts: Sequence[str], config: EmbedConfig | None = None, *,
         for j, i in enumerate(batch):
             new_vectors[missing[i]] = out[j]
         done += len(batch)
-        progress("embedding", min(done, n), n)
+        progress(Stage.EMBEDDING, min(done, n), n)
         set_threads()  # applies to the next batch
     set_threads(restore=True)
     if new_vectors:

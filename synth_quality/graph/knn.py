@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth_quality.progress import ProgressCallback, null_progress
+from synth_quality.progress import ProgressCallback, Stage, null_progress
 
 _BLOCK_BYTES = 64 * 2**20
 
@@ -228,7 +228,7 @@ def build_neighbor_graph(X: np.ndarray, n_real: int, k: int, manifold_k: int,
         for start in range(0, n, step):
             stop = min(n, start + step)
             _scan_rows(Xt, start, stop, n_real, k, manifold_k, out, buffer)
-            progress("neighbours", stop, n)
+            progress(Stage.NEIGHBOURS, stop, n)
     return out.graph(X)
 
 
@@ -278,7 +278,7 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
                 stop = min(hi, start + step)
                 _scan_rows(Xt, start, stop, n_real, k, manifold_k, out, buffer)
                 done += stop - start
-                progress("neighbours", done, total)
+                progress(Stage.NEIGHBOURS, done, total)
         # Earlier rows: their earlier lists merged with their similarities to the new rows.
         new_t = torch.from_numpy(new_rows)
         new_is_real = new_rows < n_real
@@ -319,7 +319,7 @@ def add_to_neighbor_graph(before: NeighborGraph, X: np.ndarray, n_real: int, n_r
                 out.other_sim[pos[rows]] = other_sim
                 out.other_idx[pos[rows]] = other_idx
             done += stop - start
-            progress("neighbours", done, total)
+            progress(Stage.NEIGHBOURS, done, total)
     # A side that still has too few rows keeps NaN radii, as in a full build.
     for lo, hi in ((0, n_real), (n_real, n)):
         if hi - lo - 1 < manifold_k:

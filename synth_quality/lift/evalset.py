@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 from synth_quality.graph.knn import block_rows
 from synth_quality.io import (
     SOURCE_COLUMN_NAMES,
@@ -58,15 +58,18 @@ def read_eval(source, name, text_column, label_column, notes) -> tuple[pd.DataFr
             notes.append(f"read {display} as {info['encoding']} (not valid UTF-8)")
     frame = frame.reset_index(drop=True)
     if label_column not in frame.columns:
-        require_column(frame, label_column, display, "--eval-label-column")
+        require_column(frame, label_column, display, "--eval-label-column",
+                       kind=ErrorKind.LABEL_COLUMN)
     _refuse_synthetic(frame, display)
     if text_column is None:
         try:
             text_column = pick_text_column([(frame, display)], [label_column])
         except InputDataError as exc:
-            raise InputDataError(str(exc).replace("--text-column", "--eval-text-column")) from None
+            raise InputDataError(str(exc).replace("--text-column", "--eval-text-column"),
+                                 kind=exc.kind) from None
     else:
-        require_column(frame, text_column, display, "--eval-text-column")
+        require_column(frame, text_column, display, "--eval-text-column",
+                       kind=ErrorKind.TEXT_COLUMN)
     if text_column == label_column:
         raise InputDataError(f"column {text_column!r} of {display} cannot be both the text and the "
                              "label column; pass --eval-text-column")

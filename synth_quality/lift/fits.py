@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from synth_quality.progress import Stage
+
 
 class Fitter:
     """Fits each (training rows, replicate) once and keeps its predictions on the eval rows.
@@ -53,14 +55,14 @@ class Fitter:
 
         pending = [key for key in self.todo if key not in self.preds]
         total = len(pending)
-        self.progress("lift", 0, total)
+        self.progress(Stage.LIFT, 0, total)
         # One BLAS thread: small models fit far faster without thread hand-offs (measured on
         # 9,350 x 384: 0.09 s against 0.74 s per logistic regression on a busy 2-core machine).
         with threadpool_limits(limits=1):
             for done, key in enumerate(pending, start=1):
                 self.preds[key] = self._fit(self.todo[key], key[1])
                 self.n_fits += 1
-                self.progress("lift", done, total)
+                self.progress(Stage.LIFT, done, total)
 
     def get(self, k: str, r: int):
         return self.preds.get((k, int(r)))

@@ -110,7 +110,7 @@ from synth_quality.lift.fits import Fitter, plan
 from synth_quality.lift.result import LiftResult
 from synth_quality.lift.signals import rankings
 from synth_quality.lift.summary import eval_table, findings, summarise, verdict_sentence
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
 
 # ------------------------------------------------------------------------------ entry point
 
@@ -183,7 +183,7 @@ def run_lift(inputs: AuditInput | None = None, eval_data=None, *, label_column: 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*converge.*")
         if inputs is None:
-            with StageTimer(progress, timings, "loading"):
+            with StageTimer(progress, timings, Stage.LOADING):
                 inputs = load_inputs(label_column=label_column, **load_kwargs)
         elif label_column is not None and label_column != inputs.label_column:
             raise InputDataError(f"label column {label_column!r} was asked for, but the inputs "
@@ -258,9 +258,9 @@ def _run(run: LiftRun) -> tuple[dict, pd.DataFrame]:
     vectors, embed_info = embed_texts(texts, run.embed_config, embedder=run.embedder,
                                       progress=progress)
     X, X_eval_all = vectors[:len(train)], vectors[len(train):]
-    timings["embedding"] = round(time.perf_counter() - t0, 3)
+    timings[Stage.EMBEDDING] = round(time.perf_counter() - t0, 3)
 
-    with StageTimer(progress, timings, "leakage guard", "leakage"):
+    with StageTimer(progress, timings, Stage.LEAKAGE):
         leak = leakage(train, X, rows.eval_frame, X_eval_all, config.near_duplicate_similarity)
     keep = _kept_eval_rows(run, rows, leak)
     code = {c: i for i, c in enumerate(rows.classes)}
@@ -270,7 +270,7 @@ def _run(run: LiftRun) -> tuple[dict, pd.DataFrame]:
     # rankings for filter-and-retest
     signals = {}
     if config.signals:
-        with StageTimer(progress, timings, "ranking"):
+        with StageTimer(progress, timings, Stage.RANKING):
             signals = rankings(train, X, n_real, run.audit_examples, config, rng)
 
     # plan every model fit, then run them

@@ -1,14 +1,17 @@
 """``audit()``: the stages chained into one :class:`~synth_quality.result.AuditResult`.
 
-Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress``:
+Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progress`` under its
+:class:`~synth_quality.progress.Stage` name:
 
 1. loading     read and check the inputs (:mod:`synth_quality.io`)
 2. embedding   sentence embeddings, cached on disk (:mod:`synth_quality.embed.api`)
 3. neighbours  one exact k-NN pass shared by UMAP, outliers, duplicates and coverage
-4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph
+4. projecting  UMAP 2-d for the map and 5-d for clustering, from that graph (projecting_map,
+               projecting_clusters)
 5. clustering  HDBSCAN on the 5-d projection, and its fine leaves tested for one-sided regions
 6. detecting   out-of-fold real-vs-synthetic classifier
-7. calibrating the classifier and the coverage statistic on shuffled labels (no difference)
+7. calibrating the classifier (reference_classifier) and the coverage statistic
+               (reference_coverage) on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
 8b. corners    the real rows' density bands, rarity scores, diversity, rounds and generators
                (:mod:`synth_quality.pipeline.corners`)
@@ -39,6 +42,7 @@ from synth_quality.errors import InputDataError
 from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
 from synth_quality.io import AuditInput, load_inputs
+from synth_quality.pipeline.corners import widen
 from synth_quality.pipeline.previous import (
     match_previous,
     measures_of,
@@ -47,19 +51,19 @@ from synth_quality.pipeline.previous import (
     word_counts_of,
 )
 from synth_quality.pipeline.rows import row_table
-from synth_quality.pipeline.corners import widen
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
 from synth_quality.pipeline.summary import add_no_difference, audit_summary, verdict
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
 from synth_quality.project.layout import project
 from synth_quality.project.worker import NEW_WORKER_MIN_ROWS, project_in_background
 from synth_quality.result import AuditResult
+from synth_quality.schema import SCHEMA_VERSION
 
 
 def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None,
           embedder=None, map_projector=None, cluster_projector=None, clusterer=None,
           classifier=None, embeddings: np.ndarray | None = None,
-          previous: AuditResult | None = None,
+          previous: AuditResult | None = None, text_measures=None,
           progress: ProgressCallback | None = None, **load_kwargs) -> AuditResult:
     """Audit synthetic text against real text.
 
@@ -82,6 +86,9 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
         else (neighbours, clusters, classifier, scores) is recomputed on all rows. The result
         depends on the earlier audit as well as on the rows: ``summary["warm_start"]`` says
         it was used.
+    text_measures : DataFrame, optional
+        :func:`~synth_quality.analysis.text_checks.text_measures` of the rows, computed
+        elsewhere (the Ray engine, :mod:`synth_quality.pipeline.distributed`).
     progress : callable, optional
         ``progress(stage, done, total)``; see :mod:`synth_quality.progress`.
 
@@ -97,10 +104,11 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         if inputs is None:
-            with StageTimer(progress, timings, "loading"):
+            with StageTimer(progress, timings, Stage.LOADING):
                 inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
         run = AuditRun(inputs, config, Stages(embedder, map_projector, cluster_projector,
-                                              clusterer, classifier), previous, progress, timings)
+                                              clusterer, classifier), previous, progress, timings,
+                     measures=text_measures)
         result = _run(run, embeddings)
     collected.extend(inputs.warnings)
     collected.extend(str(w.message) for w in caught
@@ -110,6 +118,8 @@ def audit(inputs: AuditInput | None = None, *, config: AuditConfig | None = None
     timings["total"] = round(time.perf_counter() - t_start, 3)
     result.summary["timings"] = timings
     result.summary["warnings"] = result.warnings
+    result.summary["engine"] = {"engine": "local"}  # the Ray engine replaces it
+    result.summary = {"schema_version": SCHEMA_VERSION, **result.summary}
     return result
 
 
@@ -117,30 +127,31 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     warmup = _start_warmup(run)
     m = _embed(run, embeddings, warmup)
     m.matched = match_previous(run.frame, run.previous)
-    with StageTimer(run.progress, run.timings, "neighbours"):
+    with StageTimer(run.progress, run.timings, Stage.NEIGHBOURS):
         m.graph = _neighbour_graph(run, m)
         m.manifold = manifold_counts(m.X, run.n_real, m.graph.own_radius)
     if warmup is not None:
-        with StageTimer(run.progress, run.timings, "compiling UMAP (once per machine)",
-                        "compiling"):
+        with StageTimer(run.progress, run.timings, Stage.COMPILING):
             warmup.wait()
     _project_and_detect(run, m)
-    with StageTimer(run.progress, run.timings, "clustering"):
+    with StageTimer(run.progress, run.timings, Stage.CLUSTERING):
         _cluster(run, m)
     _calibrate(run, m)
-    with StageTimer(run.progress, run.timings, "scoring"):
-        rows = row_table(run, m, measures_of(run.texts, m.matched, run.previous))
+    with StageTimer(run.progress, run.timings, Stage.SCORING):
+        measures = (run.measures.reset_index(drop=True) if run.measures is not None
+                    else measures_of(run.texts, m.matched, run.previous))
+        rows = row_table(run, m, measures)
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
-    with StageTimer(run.progress, run.timings, "centre and corners", "corners"):
+        summary["scale"] = scale_summary(run, m)
+    with StageTimer(run.progress, run.timings, Stage.CORNERS):
         widen(run, m, rows, summary)
-    t0 = time.perf_counter()
-    add_no_difference(summary, run, m, rows)
-    run.timings["reference"] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.REFERENCE):
+        add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:
-        with StageTimer(run.progress, run.timings, "second view (words)", "second_view"):
+        with StageTimer(run.progress, run.timings, Stage.SECOND_VIEW):
             summary["second_view"], lexical = second_view(rows, run.config, summary)
             rows[lexical.columns] = lexical
             summary["verdict"] = verdict(summary)
@@ -153,6 +164,31 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     if m.linkage is not None:
         result.keep_linkage(m.linkage)
     return result
+
+
+def scale_summary(run: AuditRun, m: Measured) -> dict:
+    """``summary["scale"]``: which of the size-dependent paths this audit took."""
+    from synth_quality.project.layout import samples
+
+    scale, n = run.config.scale, len(run.frame)
+    sides = (run.n_real, n - run.n_real)
+    approximate = [name for name, size in zip(("real", "synthetic"), sides)
+                   if size > scale.exact_neighbours_up_to]
+    if m.graph_extended:
+        neighbours = "earlier audit's graph extended (pairs with a new row searched exactly)"
+    elif approximate:
+        neighbours = (f"approximate: inverted file (faiss) on the {' and '.join(approximate)} "
+                      f"side{'s' if len(approximate) > 1 else ''}, {scale.nprobe} cells "
+                      "searched per row of the same side; the other side's rows searched "
+                      "exactly where that is cheap, see scale.exact_neighbours_up_to")
+    else:
+        neighbours = "exact"
+    fit = scale.umap_fit_rows or None
+    sampled = m.warm is None and samples(n, fit)
+    return {"neighbours": neighbours,
+            "umap_fit_rows": fit if sampled else None,
+            "umap": (f"fitted on a seeded sample of {fit:,} rows, the other {n - fit:,} placed "
+                     f"on it ({scale.place_epochs} epochs)" if sampled else "fitted on every row")}
 
 
 def _cluster(run: AuditRun, m: Measured) -> None:
@@ -171,15 +207,15 @@ def _calibrate(run: AuditRun, m: Measured) -> None:
     """The nulls the per-row flags are calibrated against: the classifier retrained on
     shuffled labels, and the coverage statistic under shuffled labels."""
     config = run.config
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()   # the classifier's null reports its own ticks (shuffles)
     m.classifier_null = classifier_null(m.X, run.is_syn, config, run.stages.classifier,
                                         run.progress)
-    run.progress("reference (coverage)", 0, None)
-    m.coverage_null = permutation_null(m.X, run.n_real, config.score.manifold_k,
-                                       config.reference.repeats,
-                                       config.reference.calibration_rows, config.random_state)
-    run.progress("reference (coverage)", 1, None)
-    run.timings["calibrating"] = round(time.perf_counter() - t0, 3)
+    run.timings[Stage.REFERENCE_CLASSIFIER] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.REFERENCE_COVERAGE):
+        m.coverage_null = permutation_null(m.X, run.n_real, config.score.manifold_k,
+                                           config.reference.repeats,
+                                           config.reference.calibration_rows,
+                                           config.random_state)
 
 
 def _start_warmup(run: AuditRun):
@@ -210,7 +246,7 @@ def _embed(run: AuditRun, embeddings: np.ndarray | None, warmup) -> Measured:
                                  f"{len(run.frame)}")
         embed_info = {"model": "precomputed", "n_texts": len(run.frame), "n_embedded": 0,
                       "n_from_cache": 0}
-    run.timings["embedding"] = round(time.perf_counter() - t0, 3)
+    run.timings[Stage.EMBEDDING] = round(time.perf_counter() - t0, 3)
     return Measured(X, embed_info)
 
 
@@ -223,8 +259,23 @@ def _neighbour_graph(run: AuditRun, m: Measured):
         graph = add_to_neighbor_graph(previous.neighbor_graph, m.X, run.n_real, previous.n_real,
                                       k_graph, config.score.manifold_k, run.progress)
         if graph is not None:
+            m.graph_extended = True
             return graph
-    return build_neighbor_graph(m.X, run.n_real, k_graph, config.score.manifold_k, run.progress)
+    return neighbour_graph(m.X, run.n_real, k_graph, config, run.progress)
+
+
+def neighbour_graph(X: np.ndarray, n_real: int, k: int, config: AuditConfig, progress=None):
+    """The neighbour graph from scratch: exact while both sides have at most
+    ``scale.exact_neighbours_up_to`` rows, else one index per side
+    (:mod:`synth_quality.graph.approximate`)."""
+    scale = config.scale
+    if max(n_real, len(X) - n_real) <= scale.exact_neighbours_up_to:
+        return build_neighbor_graph(X, n_real, k, config.score.manifold_k, progress)
+    from synth_quality.graph.approximate import approximate_neighbor_graph
+
+    return approximate_neighbor_graph(X, n_real, k, config.score.manifold_k,
+                                      scale.exact_neighbours_up_to, scale.nprobe,
+                                      config.random_state, progress)
 
 
 def _project_and_detect(run: AuditRun, m: Measured) -> None:
@@ -233,7 +284,9 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
     config, stages, seed = run.config, run.stages, run.config.random_state
     n_neighbors = config.project.n_neighbors
     cache = dict(n_epochs=config.project.n_epochs, cache_dir=config.embed.cache_dir,
-                 use_cache=config.project.cache and config.embed.use_cache)
+                 use_cache=config.project.cache and config.embed.use_cache,
+                 fit_rows=config.scale.umap_fit_rows or None,
+                 place_epochs=config.scale.place_epochs)
     map_start, cluster_start, m.warm, fixed = warm_starts(run.frame, run.previous, m.matched,
                                                           m.graph, config)
     if m.warm:
@@ -248,15 +301,15 @@ def _project_and_detect(run: AuditRun, m: Measured) -> None:
         cluster_projection = project_in_background(
             m.X, m.graph, config.project.cluster_components, n_neighbors, 0.0, seed,
             init=cluster_start, **cache)
-    with StageTimer(run.progress, run.timings, "projecting (map)", "projecting_map"):
+    with StageTimer(run.progress, run.timings, Stage.PROJECTING_MAP):
         m.xy = project(m.X, m.graph, 2, n_neighbors, config.project.map_min_dist, seed,
                        stages.map_projector, init=map_start, **cache)
     # At 51,000 rows the wait for the cluster projection was 25 s with a core idle.
     t0 = time.perf_counter()
     m.p_syn = out_of_fold_p_synthetic(m.X, run.is_syn, config.detect.n_folds, config.detect.C,
                                       seed, stages.classifier, run.progress)
-    run.timings["detecting"] = round(time.perf_counter() - t0, 3)
-    with StageTimer(run.progress, run.timings, "projecting (clusters)", "projecting_clusters"):
+    run.timings[Stage.DETECTING] = round(time.perf_counter() - t0, 3)
+    with StageTimer(run.progress, run.timings, Stage.PROJECTING_CLUSTERS):
         if cluster_projection is not None:
             m.coords = cluster_projection.result()
         else:

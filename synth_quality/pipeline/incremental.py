@@ -20,7 +20,7 @@ import pandas as pd
 from synth_quality.config import AuditConfig
 from synth_quality.errors import InputDataError
 from synth_quality.io import AuditInput, load_side, read_table
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
 from synth_quality.result import AuditResult
 
 
@@ -68,15 +68,15 @@ def add_rows(previous: AuditResult, synthetic, *, text_column: str | None = None
     progress = progress or null_progress
     config = config or previous.config
     timings: dict[str, float] = {}
-    with StageTimer(progress, timings, "loading"):
+    with StageTimer(progress, timings, Stage.LOADING):
         added, batch, carried = _read_batch(previous, synthetic, text_column, label_column,
                                             generator_column, name)
         inputs = _combined_inputs(previous, added, batch)
     result = audit(inputs, config=config, embedder=embedder, previous=previous,
                    progress=progress)
     summary = result.summary
-    summary["timings"] = {"loading": timings["loading"], **summary["timings"]}
-    summary["timings"]["total"] = round(summary["timings"]["total"] + timings["loading"], 3)
+    summary["timings"] = {Stage.LOADING: timings[Stage.LOADING], **summary["timings"]}
+    summary["timings"]["total"] = round(summary["timings"]["total"] + timings[Stage.LOADING], 3)
     # Blank rows: totals over every batch; the row numbers stay those of the first batch's
     # files (each added batch lists its own count in "batches").
     used = previous.summary.get("inputs") or {}

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.config import AuditConfig
-from synth_quality.errors import InputDataError
+from synth_quality.errors import ErrorKind, InputDataError
 from synth_quality.graph.knn import NeighborGraph
 from synth_quality.io import AuditInput
 from synth_quality.progress import ProgressCallback, null_progress
@@ -46,6 +46,7 @@ class AuditRun:
     progress: ProgressCallback = null_progress
     timings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    measures: Any = None  # text measures computed elsewhere (the Ray engine), one row per row
 
     def __post_init__(self):
         self.frame: pd.DataFrame = self.inputs.frame.reset_index(drop=True)
@@ -57,7 +58,8 @@ class AuditRun:
         for name, count in (("real", self.n_real), ("synthetic", len(self.frame) - self.n_real)):
             if count < folds:
                 raise InputDataError(f"the {name} side has {count} rows; at least {folds} are "
-                                     f"needed for {folds}-fold cross-validation")
+                                     f"needed for {folds}-fold cross-validation",
+                                     kind=ErrorKind.ROWS, side=name)
         self.texts: list[str] = self.frame["text"].astype(str).tolist()
         self.is_syn: np.ndarray = side == "synthetic"
 
@@ -84,3 +86,4 @@ class Measured:
     regions: pd.DataFrame | None = None     # analysis.regions.one_sided_regions
     classifier_null: Any = None             # analysis.reference.ClassifierNull
     coverage_null: Any = None               # analysis.coverage.CoverageNull
+    graph_extended: bool = False            # the earlier audit's graph, extended

@@ -264,13 +264,26 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
 
 def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFrame) -> None:
     """Put ``no_difference`` (every figure's band: :mod:`synth_quality.analysis.reference`) into
-    ``summary`` and word the verdict with it."""
-    from synth_quality.analysis.reference import ReferenceInputs, no_difference, observed_figures
+    ``summary``, give each generator's figures and each surface artifact's AUC their bands, and
+    word the verdict with them."""
+    from synth_quality.analysis.reference import (EXPECTED, ReferenceInputs, auc_band,
+                                                  generator_bands, leave_one_out, no_difference,
+                                                  observed_figures)
     from synth_quality.pipeline.corners import reference_figures
 
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
                            rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy())
+    loo = leave_one_out(data, run.config)
     summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
-                                             m.classifier_null, m.coverage_null, run.config,
+                                             m.classifier_null, m.coverage_null, run.config, loo,
                                              extra=reference_figures(summary))
+    n_syn = len(run.frame) - run.n_real
+    for name, g in (summary.get("by_generator") or {}).items():
+        g["no_difference"] = generator_bands(m.classifier_null, loo, run.n_real,
+                                             g["n_synthetic"], run.config.random_state)
+    low, high = auc_band(run.n_real, n_syn)
+    for artifact in summary.get("artifacts") or []:
+        artifact["no_difference"] = [0.5, high]
+        artifact["reading"] = (EXPECTED if artifact.get("separation", 0.5) <= high
+                               else "higher than with no difference")
     summary["verdict"] = verdict(summary)

@@ -10,6 +10,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from synth_quality.schema import Inputs
+
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
@@ -31,20 +33,19 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def cleaned_synthetic(examples: pd.DataFrame, flagged: Iterable[int],
-                      inputs: dict | None = None) -> pd.DataFrame:
+                      inputs: Inputs | None = None) -> pd.DataFrame:
     """The synthetic rows the user did not flag, with the input's column names.
 
     Columns: ``row`` (its row in the synthetic/input file), the text column, and the label and
-    generator columns when the audit had them, named as in the input (``inputs`` is
-    ``summary["inputs"]``).
+    generator columns when the audit had them, named as in the input (``inputs`` is the
+    audit's ``facts.inputs``; without it, only ``row`` and ``text``).
     """
-    inputs = inputs or {}
     flagged = set(int(i) for i in flagged)
     syn = examples[(examples["side"] == "synthetic") & ~examples.index.isin(list(flagged))]
     out = pd.DataFrame({"row": syn["row"].to_numpy()})
-    out[inputs.get("text_column") or "text"] = syn["text"].to_numpy()
-    if "label" in syn and inputs.get("label_column"):
-        out[inputs["label_column"]] = syn["label"].to_numpy(object)
-    if "generator" in syn and inputs.get("generator_column"):
-        out[inputs["generator_column"]] = syn["generator"].to_numpy(object)
+    out["text" if inputs is None else inputs.text_column] = syn["text"].to_numpy()
+    for role in ("label", "generator"):
+        name = None if inputs is None else getattr(inputs, f"{role}_column")
+        if role in syn and name is not None:
+            out[name] = syn[role].to_numpy(object)
     return out

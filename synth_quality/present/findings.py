@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from synth_quality.present.filters import sort_examples
+from synth_quality.schema import Summary
 
 
 @dataclass
@@ -28,7 +29,7 @@ _FINDING_COLUMNS = ("side", "row", "category", "cluster", "label_issue_score", "
                     "nearest_real_similarity", "near_duplicate_group")
 
 
-def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: dict,
+def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: Summary,
              n: int = 3) -> list[Finding]:
     """The findings worth reading first, worst first."""
     # The columns used here only: filtering a frame copies every column, and copying the text
@@ -51,19 +52,19 @@ def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: dict,
                            int(c.size), cluster=int(c.cluster),
                            rows=([int(i) for i in list(c.typical_rows)[:n]]
                                  or members.index[:n].tolist())))
-    for region in summary.get("uncovered_regions", []):
-        if region["side"] != "real" or region["size"] < 5 or len(out) > 6:
+    for region in summary.uncovered_regions:
+        if region.side != "real" or region.size < 5 or len(out) > 6:
             continue
-        members = examples[examples.get("uncovered_region", pd.Series(dtype="Int64"))
-                           == region["region"]] if "uncovered_region" in examples else examples[:0]
+        members = (examples[examples["uncovered_region"] == region.region]
+                   if "uncovered_region" in examples else examples[:0])
         members = sort_examples(members, "coverage_score")
-        out.append(Finding(f"uncovered_{region['region']}", "A region of real rows the "
-                           f"synthetic data never reaches: {region['size']} rows",
-                           f"{region['n_other']} synthetic rows where the overall share predicts "
-                           f"{region['expected_other']:.0f}; keywords: "
-                           f"{', '.join(region['keywords'][:5])}; {region['n_noise']} of them "
+        out.append(Finding(f"uncovered_{region.region}", "A region of real rows the "
+                           f"synthetic data never reaches: {region.size} rows",
+                           f"{region.n_other} synthetic rows where the overall share predicts "
+                           f"{region.expected_other:.0f}; keywords: "
+                           f"{', '.join(region.keywords[:5])}; {region.n_noise} of them "
                            "are HDBSCAN noise, so no cluster shows them all.",
-                           int(region["size"]), rows=members.index[:n].tolist(),
+                           region.size, rows=members.index[:n].tolist(),
                            members=members.index.tolist()))
     real = examples[examples["side"] == "real"]
     under = sort_examples(real[real["category"] == "underrepresented real"], "label_issue_score")

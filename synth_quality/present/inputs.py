@@ -1,15 +1,19 @@
-"""The Data page's plain helpers: which control an input error belongs to, and the columns it
-proposes (guesses) for a table."""
+"""The Data page's plain helpers: which control an input error belongs to, and its message in
+the page's words. The columns the page proposes come from :mod:`synth_quality.io`'s rules
+(``find_text_column``, ``find_source_column``, ``find_real_value``, ``find_named_column``), the
+same the command line uses."""
 
 from __future__ import annotations
 
-from typing import Sequence
-
-import pandas as pd
+from synth_quality.errors import ErrorKind, SynthQualityError
 
 INPUT_CONTROLS = ("file", "real_file", "synthetic_file", "source", "real_value", "text",
                   "label", "generator")
 
+#: The control of each column error kind.
+_COLUMN_CONTROLS = {ErrorKind.SOURCE_COLUMN: "source", ErrorKind.REAL_VALUE: "real_value",
+                    ErrorKind.TEXT_COLUMN: "text", ErrorKind.LABEL_COLUMN: "label",
+                    ErrorKind.GENERATOR_COLUMN: "generator"}
 
 _OPTION_NAMES = {"--source-column": "Source column", "--real-value": "Value meaning real",
                  "--text-column": "Text column", "--label-column": "Label column",
@@ -17,96 +21,37 @@ _OPTION_NAMES = {"--source-column": "Source column", "--real-value": "Value mean
                  "--synthetic": "Synthetic file", "--data": "Data file"}
 
 
-def locate_input_error(message: str, two_files: bool = False, real_name: str | None = None,
-                       synthetic_name: str | None = None) -> tuple[str, str]:
-    """Which control of the Data page an input error belongs to, and the message in UI words.
+def error_control(kind: str, side: str | None, two_files: bool = False) -> str:
+    """The Data page control (one of :data:`INPUT_CONTROLS`) an input error of ``kind``
+    (:class:`~synth_quality.errors.ErrorKind`), found in input ``side``, belongs to.
 
-    The checks are the command line's (:func:`synth_quality.io.load_inputs`); its messages name
-    command-line options ("pass --text-column"), which the dashboard shows as the control's name.
-    """
+    Column errors go to that column's control; everything else (the file, too few rows) to the
+    file it was found in: with two files, the real or the synthetic file's uploader."""
+    if kind in _COLUMN_CONTROLS:
+        return _COLUMN_CONTROLS[kind]
+    if two_files:
+        return "synthetic_file" if side == "synthetic" else "real_file"
+    return "file"
+
+
+def in_page_words(message: str) -> str:
+    """The message with command-line option names ("pass --text-column") as the names of the
+    page's controls ("choose another “Text column”")."""
     text = message
     for option in sorted(_OPTION_NAMES, key=len, reverse=True):
         text = text.replace(f"pass {option}", f"choose another “{_OPTION_NAMES[option]}”")
         text = text.replace(option, f"“{_OPTION_NAMES[option]}”")
-    low = message.lower()
-    if "--real-value" in low or "which value of" in low:
-        target = "real_value"
-    elif "--source-column" in low or "source column" in low or "exactly two values" in low \
-            or "fill in real or synthetic" in low:
-        target = "source"
-    elif "--label-column" in low or "label column" in low:
-        target = "label"
-    elif "--generator-column" in low or "generator column" in low:
-        target = "generator"
-    elif "--text-column" in low or "text column" in low or "no text rows" in low:
-        target = "text"
-    elif two_files and ("synthetic side" in low or (synthetic_name and synthetic_name in message)):
-        target = "synthetic_file"
-    elif two_files:
-        target = "real_file"
-    else:
-        target = "file"
-    return target, text
+    return text
 
 
-def guess_text_column(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> str | None:
-    from synth_quality.io import MIN_TEXT_LENGTH, TEXT_COLUMN_NAMES
-
-    cols = [c for c in frame.columns if c not in exclude]
-    for wanted in TEXT_COLUMN_NAMES:
-        hits = [c for c in cols if str(c).strip().lower() == wanted]
-        if hits:
-            return hits[0]
-    best, best_len = None, 0.0
-    for c in cols:
-        values = frame[c].head(2000)
-        strings = [v for v in values.tolist() if isinstance(v, str) and v.strip()]
-        if not strings or len(strings) < 0.5 * len(values):
-            continue
-        mean = sum(map(len, strings)) / len(strings)
-        if mean >= MIN_TEXT_LENGTH and mean > best_len:
-            best, best_len = c, mean
-    return best
+def error_parts(exc: SynthQualityError) -> tuple[str, str, str | None]:
+    """(message, kind, side) of an error (kind ``ErrorKind.OTHER`` and no side unless it is an
+    InputDataError): what the page's caches keep, as plain values."""
+    return str(exc), getattr(exc, "kind", ErrorKind.OTHER), getattr(exc, "side", None)
 
 
-def guess_source_column(frame: pd.DataFrame) -> str | None:
-    from synth_quality.io import SOURCE_COLUMN_NAMES
-
-    for wanted in SOURCE_COLUMN_NAMES:
-        hits = [c for c in frame.columns if str(c).strip().lower() == wanted]
-        if hits:
-            return hits[0]
-    for c in frame.columns:   # else: the first column with exactly two distinct values
-        if frame[c].astype(str).str.strip().nunique() == 2:
-            return c
-    return None
-
-
-def guess_real_value(values: Sequence[str]) -> str | None:
-    from synth_quality.io import REAL_VALUES
-
-    hits = [v for v in values if str(v).strip().lower() in REAL_VALUES]
-    if len(hits) == 1:
-        return hits[0]
-    hits = [v for v in values if str(v).strip().lower() in ("0", "false")]
-    return hits[0] if len(hits) == 1 else None
-
-
-def guess_optional_column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
-    for wanted in names:
-        hits = [c for c in frame.columns if str(c).strip().lower() == wanted]
-        if hits:
-            return hits[0]
-    return None
-
-
-LABEL_NAMES = ("label", "labels", "sentiment", "class", "category", "target", "y")
-
-
-GENERATOR_NAMES = ("generator", "model", "source_model", "llm", "generated_by")
-
-
-def source_values(frame: pd.DataFrame, column) -> list[str]:
-    """The distinct (stripped) non-empty values of a source column, in order of appearance."""
-    values = frame[column].dropna().astype(str).str.strip()
-    return list(dict.fromkeys(v for v in values.tolist() if v))
+def locate_input_error(error: tuple[str, str, str | None],
+                       two_files: bool = False) -> tuple[str, str]:
+    """(control, message in the page's words) of an error kept as :func:`error_parts`."""
+    message, kind, side = error
+    return error_control(kind, side, two_files), in_page_words(message)

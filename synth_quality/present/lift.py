@@ -19,8 +19,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from synth_quality.present.progress import ProgressTracker
+from synth_quality.present.progress import STAGE_TEXT, STAGE_UNIT, ProgressTracker
 from synth_quality.present.wording import SIDE_COLORS
+from synth_quality.progress import Stage
 
 #: The three models of the real-data control, in the order they are shown.
 LIFT_MODELS = {"real_only": "Real only", "real_plus_synthetic": "Real + synthetic",
@@ -54,14 +55,11 @@ LIFT_SIGNAL_COLOR = "#7048e8"
 LIFT_RANDOM_COLOR = "#868e96"
 
 #: Stages of ``run_lift`` for one overall progress bar, with a rough share of the time.
-LIFT_STAGE_WEIGHTS = {"loading": 0.02, "embedding": 0.2, "leakage guard": 0.03, "ranking": 0.05,
-                      "lift": 0.65}
-LIFT_STAGE_TEXT = {"loading": "Reading the data",
-                   "embedding": "Embedding the texts (texts the audit embedded come from the "
-                                "cache)",
-                   "leakage guard": "Looking for evaluation rows that copy a training row",
-                   "ranking": "Ranking the synthetic rows by each audit signal",
-                   "lift": "Training the classifiers"}
+LIFT_STAGE_WEIGHTS = {Stage.LOADING: 0.02, Stage.EMBEDDING: 0.2, Stage.LEAKAGE: 0.03,
+                      Stage.RANKING: 0.05, Stage.LIFT: 0.65}
+LIFT_STAGE_TEXT = {**STAGE_TEXT,
+                   Stage.EMBEDDING: "Embedding the texts (texts the audit embedded come from "
+                                    "the cache)"}
 
 
 class LiftProgressTracker(ProgressTracker):
@@ -83,7 +81,7 @@ class LiftProgressTracker(ProgressTracker):
         number = (f" (stage {self.stages.index(stage) + 1} of {len(self.stages)})" if known
                   else "")
         if total:
-            unit = "rows" if stage == "embedding" else "model fits" if stage == "lift" else "steps"
+            unit = STAGE_UNIT.get(stage, "steps")
             return self.fraction, f"{name}: {done:,} / {total:,} {unit}{number}"
         return self.fraction, f"{name}: done{number}" if done else f"{name} ...{number}"
 

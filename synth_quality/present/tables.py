@@ -10,6 +10,7 @@ import pandas as pd
 
 from synth_quality.present.filters import sort_examples
 from synth_quality.present.wording import DATASET_SCORES, STATUS_TEXT, SUPPORT_SCORES, format_value
+from synth_quality.schema import Band, Summary
 
 #: Columns of the examples table, in display order (missing ones are skipped).
 TABLE_COLUMNS = ["side", "row", "text", "category", "label_issue_score", "outlier_score",
@@ -85,40 +86,47 @@ def cluster_details(examples: pd.DataFrame, clusters: pd.DataFrame, cluster: int
 
 def clusters_display(clusters: pd.DataFrame) -> pd.DataFrame:
     """The clusters table as shown: keywords joined, no list columns."""
-    cols = ["cluster", "status", "size", "real_share", "keywords", "n_real", "n_synthetic",
-            "expected_real_share", "real_enrichment", "p_adjusted", "status_reason"]
+    cols = ["cluster", "status", "size", "real_share", "with no difference", "keywords",
+            "n_real", "n_synthetic", "expected_real_share", "real_enrichment", "p_adjusted",
+            "status_reason"]
+    clusters = clusters.copy()
+    if {"real_share_low", "real_share_high"} <= set(clusters):
+        clusters["with no difference"] = [
+            f"{lo:.0%} to {hi:.0%}" for lo, hi in zip(clusters["real_share_low"],
+                                                    clusters["real_share_high"])]
     out = clusters[[c for c in cols if c in clusters]].copy()
     if "keywords" in out:
         out["keywords"] = out["keywords"].map(lambda ws: ", ".join(list(ws or [])))
     return out
 
 
-def band_of(summary: dict, key: str) -> dict:
-    """The no-difference band of one figure (``summary["no_difference"]["figures"][key]``), or
-    an empty dict for an audit without one."""
-    return ((summary.get("no_difference") or {}).get("figures") or {}).get(key) or {}
+def band_of(summary: Summary, key: str) -> Band | None:
+    """The no-difference band of one figure (``summary.no_difference.figures[key]``), or None
+    for a figure without one."""
+    return summary.no_difference.figures.get(key)
 
 
-def band_text(summary: dict, key: str, fmt: str = "{:.2f}") -> str:
+def band_text(summary: Summary, key: str, fmt: str = "{:.2f}") -> str:
     """"0.47 to 0.53": what the figure reads with no difference ("" without a band)."""
     band = band_of(summary, key)
-    if band.get("low") is None:
+    if band is None or band.low is None or band.high is None:
         return ""
-    low, high = fmt.format(band["low"]), fmt.format(band["high"])
+    low, high = fmt.format(band.low), fmt.format(band.high)
     return low if low == high else f"{low} to {high}"
 
 
-def reading_text(summary: dict, key: str) -> str:
+def reading_text(summary: Summary, key: str) -> str:
     """"expected even with no difference", "higher than with no difference", ... ("" without)."""
-    return band_of(summary, key).get("reading") or ""
+    band = band_of(summary, key)
+    return (band.reading or "") if band is not None else ""
 
 
-def score_table(summary: dict) -> pd.DataFrame:
+def score_table(summary: Summary) -> pd.DataFrame:
     """Dataset scores and supporting numbers with their meaning, bad direction, and what each
     reads with no difference between the sides."""
     rows = []
     for key, info in {**DATASET_SCORES, **SUPPORT_SCORES}.items():
-        value = summary.get(key)
+        value = getattr(summary, key)
         rows.append({"score": info.label, "value": format_value(info, value),
                      "with no difference": band_text(summary, key, info.fmt),
                      "reading": reading_text(summary, key),
@@ -132,97 +140,103 @@ _REFERENCE_FORMAT = {"detection_auc": "{:.3f}", "density": "{:.2f}", "unrealisti
                      "compression_ratio": "{:.2f}", "self_bleu": "{:.3f}", "mauve": "{:.2f}"}
 
 
-def reference_table(summary: dict) -> pd.DataFrame:
-    """Every figure of ``summary["no_difference"]``: its value, what it reads with no
+def reference_table(summary: Summary) -> pd.DataFrame:
+    """Every figure of ``summary.no_difference``: its value, what it reads with no
     difference, the reading, how the reference was made and which direction is good."""
     rows = []
-    for key, entry in ((summary.get("no_difference") or {}).get("figures") or {}).items():
+    for key, entry in summary.no_difference.figures.items():
         fmt = _REFERENCE_FORMAT.get(key, "{:.0f}" if key.startswith("n_") else "{:.1%}")
-        value = entry.get("value")
-        rows.append({"figure": entry.get("what", key),
-                     "value": "n/a" if value is None else fmt.format(value),
+        rows.append({"figure": entry.what or key,
+                     "value": "n/a" if entry.value is None else fmt.format(entry.value),
                      "with no difference": band_text(summary, key, fmt),
-                     "reading": entry.get("reading") or "",
-                     "good when": entry.get("good", ""), "reference": entry.get("from", ""),
+                     "reading": entry.reading or "",
+                     "good when": entry.good, "reference": entry.from_,
                      "key": key})
     return pd.DataFrame(rows, columns=["figure", "value", "with no difference", "reading",
                                        "good when", "reference", "key"])
 
 
-def auc_sentence(summary: dict) -> str:
-    auc = summary.get("detection_auc")
-    ci = summary.get("detection_auc_ci") or [None, None]
+def auc_sentence(summary: Summary) -> str:
+    auc = summary.detection_auc
+    lo, hi = summary.detection_auc_ci
     if auc is None or not math.isfinite(auc):
         return "The detector could not be evaluated."
-    lo, hi = ci
     interval = f" (95% CI {lo:.2f}-{hi:.2f})" if lo is not None and hi is not None else ""
     return (f"Detection AUC {auc:.3f}{interval}: 0.5 means the sides cannot be told apart, 1.0 "
             "means every synthetic row is spotted. Higher is worse.")
 
 
-def artifact_table(summary: dict) -> pd.DataFrame:
+def artifact_table(summary: Summary) -> pd.DataFrame:
     rows = []
-    for a in summary.get("artifacts", []) or []:
-        rows.append({"feature": a.get("description", a.get("feature")),
-                     "separates the sides": bool(a.get("separates")),
-                     "AUC alone": a.get("separation"), "direction": a.get("direction"),
-                     "real": a.get("real_mean"), "synthetic": a.get("synthetic_mean"),
-                     "finding": a.get("sentence")})
+    for a in summary.artifacts:
+        low, high = a.no_difference
+        rows.append({"feature": a.description or a.feature,
+                     "separates the sides": a.separates,
+                     "AUC alone": a.separation,
+                     "with no difference": (f"{low:.2f} to {high:.2f}"
+                                            if low is not None and high is not None else ""),
+                     "direction": a.direction,
+                     "real": a.real_mean, "synthetic": a.synthetic_mean,
+                     "finding": a.sentence})
     return pd.DataFrame(rows)
 
 
-def generator_table(summary: dict) -> pd.DataFrame:
+def generator_table(summary: Summary) -> pd.DataFrame:
     rows = []
-    for name, g in (summary.get("by_generator") or {}).items():
-        ci = g.get("detection_auc_ci") or [None, None]
-        rows.append({"generator": name, "synthetic rows": g.get("n_synthetic"),
-                     "detection AUC": g.get("detection_auc"),
-                     "AUC 95% CI": (f"{ci[0]:.2f}-{ci[1]:.2f}" if ci[0] is not None else ""),
-                     "unrealistic": g.get("unrealistic"), "unvaried": g.get("unvaried"),
-                     "unoriginal": g.get("unoriginal"), "precision": g.get("precision"),
-                     "degenerate": g.get("n_degenerate"),
-                     "copies of real": g.get("n_copies_of_real")})
+    for name, g in summary.by_generator.items():
+        lo, hi = g.detection_auc_ci
+        low, high = g.no_difference.get("detection_auc", (None, None))
+        rows.append({"generator": name, "synthetic rows": g.n_synthetic,
+                     "detection AUC": g.detection_auc,
+                     "AUC 95% CI": (f"{lo:.2f}-{hi:.2f}" if lo is not None and hi is not None
+                                    else ""),
+                     "AUC with no difference": (f"{low:.2f}-{high:.2f}"
+                                                if low is not None and high is not None else ""),
+                     "unrealistic": g.unrealistic, "unvaried": g.unvaried,
+                     "unoriginal": g.unoriginal, "precision": g.precision,
+                     "degenerate": g.n_degenerate,
+                     "copies of real": g.n_copies_of_real})
     return pd.DataFrame(rows)
 
 
-def count_table(summary: dict) -> list[tuple[str, int | str, str]]:
+def count_table(summary: Summary) -> list[tuple[str, int | str, str]]:
     """(label, value, help) for the counts row of the overview; each count that has a
     no-difference band says in its help how many rows it would be with no difference."""
     s = summary
-    n_real, n_syn = s.get("n_real", 0), s.get("n_synthetic", 0)
+    n_real, n_syn = s.n_real, s.n_synthetic
     n_rows = n_real + n_syn
 
     def expected(key, n=None):
         band = band_of(s, key)
-        if band.get("low") is None:
+        if band is None or band.low is None or band.high is None:
             return ""
         if n is None:
             span = band_text(s, key, "{:.0f}")
         else:
-            low, high = round(band["low"] * n), round(band["high"] * n)
+            low, high = round(band.low * n), round(band.high * n)
             span = f"{low:,}" if low == high else f"{low:,} to {high:,}"
-        return f" With no difference: {span}; {band.get('reading') or ''}."
+        return f" With no difference: {span}; {band.reading or ''}."
 
     return [
         ("Real rows", f"{n_real:,}", "rows on the real side"),
         ("Synthetic rows", f"{n_syn:,}", "rows on the synthetic side"),
-        ("Clusters", f"{s.get('n_clusters', 0):,}", "HDBSCAN clusters (noise not counted)"),
-        ("Real-only clusters", f"{s.get('n_clusters_real_only', 0):,}",
+        ("Clusters", f"{s.n_clusters:,}", "HDBSCAN clusters (noise not counted)"),
+        ("Real-only clusters", f"{s.n_clusters_real_only:,}",
          "modes of the real data the synthetic data misses (bad)."
          + expected("n_clusters_real_only")),
-        ("Synthetic-only clusters", f"{s.get('n_clusters_synthetic_only', 0):,}",
+        ("Synthetic-only clusters", f"{s.n_clusters_synthetic_only:,}",
          "modes the generator invented (bad)." + expected("n_clusters_synthetic_only")),
-        ("Real rows uncovered", f"{s.get('n_real_uncovered', 0):,}",
+        ("Real rows uncovered", f"{s.n_real_uncovered:,}",
          "real rows the synthetic rows stay away from, beyond chance (bad)."
          + expected("uncovered_real_share", n_real)),
-        ("Synthetic rows uncovered", f"{s.get('n_synthetic_uncovered', 0):,}",
+        ("Synthetic rows uncovered", f"{s.n_synthetic_uncovered:,}",
          "synthetic rows away from every real row, beyond chance (bad)."
          + expected("uncovered_synthetic_share", n_syn)),
-        ("Degenerate rows", f"{s.get('n_degenerate', 0):,}",
+        ("Degenerate rows", f"{s.n_degenerate:,}",
          "synthetic repetition loops (bad)." + expected("degenerate_share", n_syn)),
-        ("Copies of real", f"{s.get('n_copies_of_real', 0):,}",
+        ("Copies of real", f"{s.n_copies_of_real:,}",
          "synthetic rows that near-copy a real row (bad)." + expected("copies_share", n_syn)),
-        ("Outliers", f"{s.get('n_outliers', 0):,}",
+        ("Outliers", f"{s.n_outliers:,}",
          "isolated rows, either side." + expected("outlier_share", n_rows)),
     ]
 

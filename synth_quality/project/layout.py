@@ -77,20 +77,31 @@ def cache_file(cache_dir, X: np.ndarray, params: tuple) -> Path:
 
 
 def cache_params(graph, n_components, n_neighbors, min_dist, random_state, n_epochs,
-                  init=None, fixed=None, **_ignored) -> tuple:
+                  init=None, fixed=None, fit_rows=None, place_epochs=30, **_ignored) -> tuple:
     start = None if init is None else hashlib.sha1(np.ascontiguousarray(init)).hexdigest()
     params = (n_components, n_neighbors, min_dist, random_state, n_epochs,
               graph.knn_indices.shape[1] if graph else 0) + ((start,) if start else ())
     if fixed is not None:
         params += ("placed", hashlib.sha1(np.packbits(np.asarray(fixed, bool))).hexdigest())
+    elif graph is not None and samples(len(graph.knn_indices), fit_rows, init):
+        params += ("sample", fit_rows, place_epochs)
     return params
+
+
+def samples(n: int, fit_rows: int | None, init=None) -> bool:
+    """Whether a fit from scratch of ``n`` rows is made on a sample of ``fit_rows`` rows."""
+    return bool(fit_rows) and n > fit_rows and init is None
 
 
 def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_neighbors: int,
             min_dist: float, random_state: int | None, projector: Projector | None = None,
             n_epochs: int | None = None, cache_dir: str | None = None, use_cache: bool = False,
-            init: np.ndarray | None = None, fixed: np.ndarray | None = None) -> np.ndarray:
+            init: np.ndarray | None = None, fixed: np.ndarray | None = None,
+            fit_rows: int | None = None, place_epochs: int = 30) -> np.ndarray:
     """Project X to ``n_components`` dimensions.
+
+    With more than ``fit_rows`` rows (and no ``init``) UMAP is fitted on a seeded sample of
+    ``fit_rows`` rows and the others are placed on it (:func:`fit_sample_and_place`).
 
     ``init`` (n, n_components), optional, is where UMAP starts instead of its spectral layout
     (see :func:`warm_start`). With ``fixed`` (n,) bool as well, the rows marked True keep their
@@ -110,7 +121,7 @@ def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_nei
     if use_cache and projector is None and random_state is not None:
         cached = cache_file(cache_dir, X, cache_params(graph, n_components, n_neighbors,
                                                          min_dist, random_state, n_epochs, init,
-                                                         fixed))
+                                                         fixed, fit_rows, place_epochs))
         if cached.is_file():
             try:
                 out = np.load(cached)
@@ -120,6 +131,9 @@ def project(X: np.ndarray, graph: NeighborGraph | None, n_components: int, n_nei
                 pass
     if fixed is not None and projector is None and graph is not None and init is not None:
         out = place_new_rows(graph, init, fixed, n_neighbors, min_dist, random_state, n_epochs)
+    elif projector is None and graph is not None and samples(n, fit_rows, init):
+        out = fit_sample_and_place(X, graph, n_components, n_neighbors, min_dist, random_state,
+                                   n_epochs, fit_rows, place_epochs)
     else:
         out = _project(X, graph, n_components, n_neighbors, min_dist, random_state, projector,
                        n_epochs, init)
@@ -199,6 +213,56 @@ def place_new_rows(graph: NeighborGraph, layout: np.ndarray, fixed: np.ndarray, 
         out, out, head.astype(np.int32), tail.astype(np.int32), n_epochs, n,
         compat.make_epochs_per_sample(weight, n_epochs), a, b, rng_state, 1.0, 0.25, 5.0,
         parallel=False, move_other=False), dtype=np.float32)
+
+
+def fit_sample_and_place(X: np.ndarray, graph: NeighborGraph, n_components: int,
+                         n_neighbors: int, min_dist: float, random_state: int | None,
+                         n_epochs: int | None, fit_rows: int, place_epochs: int) -> np.ndarray:
+    """UMAP fitted on a seeded sample of ``fit_rows`` rows, the other rows placed on it.
+
+    A fit costs time in proportion to its rows times its epochs; at a million rows a full fit
+    takes about ten minutes per projection here. This fits the sample as usual (its own
+    neighbours, searched among the sample: :func:`synth_quality.graph.approximate.nearest_within`),
+    then places every other row as UMAP's ``transform`` places new points: each starts at the
+    similarity-weighted mean of its already placed neighbours in the audit's graph (rows whose
+    neighbours are all unplaced wait for a later round), and ``place_epochs`` epochs of
+    :func:`place_new_rows` move only them, the sample staying where it was fitted.
+    """
+    from synth_quality.graph.approximate import nearest_within
+
+    n = X.shape[0]
+    rng = np.random.default_rng(None if random_state is None else random_state + 17)
+    sample = np.sort(rng.choice(n, fit_rows, replace=False))
+    Xs = X[sample]
+    m = min(graph.knn_indices.shape[1], fit_rows - 1)
+    idx, sims = nearest_within(Xs, m, exact_up_to=20_000, seed=random_state)
+    sample_graph = NeighborGraph(idx, sims, *(np.empty(0),) * 3)
+    fitted = _project(Xs, sample_graph, n_components, n_neighbors, min_dist, random_state,
+                      None, n_epochs)
+    start = np.zeros((n, n_components), np.float32)
+    start[sample] = fitted
+    placed = np.zeros(n, bool)
+    placed[sample] = True
+    knn, weight = graph.knn_indices, np.clip(graph.knn_similarities, 1e-6, None)
+    for _ in range(50):  # each round places the rows with a placed neighbour
+        todo = np.flatnonzero(~placed)
+        if not len(todo):
+            break
+        near = knn[todo]
+        ok = (near >= 0) & placed[np.maximum(near, 0)]
+        w = np.where(ok, weight[todo], 0.0)
+        have = w.sum(axis=1) > 0
+        if not have.any():
+            break
+        rows, w = todo[have], w[have]
+        start[rows] = (np.einsum("rk,rkd->rd", w, start[np.maximum(near[have], 0)])
+                       / w.sum(axis=1, keepdims=True))
+        placed[rows] = True
+    start[~placed] = fitted.mean(axis=0)  # a row with no path to the sample
+    fixed = np.zeros(n, bool)
+    fixed[sample] = True
+    return place_new_rows(graph, start, fixed, n_neighbors, min_dist, random_state,
+                          place_epochs)
 
 
 def match_rows(keys_now: list, keys_before: list) -> np.ndarray:

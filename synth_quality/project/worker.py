@@ -200,7 +200,8 @@ def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int
                           n_neighbors: int, min_dist: float, random_state: int | None,
                           n_epochs: int | None = None, cache_dir: str | None = None,
                           use_cache: bool = False, init: np.ndarray | None = None,
-                          fixed: np.ndarray | None = None):
+                          fixed: np.ndarray | None = None, fit_rows: int | None = None,
+                          place_epochs: int = 30):
     """Start :func:`project` (default UMAP projector) in another process when that pays.
 
     Returns an object whose ``result()`` is what ``project`` would return with the same
@@ -212,7 +213,8 @@ def project_in_background(X: np.ndarray, graph: NeighborGraph, n_components: int
     """
     kwargs = dict(n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
                   random_state=random_state, n_epochs=n_epochs, cache_dir=cache_dir,
-                  use_cache=use_cache, init=init, fixed=fixed)
+                  use_cache=use_cache, init=init, fixed=fixed, fit_rows=fit_rows,
+                  place_epochs=place_epochs)
     cached = (use_cache and random_state is not None and graph is not None
               and cache_file(cache_dir, X, cache_params(graph, **kwargs)).is_file())
     if cached or random_state is None or graph is None or (os.cpu_count() or 1) < 2:

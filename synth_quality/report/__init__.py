@@ -39,6 +39,7 @@ from synth_quality.present.wording import (
     direction_text,
     format_value,
 )
+from synth_quality.schema import Summary
 
 #: Points drawn on the report's map at most (a random, seeded subset above this).
 MAX_MAP_POINTS = 20_000
@@ -122,29 +123,28 @@ def _map_figure(examples: pd.DataFrame, seed: int = 0):
     return fig, len(examples)
 
 
-def _score_cards(summary: dict) -> list[dict]:
+def _score_cards(summary: Summary) -> list[dict]:
     auc = SUPPORT_SCORES["detection_auc"]
-    ci = summary.get("detection_auc_ci") or [None, None]
-    ci_text = (f"95% CI {ci[0]:.2f}-{ci[1]:.2f}. " if ci[0] is not None and ci[1] is not None
-               else "")
-    cards = [{"label": auc.label, "value": format_value(auc, summary.get("detection_auc")),
+    lo, hi = summary.detection_auc_ci
+    ci_text = f"95% CI {lo:.2f}-{hi:.2f}. " if lo is not None and hi is not None else ""
+    cards = [{"label": auc.label, "value": format_value(auc, summary.detection_auc),
               "bad": direction_text(auc), "meaning": ci_text + auc.meaning,
               "band": _band_line(summary, "detection_auc", auc.fmt)}]
     for key, info in DATASET_SCORES.items():
-        cards.append({"label": info.label, "value": format_value(info, summary.get(key)),
+        cards.append({"label": info.label, "value": format_value(info, getattr(summary, key)),
                       "bad": direction_text(info), "meaning": info.meaning,
                       "band": _band_line(summary, key, info.fmt)})
     return cards
 
 
-def _band_line(summary: dict, key: str, fmt: str) -> str:
+def _band_line(summary: Summary, key: str, fmt: str) -> str:
     """"With no difference 0.47 to 0.53: expected even with no difference" ("" without)."""
     span = band_text(summary, key, fmt)
     return f"With no difference {span}: {reading_text(summary, key)}" if span else ""
 
 
-def _support_table(summary: dict) -> dict:
-    rows = [{"measure": info.label, "value": format_value(info, summary.get(key)),
+def _support_table(summary: Summary) -> dict:
+    rows = [{"measure": info.label, "value": format_value(info, getattr(summary, key)),
              "with no difference": band_text(summary, key, info.fmt),
              "reading": reading_text(summary, key), "bad when": info.bad,
              "meaning": info.meaning}
@@ -152,19 +152,19 @@ def _support_table(summary: dict) -> dict:
     return _table(pd.DataFrame(rows))
 
 
-def _reference(summary: dict) -> dict | None:
+def _reference(summary: Summary) -> dict | None:
     """Every figure against no difference, and how the reference was made."""
     table = reference_table(summary)
     if not len(table):
         return None
-    method = (summary.get("no_difference") or {}).get("method") or {}
+    method = summary.no_difference.method
     return {"table": _table(table.drop(columns="key")),
             "method": [f"{k}: {v}" for k, v in method.items()],
             "outside": int((table["reading"] != "expected even with no difference").sum()),
             "total": len(table)}
 
 
-def _counts(summary: dict) -> dict:
+def _counts(summary: Summary) -> dict:
     rows = [{"count": label, "value": value, "meaning": help_}
             for label, value, help_ in count_table(summary)]
     return _table(pd.DataFrame(rows))
@@ -207,17 +207,16 @@ def _example_parts(examples: pd.DataFrame, n: int) -> list[dict]:
     return parts
 
 
-def _inputs_text(summary: dict) -> str:
-    inputs = summary.get("inputs") or {}
-    sources = ", ".join(str(s.get("path")) for s in inputs.get("sources", []) if s.get("path"))
-    bits = [f"text column {inputs.get('text_column')!s}"]
-    if inputs.get("label_column"):
-        bits.append(f"label column {inputs['label_column']}")
-    if inputs.get("generator_column"):
-        bits.append(f"generator column {inputs['generator_column']}")
+def _inputs_text(summary: Summary) -> str:
+    inputs = summary.inputs
+    sources = ", ".join(s.path for s in inputs.sources if s.path)
+    bits = [f"text column {inputs.text_column!s}"]
+    if inputs.label_column is not None:
+        bits.append(f"label column {inputs.label_column}")
+    if inputs.generator_column is not None:
+        bits.append(f"generator column {inputs.generator_column}")
     return (f"Inputs: {sources or 'tables'} ({'; '.join(bits)}). "
-            f"{summary.get('n_real', 0):,} real and {summary.get('n_synthetic', 0):,} "
-            "synthetic rows.")
+            f"{summary.n_real:,} real and {summary.n_synthetic:,} synthetic rows.")
 
 
 def _lift_context(lift) -> dict:
@@ -299,19 +298,19 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
     """
     from plotly.offline import get_plotlyjs
 
-    summary, examples, clusters = result.summary, result.examples, result.clusters
-    versions = summary.get("versions") or {}
-    map_fig, n_drawn = _map_figure(examples, int(summary.get("random_state") or 0))
-    timings = summary.get("timings") or {}
+    summary, examples, clusters = result.facts, result.examples, result.clusters
+    versions = summary.versions
+    map_fig, n_drawn = _map_figure(examples, int(summary.random_state or 0))
+    timings = summary.timings
     context = {
         "title": title, "plotly_js": get_plotlyjs(),
         "generated": (generated or _dt.datetime.now()).strftime("%Y-%m-%d %H:%M"),
         "version": _text(versions.get("synth-quality") or versions.get("synth_quality") or ""),
-        "inputs_text": _inputs_text(summary), "verdict": _text(summary.get("verdict", "")),
+        "inputs_text": _inputs_text(summary), "verdict": _text(summary.verdict),
         "lift": None if lift is None else _lift_context(lift),
         "cards": _score_cards(summary), "support": _support_table(summary),
         "counts": _counts(summary), "reference": _reference(summary),
-        "second_view": _text((summary.get("second_view") or {}).get("sentence", "")),
+        "second_view": _text(summary.second_view.sentence if summary.second_view else ""),
         "map_note": ("" if n_drawn == len(examples) else
                      f" The map shows a random {n_drawn:,} of the {len(examples):,} rows."),
         "map_div": _figure_div(map_fig, "sq-map"),
@@ -324,12 +323,12 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
                                     "real_enrichment": "{:.2f}", "p_adjusted": "{:.2g}"},
                            text_columns=("keywords", "status_reason")),
         "example_parts": _example_parts(examples, n_examples),
-        "corners": _corners_context(summary),
-        "warnings": [_text(w) for w in (summary.get("warnings")
-                                        or getattr(result, "warnings", []) or [])],
-        "model": _text((summary.get("embedding") or {}).get("model", "a sentence model")),
-        "prior": _text(summary.get("prior", "")),
-        "random_state": _text(summary.get("random_state")),
+        # Issue 18's blocks are read from the summary as written (absent from older audits).
+        "corners": _corners_context(result.summary),
+        "warnings": [_text(w) for w in summary.warnings],
+        "model": _text(summary.embedding.model),
+        "prior": _text(summary.prior),
+        "random_state": _text(summary.random_state),
         "took": f" The audit took {timings['total']:.0f} s." if "total" in timings else "",
     }
     artifacts = artifact_table(summary)

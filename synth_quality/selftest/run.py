@@ -21,7 +21,7 @@ import pandas as pd
 
 from synth_quality.config import AuditConfig
 from synth_quality.io import AuditInput, load_inputs
-from synth_quality.progress import ProgressCallback, StageTimer, null_progress
+from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
 from synth_quality.result import AuditResult, jsonable
 from synth_quality.selftest.plant import Planted, plant
 
@@ -91,11 +91,11 @@ def selftest(inputs: AuditInput | None = None, *, config: AuditConfig | None = N
     progress = progress or null_progress
     timings: dict = {}
     if inputs is None:
-        with StageTimer(progress, timings, "loading"):
+        with StageTimer(progress, timings, Stage.LOADING):
             inputs = load_inputs(min_rows_per_side=config.detect.n_folds, **load_kwargs)
     texts = inputs.frame["text"].astype(str).tolist()
     X, _ = embed_texts(texts, config.embed, embedder=embedder, progress=progress)
-    with StageTimer(progress, timings, "planting defects", "planting"):
+    with StageTimer(progress, timings, Stage.PLANTING):
         planted = plant(inputs, np.asarray(X, np.float32), seed, config.embed, embedder)
     result = audit(planted.inputs, config=config, embedder=embedder, progress=progress)
     return SelftestResult(evaluate(result, planted), planted, result)

@@ -287,7 +287,7 @@ def test_first_start_computes_the_sample_with_a_progress_bar(monkeypatch, tmp_pa
         calls.append(kwargs)
         for stage, done, total in [("loading", 0, None), ("loading", 1, None),
                                    ("embedding", 0, 1476), ("embedding", 1476, 1476),
-                                   ("projecting (map)", 0, None), ("scoring", 1, None)]:
+                                   ("projecting_map", 0, None), ("scoring", 1, None)]:
             progress(stage, done, total)
         return saved
 

@@ -470,6 +470,28 @@ def test_bad_uploads_show_the_message_next_to_their_control(server, page, tmp_pa
     expect(page.get_by_role("button", name="Run the audit")).to_be_visible()
 
 
+def test_two_files_errors_go_to_the_file_they_were_found_in(server, page, tmp_path):
+    """Routed by the error's kind and side, not its words: too few synthetic rows shows under
+    the synthetic file's uploader (the right column), not the real one's."""
+    open_page(page, server.url, "/Data", "Data")
+    page.get_by_text("Two files: real and synthetic").click()
+    real, synth = tmp_path / "real.csv", tmp_path / "synth.csv"
+    real.write_text("text,label\n" + "".join(f"a real review of a film number {i},pos\n"
+                                             for i in range(12)))
+    synth.write_text("text\n" + "".join(f"a made up review of a film number {i}\n"
+                                        for i in range(3)))
+    uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploaders.nth(0).set_input_files(str(real))
+    uploaders.nth(1).set_input_files(str(synth))
+    message = page.get_by_text(re.compile("the synthetic side has 3 rows"))
+    expect(message).to_be_visible()
+    boxes = [page.locator('[data-testid="stFileUploader"]').nth(i).bounding_box()
+             for i in (0, 1)]
+    at = message.bounding_box()
+    assert abs(at["x"] - boxes[1]["x"]) < 60 < abs(at["x"] - boxes[0]["x"]), (at, boxes)
+    assert 0 < at["y"] - boxes[1]["y"] < 300
+
+
 def test_add_synthetic_rows_to_the_current_audit(server, page, result, audits, tmp_path):  # noqa: F811
     open_page(page, server.url, "/Data", "Data")
     page.get_by_text("Add synthetic rows to the current audit").click()

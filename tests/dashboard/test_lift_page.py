@@ -184,7 +184,7 @@ def test_filter_sentences_say_whether_the_ranking_beats_random():
 def test_progress_tracker_reads_the_lift_stages():
     t = lift_view.LiftProgressTracker()
     seen = [t.update("embedding", 0, 100), t.update("embedding", 100, 100),
-            t.update("leakage guard", 0, None), t.update("leakage guard", 1, None),
+            t.update("leakage", 0, None), t.update("leakage", 1, None),
             t.update("ranking", 1, None), t.update("lift", 0, 40), t.update("lift", 20, 40),
             t.update("lift", 40, 40)]
     fractions = [f for f, _ in seen]

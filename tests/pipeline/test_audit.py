@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from synth_quality import AuditConfig, AuditResult, audit
+from synth_quality.progress import Stage
 
 REQUIRED_COLUMNS = [
     "side", "row", "text", "x", "y", "cluster", "p_synthetic", "label_issue_score",
@@ -140,19 +141,25 @@ def test_progress_reports_every_stage(planted, fake_embedder):
     real, synth = planted
     calls = []
     cfg = AuditConfig.from_dict({"embed": {"use_cache": False, "batch_size": 50}})
-    audit(real=real, synthetic=synth, config=cfg, embedder=fake_embedder,
-          progress=lambda stage, done, total: calls.append((stage, done, total)))
+    result = audit(real=real, synthetic=synth, config=cfg, embedder=fake_embedder,
+                   progress=lambda stage, done, total: calls.append((stage, done, total)))
     stages = list(dict.fromkeys(c[0] for c in calls))
-    assert stages[:2] == ["loading", "embedding"]
-    assert {"neighbours", "projecting (map)", "projecting (clusters)", "clustering", "detecting",
-            "scoring"} <= set(stages)
+    assert stages[:2] == [Stage.LOADING, Stage.EMBEDDING]
+    assert {Stage.NEIGHBOURS, Stage.PROJECTING_MAP, Stage.PROJECTING_CLUSTERS, Stage.CLUSTERING,
+            Stage.DETECTING, Stage.SCORING} <= set(stages)
+    # Stages are constants, each with its words for the dashboard and the command line.
+    from synth_quality.present.progress import STAGE_LABEL, STAGE_TEXT, STAGE_WEIGHTS
+    assert set(stages) <= set(Stage.AUDIT) and set(stages) <= set(STAGE_TEXT) & set(STAGE_LABEL)
     # The dashboard's overall bar adds up stage weights in this order: it must be the audit's.
-    from synth_quality.present.progress import STAGE_WEIGHTS
     order = [list(STAGE_WEIGHTS).index(s) for s in stages if s in STAGE_WEIGHTS]
     assert order == sorted(order), stages
-    embedding = [c for c in calls if c[0] == "embedding"]
+    assert list(STAGE_WEIGHTS) == list(Stage.AUDIT)
+    embedding = [c for c in calls if c[0] == Stage.EMBEDDING]
     n = len(real) + len(synth)
     assert embedding[-1] == ("embedding", n, n) and len(embedding) >= n // 50
+    # A timed stage's key in summary["timings"] is its stage name.
+    timed = set(result.summary["timings"]) - {"total"}
+    assert timed <= set(stages), timed
 
 
 def test_seeded_projections_are_cached_and_identical(planted, fake_embedder, tmp_path):

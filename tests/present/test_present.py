@@ -20,14 +20,13 @@ from synth_quality.present.figures import (_plotly_array, cluster_share_figure, 
 from synth_quality.present.filters import (ExampleFilter, SORT_OPTIONS, VIEWS, apply_filter,
                                            sort_examples)
 from synth_quality.present.findings import findings
-from synth_quality.present.inputs import (GENERATOR_NAMES, LABEL_NAMES, guess_optional_column,
-                                          guess_real_value, guess_source_column,
-                                          guess_text_column, locate_input_error, source_values)
+from synth_quality.present.inputs import error_control, error_parts, locate_input_error
 from synth_quality.present.progress import ProgressTracker
 from synth_quality.present.tables import (artifact_table, auc_sentence, cluster_details,
                                           count_table, display_table, generator_table,
                                           score_table)
 from synth_quality.present.wording import COLOR_OPTIONS, DATASET_SCORES, color_options, legend_text
+from synth_quality.schema import Inputs
 
 
 def small_examples() -> pd.DataFrame:
@@ -231,67 +230,81 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 15)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 16)"
     assert 0 < frac1 < 0.5
-    frac2, text = tracker.update("projecting (map)", 0, None)
+    frac2, text = tracker.update("projecting_map", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 15)") and frac3 > frac2
-    frac_ref, text = tracker.update("reference (classifier)", 4, 20)
+    assert text.endswith("2 / 5 folds (stage 7 of 16)") and frac3 > frac2
+    frac_ref, text = tracker.update("reference_classifier", 4, 20)
     assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
-                                                                       "(stage 10 of 15)")
+                                                                       "(stage 10 of 16)")
     assert frac_ref > frac3
-    frac4, _ = tracker.update("second view (words)", 1, None)
+    frac4, _ = tracker.update("second_view", 1, None)
     assert frac4 == pytest.approx(1.0)
     assert tracker.update("some new stage", 0, None)[0] == frac4   # never goes back
 
 
 # --------------------------------------------------------------------------- the Data page
 
-@pytest.mark.parametrize("message,target", [
-    ("column 'txt' not found in a.csv (columns: text, src); pass --text-column", "text"),
-    ("cannot tell which column of a.csv says whether a row is real or synthetic (columns: a, b); "
-     "pass --source-column", "source"),
-    ("column 'src' of a.csv must have exactly two values (one for real rows, one for synthetic "
-     "rows); found 3: a, b, c; fix the column or pass --source-column", "source"),
-    ("cannot tell which value of 'src' is real (values: x, y) in a.csv; pass --real-value",
-     "real_value"),
-    ("column 'lab' not found in a.csv (columns: text); pass --label-column", "label"),
-    ("column 'gen' not found in b.csv (columns: text); pass --generator-column", "generator"),
-    ("the synthetic side has 3 rows; at least 5 are needed to cross-validate (a.csv)", "file"),
+def _input_error(**kwargs):
+    from synth_quality.errors import InputDataError
+    from synth_quality.io import load_inputs
+
+    with pytest.raises(InputDataError) as info:
+        load_inputs(**kwargs)
+    return info.value
+
+
+def _mixed(n=12):
+    texts = [f"a review long enough to be the text, number {i}" for i in range(n)]
+    return pd.DataFrame({"text": texts, "src": ["a", "b"] * (n // 2),
+                         "gen": ["g"] * n, "lab": ["p"] * n})
+
+
+@pytest.mark.parametrize("kwargs,target", [
+    (dict(source_column="src", real_value="a", text_column="txt"), "text"),
+    (dict(), "source"),
+    (dict(source_column="nope"), "source"),
+    (dict(source_column="src"), "real_value"),
+    (dict(source_column="src", real_value="a", label_column="label"), "label"),
+    (dict(source_column="src", real_value="a", generator_column="generator"), "generator"),
+    (dict(source_column="src", real_value="a", min_rows_per_side=7), "file"),
 ])
-def test_input_errors_go_next_to_the_control_that_caused_them(message, target):
-    got, text = locate_input_error(message)
-    assert got == target
+def test_input_errors_go_next_to_the_control_that_caused_them(kwargs, target):
+    """The audit's own errors (load_inputs on one file), routed by their kind."""
+    error = _input_error(data=_mixed(), names={"data": "mixed.csv"}, **kwargs)
+    got, text = locate_input_error(error_parts(error))
+    assert got == target, error
     assert "--" not in text    # command-line option names become the control's label
 
 
-def test_input_errors_of_two_files_name_the_file():
-    target, _ = locate_input_error("synth.csv is empty (no rows)", two_files=True,
-                                           real_name="real.csv", synthetic_name="synth.csv")
-    assert target == "synthetic_file"
-    target, _ = locate_input_error("real.csv is empty (no rows)", two_files=True,
-                                           real_name="real.csv", synthetic_name="synth.csv")
-    assert target == "real_file"
+def test_input_errors_of_two_files_go_to_the_file_they_were_found_in():
+    frame = _mixed()[["text"]]
+    tiny = frame.head(3)
+    for real, synthetic, target in ((frame, tiny, "synthetic_file"),
+                                    (tiny, frame, "real_file")):
+        error = _input_error(real=real, synthetic=synthetic)
+        assert locate_input_error(error_parts(error), two_files=True)[0] == target
+    error = _input_error(real=frame, synthetic=frame, text_column="body")
+    assert locate_input_error(error_parts(error), two_files=True)[0] == "text"
 
 
-def test_column_guesses():
-    frame = pd.DataFrame({"id": ["1", "2"], "Source": ["human", "gpt"],
-                          "body": ["a long enough review text", "another long review text"],
-                          "sentiment": ["p", "n"], "model": ["", "gpt"]})
-    assert guess_source_column(frame) == "Source"
-    assert guess_real_value(source_values(frame, "Source")) == "human"
-    assert guess_text_column(frame, ["Source"]) == "body"
-    assert guess_optional_column(frame, LABEL_NAMES) == "sentiment"
-    assert guess_optional_column(frame, GENERATOR_NAMES) == "model"
-    assert guess_real_value(["a", "b"]) is None
+def test_errors_are_routed_by_kind_not_by_their_words():
+    """A message that names another control's words still goes where its kind says."""
+    message = "the text column and the source column: pass --text-column"
+    assert locate_input_error((message, "label_column", "data"))[0] == "label"
+    assert error_control("rows", "synthetic", two_files=True) == "synthetic_file"
+    assert error_control("other", None) == "file"
 
 
 # --------------------------------------------------------------------------- exports
 
 def test_cleaned_synthetic_drops_flagged_rows_and_uses_input_names():
     ex = small_examples()
-    inputs = {"text_column": "review", "label_column": "sentiment", "generator_column": "model"}
+    inputs = Inputs(text_column="review", label_column="sentiment", generator_column="model",
+                    real_value=None, sources=[], blank_rows={}, blank_row_numbers={},
+                    duplicate_texts={})
     out = cleaned_synthetic(ex, flagged={0, 5}, inputs=inputs)
     assert out.columns.tolist() == ["row", "review", "sentiment", "model"]
     assert out["row"].tolist() == [0, 1]        # synthetic rows 0, 1; row 2 (position 5) flagged
@@ -319,7 +332,7 @@ def sample(audits):  # noqa: F811
 
 
 def test_findings_point_at_rows_and_views_that_exist(sample):
-    found = findings(sample.examples, sample.clusters, sample.summary)
+    found = findings(sample.examples, sample.clusters, sample.facts)
     keys = [f.key for f in found]
     assert keys[0] == "unrealistic"
     # The sample plants a documentary mode no generator imitates: a real-only cluster.
@@ -362,12 +375,14 @@ def test_cluster_share_figure_follows_the_table_order(sample):
 
 
 def test_score_and_count_tables(sample):
-    table = score_table(sample.summary)
+    facts = sample.facts
+    table = score_table(facts)
     assert set(DATASET_SCORES) <= set(table["key"])
     assert table["meaning"].str.len().min() > 20 and table["bad when"].notna().all()
-    assert "Detection AUC" in auc_sentence(sample.summary)
-    counts = count_table(sample.summary)
+    assert "Detection AUC" in auc_sentence(facts)
+    counts = count_table(facts)
     assert len(counts) == 10
+    assert counts[0][1] == f"{int((sample.examples['side'] == 'real').sum()):,}"
     # Every count with a no-difference band says what it would be with no difference.
     for label, _, help_ in counts:
         if label in ("Degenerate rows", "Copies of real", "Outliers", "Real rows uncovered"):
@@ -378,7 +393,8 @@ def test_every_reference_figure_is_listed_with_its_range_and_reading(sample):
     from synth_quality.analysis.reference import FIGURES
     from synth_quality.present.tables import reference_table
 
-    table = reference_table(sample.summary)
+    facts = sample.facts
+    table = reference_table(facts)
     assert set(table["key"]) == set(FIGURES)
     assert (table["with no difference"] != "").all()
     assert table["reading"].isin(["expected even with no difference",
@@ -387,11 +403,24 @@ def test_every_reference_figure_is_listed_with_its_range_and_reading(sample):
     # The sample plants one-sided modes: the detection AUC is far outside its range.
     auc = table.set_index("key").loc["detection_auc"]
     assert auc["reading"] == "higher than with no difference"
-    scores = score_table(sample.summary).set_index("key")
+    scores = score_table(facts).set_index("key")
     assert scores.loc["detection_auc", "with no difference"] != ""
-    assert not artifact_table(sample.summary).empty
-    assert set(generator_table(sample.summary)["generator"]) == {
+    assert not artifact_table(facts).empty
+    assert set(generator_table(facts)["generator"]) == {
         "genericbot", "mimicbot", "offtopicbot"}
+
+
+def test_every_score_the_pages_show_is_a_declared_summary_field():
+    """The scores the overview, the report and check name are fields of the typed summary: a
+    renamed key fails here, not only in a browser test."""
+    from synth_quality.present.wording import SUPPORT_SCORES
+    from synth_quality.schema import Summary, figure_direction
+
+    for key, info in {**DATASET_SCORES, **SUPPORT_SCORES}.items():
+        assert key in Summary.model_fields, key
+        # The words say the same direction as the schema.
+        direction = figure_direction(Summary, key)
+        assert {"high": "high is bad", "low": "high is good"}.get(info.bad) == direction, key
 
 
 def test_the_payload_is_only_ever_escaped_in_hover_labels(sample):
@@ -429,7 +458,7 @@ def test_coverage_views_and_uncovered_findings(planted_audit):
     blender = ex["text"].str.contains("blender|smoothie|appliance|kitchen")
     assert outside.index.isin(ex.index[blender]).sum() >= 0.9 * blender.sum()
     # The planted glacier documentaries form the largest uncovered real region, with keywords.
-    found = [f for f in findings(ex, planted_audit.clusters, planted_audit.summary)
+    found = [f for f in findings(ex, planted_audit.clusters, planted_audit.facts)
              if f.key.startswith("uncovered_")]
     assert found and found[0].members and set(found[0].rows) <= set(found[0].members)
     assert any(w in found[0].sentence for w in ("documentary", "glacier", "arctic", "ice"))

@@ -16,10 +16,8 @@ def render() -> None:
     clusters = result.clusters
     examples = result.examples
     ss = st.session_state
-    s = result.summary
-
     st.title("Clusters")
-    overall = float(s.get("real_share") or (examples["side"] == "real").mean())
+    overall = result.facts.real_share
     st.caption(
         f"HDBSCAN clusters of the embeddings (minimum size {audit.min_cluster_size}; change it in "
         f"the sidebar). Each bar splits a cluster into its real (blue) and synthetic (orange) share; "

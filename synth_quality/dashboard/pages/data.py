@@ -3,7 +3,6 @@ the current one; then run the audit."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,18 +10,19 @@ import streamlit as st
 
 from synth_quality.config import DEFAULT_MODEL
 from synth_quality.dashboard import shell as db
+from synth_quality.dashboard.serving import FOLDER_OFF, FOLDER_REFUSED, allowed_audit_folder
 from synth_quality.dashboard.store import folder_stamp, is_audit_dir, upload_audit_dir
 from synth_quality.errors import SynthQualityError
-from synth_quality.present.inputs import (
-    GENERATOR_NAMES,
-    LABEL_NAMES,
-    guess_optional_column,
-    guess_real_value,
-    guess_source_column,
-    guess_text_column,
-    locate_input_error,
+from synth_quality.io import (
+    GENERATOR_COLUMN_NAMES,
+    LABEL_COLUMN_NAMES,
+    find_named_column,
+    find_real_value,
+    find_source_column,
+    find_text_column,
     source_values,
 )
+from synth_quality.present.inputs import error_parts, locate_input_error
 
 
 def selftest_section(audit, ss) -> None:
@@ -94,8 +94,8 @@ def render() -> None:
         note()
     if audit is not None:
         st.caption(f"Current audit: {db.md_escape(audit.label)} "
-                   f"({audit.result.summary.get('n_real', 0):,} real, "
-                   f"{audit.result.summary.get('n_synthetic', 0):,} synthetic rows).")
+                   f"({audit.result.facts.n_real:,} real, "
+                   f"{audit.result.facts.n_synthetic:,} synthetic rows).")
 
     limit_mb = int(st.get_option("server.maxUploadSize"))
     captions = {"sample": "about 1,500 rows, audited already",
@@ -112,27 +112,33 @@ def render() -> None:
 
 
 
-    @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_inputs(key: str, _kwargs: dict):
-        """(AuditInput, None) or (None, one-line error): the command line's checks."""
+        """(AuditInput, None) or (None, (message, kind, side)): the command line's checks,
+        once per set of choices, kept for this session only."""
         from synth_quality.io import load_inputs
 
-        try:
-            return load_inputs(**_kwargs), None
-        except SynthQualityError as exc:
-            return None, str(exc)
+        def load():
+            try:
+                return load_inputs(**_kwargs), None
+            except SynthQualityError as exc:
+                return None, error_parts(exc)
+
+        return db.session_value(f"inputs:{mode}", key, load, "Checking the columns ...")
 
 
-    @st.cache_data(show_spinner="Checking the columns ...", max_entries=16)
     def check_added(key: str, _frame, name: str, text, label, generator):
-        """(AuditInput of the rows to add, None) or (None, one-line error)."""
+        """(AuditInput of the rows to add, None) or (None, (message, kind, side)), kept for
+        this session only."""
         from synth_quality.io import load_side
 
-        try:
-            return load_side(_frame, "synthetic", text_column=text, label_column=label,
-                             generator_column=generator, name=name), None
-        except SynthQualityError as exc:
-            return None, str(exc)
+        def load():
+            try:
+                return load_side(_frame, "synthetic", text_column=text, label_column=label,
+                                 generator_column=generator, name=name), None
+            except SynthQualityError as exc:
+                return None, error_parts(exc)
+
+        return db.session_value("inputs:add", key, load, "Checking the columns ...")
 
 
     def uploaded(label: str, key: str, help_: str):
@@ -140,9 +146,7 @@ def render() -> None:
         up = st.file_uploader(label, key=key, help=help_)
         if up is None:
             return None
-        data = up.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        frame, error = db.read_upload(digest, up.name, data)
+        frame, digest, error = db.read_uploaded(up, key)
         if error:
             st.error(error)
             return None
@@ -202,13 +206,16 @@ def render() -> None:
         if error:
             st.error(error)
             return
-        folder = upload_audit_dir(key_parts, config=config)
+        # Served to a team, the audit (and the caches it fills) is private to this session or
+        # signed-in user: only they are offered "Open the saved audit".
+        folder = upload_audit_dir(key_parts, cache_root=db.private_dir(), config=config)
         cached = is_audit_dir(folder)
         if st.button("Open the saved audit of these files" if cached else "Run the audit",
                      type="primary", key="run_audit"):
             if not cached:
                 try:
-                    db.run_audit_with_progress(folder, inputs=inputs, config=config)
+                    db.run_audit_with_progress(folder, inputs=inputs,
+                                               config=db.private_config(config))
                 except SynthQualityError as exc:
                     st.error(f"The audit stopped: {exc}")
                     return
@@ -257,24 +264,25 @@ def render() -> None:
             c1, c2 = st.columns(2)
             with c1:
                 source, err_source = pick("Source column", columns,
-                                          guess_source_column(frame), "w_data_source",
+                                          find_source_column(frame), "w_data_source",
                                           help_="The column that says whether a row is real or "
                                                 "synthetic.")
                 values = source_values(frame, source)[:50] if source is not None else []
                 real_value, err_real = pick("Value meaning real", values,
-                                            guess_real_value(values), "w_data_real_value",
+                                            find_real_value(values, source),
+                                            "w_data_real_value",
                                             help_="Rows with this value are the real side; every "
                                                   "other row is synthetic.")
                 text, err_text = pick("Text column", [c for c in columns if c != source],
-                                      guess_text_column(frame, [source]), "w_data_text")
+                                      find_text_column([(frame, up["name"])], [source]),
+                                      "w_data_text")
             with c2:
                 label, err_label = pick("Label column (optional)", columns,
-                                        guess_optional_column(frame, LABEL_NAMES),
+                                        find_named_column(frame, LABEL_COLUMN_NAMES),
                                         "w_data_label", optional=True,
                                         help_="A task label such as sentiment.")
                 generator, err_gen = pick("Generator column (optional)", columns,
-                                          guess_optional_column(frame,
-                                                                        GENERATOR_NAMES),
+                                          find_named_column(frame, GENERATOR_COLUMN_NAMES),
                                           "w_data_generator", optional=True,
                                           help_="Which model wrote each synthetic row.")
             placeholders = {"file": err_file, "source": err_source, "real_value": err_real,
@@ -307,16 +315,17 @@ def render() -> None:
             d1, d2, d3 = st.columns(3)
             with d1:
                 text, err_text = pick("Text column (in both files)", common or list(rf.columns),
-                                      guess_text_column(rf[common] if common else rf),
+                                      find_text_column([(rf, real_up["name"]),
+                                                        (sf, syn_up["name"])]),
                                       "w_data2_text")
             with d2:
                 label, err_label = pick("Label column (optional, in both files)", common,
-                                        guess_optional_column(rf, LABEL_NAMES),
+                                        find_named_column(rf[common], LABEL_COLUMN_NAMES),
                                         "w_data2_label", optional=True)
             with d3:
                 generator, err_gen = pick("Generator column (optional, synthetic file)",
                                           list(sf.columns),
-                                          guess_optional_column(sf, GENERATOR_NAMES),
+                                          find_named_column(sf, GENERATOR_COLUMN_NAMES),
                                           "w_data2_generator", optional=True)
             placeholders = {"real_file": err_real_file, "synthetic_file": err_syn_file,
                             "file": err_real_file, "text": err_text, "label": err_label,
@@ -328,9 +337,7 @@ def render() -> None:
                        label, generator]
             inputs, error = check_inputs(json.dumps(choices, default=str), kwargs)
             if error:
-                target, message = locate_input_error(error, two_files=True,
-                                                             real_name=real_up["name"],
-                                                             synthetic_name=syn_up["name"])
+                target, message = locate_input_error(error, two_files=True)
                 placeholders.get(target, err_real_file).error(message)
             else:
                 preview(inputs)
@@ -338,7 +345,7 @@ def render() -> None:
 
     elif mode == "add":
         base = audit.base
-        used = base.summary.get("inputs") or {}
+        used = base.facts.inputs
         st.caption(f"New synthetic rows (say, the next generation round) are audited together with "
                    f"the current audit's {len(base.examples):,} rows. UMAP starts from the current "
                    "map, so the old rows keep their places, and only the new texts are embedded: "
@@ -353,23 +360,24 @@ def render() -> None:
 
             def default(role: str, guess):
                 """The current audit's column of this role if the new file has it, else a guess."""
-                before = used.get(f"{role}_column")
+                before = getattr(used, f"{role}_column")
                 return before if before in columns else guess
 
             c1, c2, c3 = st.columns(3)
             with c1:
                 text, err_text = pick("Text column", columns,
-                                      default("text", guess_text_column(frame)), "w_add_text")
+                                      default("text", find_text_column([(frame, up["name"])])),
+                                      "w_add_text")
             picked = {}
             for col, role, names, help_ in (
-                    (c2, "label", LABEL_NAMES,
-                     f"The current audit's label column: {used.get('label_column') or 'none'}."),
-                    (c3, "generator", GENERATOR_NAMES,
+                    (c2, "label", LABEL_COLUMN_NAMES,
+                     f"The current audit's label column: {used.label_column or 'none'}."),
+                    (c3, "generator", GENERATOR_COLUMN_NAMES,
                      "Which model wrote each row; the Overview's By generator table then compares "
                      "the new rows with the old ones.")):
                 with col:
                     picked[role] = pick(f"{role.capitalize()} column (optional)", columns,
-                                        default(role, guess_optional_column(frame, names)),
+                                        default(role, find_named_column(frame, names)),
                                         f"w_add_{role}", optional=True, help_=help_)
             (label, err_label), (generator, err_gen) = picked["label"], picked["generator"]
             placeholders = {"file": err_file, "synthetic_file": err_file, "text": err_text,
@@ -394,7 +402,8 @@ def render() -> None:
                     st.info(f"{repeats:,} of these texts are already synthetic rows of the current "
                             "audit; they are added again (as duplicates).")
                 folder = upload_audit_dir([audit.folder, f"{folder_stamp(audit.folder)}",
-                                                   "add", *choices], config=base.config)
+                                           "add", *choices], cache_root=db.private_dir(),
+                                          config=base.config)
                 cached = is_audit_dir(folder)
                 label_after = f"{audit.label} + {up['name']}"
                 if st.button("Open the saved audit with these rows" if cached else
@@ -402,9 +411,11 @@ def render() -> None:
                              key="add_rows"):
                     if not cached:
                         try:
-                            db.run_add_with_progress(folder, base, synthetic=frame, name=up["name"],
-                                                     text_column=text, label_column=label,
-                                                     generator_column=generator)
+                            db.run_add_with_progress(
+                                folder, base, synthetic=frame, name=up["name"], text_column=text,
+                                label_column=label, generator_column=generator,
+                                config=(db.private_config(base.config)
+                                        if db.private_dir() is not None else None))
                         except SynthQualityError as exc:
                             st.error(f"Adding the rows stopped: {exc}")
                             st.stop()
@@ -413,18 +424,33 @@ def render() -> None:
                     st.rerun()
 
     else:
+        serve = db.settings()
+        root = serve.audit_root
         st.caption("The folder written by `synth-quality audit --out FOLDER` (examples.parquet, "
-                   "clusters.parquet, summary.json), on the machine running this dashboard.")
-        path = st.text_input("Audit folder", key="w_data_folder", placeholder="runs/first")
+                   "clusters.parquet, summary.json), on the machine running this dashboard"
+                   + (f", inside {db.md_escape(root)}" if root is not None else "") + ".")
+        if not serve.folder_box:
+            st.info(FOLDER_OFF)
+            return
+        path = st.text_input("Audit folder", key="w_data_folder",
+                             placeholder="runs/first" if root is None else f"{root}/runs/first")
         err_folder = st.empty()
         if st.button("Open this audit", type="primary", key="open_folder", disabled=not path):
             from synth_quality.result import AuditResult
 
-            folder = Path(path).expanduser().resolve()
+            refused = FOLDER_REFUSED.format(root=root)
+            if root is None:
+                folder = Path(path).expanduser().resolve()
+            else:
+                folder = allowed_audit_folder(path, serve, db.cache_root())
             try:
+                if folder is None:
+                    raise SynthQualityError(refused)
                 AuditResult.load(folder)
             except SynthQualityError as exc:
-                err_folder.error(str(exc))
+                # With a root (and always when served) one message for every refusal: which
+                # folders exist on the server is none of a visitor's business.
+                err_folder.error(str(exc) if root is None else refused)
             else:
                 db.set_source("folder", f"saved audit {folder.name}", str(folder))
                 ss["sq_data_done"] = f"saved audit {folder.name}"

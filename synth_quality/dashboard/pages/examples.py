@@ -38,7 +38,6 @@ def render() -> None:
     audit = db.init_page("Examples")
     result = audit.result
     examples = result.examples
-    summary = result.summary
     ss = st.session_state
     flagged: set = ss.setdefault("sq_flagged", set())
 
@@ -254,7 +253,7 @@ def render() -> None:
                            mime="application/vnd.apache.parquet", key="dl_rows_parquet",
                            on_click="ignore", width="stretch")
     with e2:
-        cleaned = cleaned_synthetic(examples, flagged, summary.get("inputs"))
+        cleaned = cleaned_synthetic(examples, flagged, result.facts.inputs)
         st.markdown(f"**Cleaned synthetic set**: {len(cleaned):,} synthetic rows without the "
                     f"{len(flagged & set(examples.index[examples['side'] == 'synthetic'])):,} "
                     "flagged ones, with the input's column names")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import streamlit as st
 
 from synth_quality.dashboard import shell as db
 from synth_quality.errors import SynthQualityError
+from synth_quality.io import LABEL_COLUMN_NAMES, find_named_column, find_text_column
 from synth_quality.present import lift as lift_view
-from synth_quality.present.inputs import LABEL_NAMES, guess_optional_column, guess_text_column
 
 
 def render() -> None:
@@ -69,22 +68,20 @@ def render() -> None:
         if up is None:
             st.caption("Upload a file to run the control on it.")
             return None
-        data = up.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        frame, error = db.read_upload(digest, up.name, data)
+        frame, digest, error = db.read_uploaded(up, "w_lift_eval_file")
         if error:
             st.error(db.md_escape(error))
             return None
         columns = [str(c) for c in frame.columns]
         st.caption(f"{db.md_escape(up.name)}: {len(frame):,} rows")
-        label_name = (result.summary.get("inputs") or {}).get("label_column")
+        label_name = result.facts.inputs.label_column
         guess_label = (label_name if label_name in columns
-                       else guess_optional_column(frame, LABEL_NAMES))
+                       else find_named_column(frame, LABEL_COLUMN_NAMES))
         c1, c2 = st.columns(2)
         label = c2.selectbox("Label column", columns, key="w_lift_eval_label",
                              index=columns.index(guess_label) if guess_label in columns else 0,
                              help="Its values must be labels the training rows have.")
-        guess_text = guess_text_column(frame, [label])
+        guess_text = find_text_column([(frame, up.name)], [label])
         text = c1.selectbox("Text column", columns, key="w_lift_eval_text",
                             index=columns.index(guess_text) if guess_text in columns else 0)
         if text == label:
@@ -102,16 +99,20 @@ def render() -> None:
         run_key = f"{choice['key']}|{metric}"
         if db.computed_lift(audit, run_key) is None:
             box = st.container()
-            progress = db.StreamlitProgress(box)
-            progress.tracker = lift_view.LiftProgressTracker()
-            progress.bar.progress(0.0, text="Starting the lift control ...")
             try:
-                lift = lift_run.run_lift(
-                    lift_view.lift_inputs(result.examples, result.summary), choice["data"],
-                    eval_text_column=choice["text"], eval_label_column=choice["label"],
-                    eval_name=choice["name"], config=LiftConfig(metric=metric),
-                    embed_config=lift_view.lift_embed_config(result.summary),
-                    audit_examples=result.examples, progress=progress)
+                # In the server's line of audits; served to a team, the evaluation texts go to
+                # this owner's private embedding cache.
+                with db.audit_slot(box, "lift control"):
+                    progress = db.StreamlitProgress(box)
+                    progress.tracker = lift_view.LiftProgressTracker()
+                    progress.bar.progress(0.0, text="Starting the lift control ...")
+                    lift = lift_run.run_lift(
+                        lift_view.lift_inputs(result.examples, result.summary), choice["data"],
+                        eval_text_column=choice["text"], eval_label_column=choice["label"],
+                        eval_name=choice["name"], config=LiftConfig(metric=metric),
+                        embed_config=db.private_config(
+                            lift_view.lift_embed_config(result.summary)),
+                        audit_examples=result.examples, progress=progress)
             except SynthQualityError as exc:
                 progress.bar.empty()
                 st.error(f"The lift control stopped: {db.md_escape(exc)}")
@@ -123,7 +124,8 @@ def render() -> None:
                 f"Ran the lift control in {lift.summary['timings']['total']:.0f} s; saved it as "
                 f"lift.json in {saved}." if saved else
                 f"Ran the lift control in {lift.summary['timings']['total']:.0f} s. The audit's "
-                "folder is not writable, so the result is kept by this dashboard until it restarts.")
+                "folder is not yours to write (not writable, or shared with others on this "
+                "server), so the result is kept by this dashboard until it restarts.")
         else:
             db.remember_lift(audit, run_key, db.computed_lift(audit, run_key))
             ss["sq_lift_done"] = "Showing the lift computed earlier for these settings."
@@ -155,8 +157,8 @@ def render() -> None:
     if lift is None:
         st.subheader("Run the lift control")
         st.markdown("No lift result for this audit yet. It trains on the audit's "
-                    f"{result.summary.get('n_real', 0):,} real and "
-                    f"{result.summary.get('n_synthetic', 0):,} synthetic rows and their labels, and "
+                    f"{result.facts.n_real:,} real and "
+                    f"{result.facts.n_synthetic:,} synthetic rows and their labels, and "
                     "ranks the synthetic rows with the audit's own scores for filter-and-retest. "
                     "On the command line: `synth-quality lift ... --label-column ... --audit-dir "
                     "<audit folder> --out <audit folder>`.")

@@ -32,30 +32,31 @@ from synth_quality.present.wording import (
     direction_text,
     format_value,
 )
+from synth_quality.schema import Summary
 
 
-def _band_caption(summary: dict, key: str, fmt: str) -> str:
+def _band_caption(summary: Summary, key: str, fmt: str) -> str:
     """"With no difference 0.47 to 0.53: expected even with no difference. " ("" without)."""
     span = band_text(summary, key, fmt)
     if not span:
         return ""
-    return f"With no difference {span}: {band_of(summary, key).get('reading') or ''}. "
+    return f"With no difference {span}: {band_of(summary, key).reading or ''}. "
 
 
 def render() -> None:
     """Draw the page; Streamlit runs it again on every interaction."""
     audit = init_page("Overview")
     result = audit.result
-    s = result.summary
+    s = result.facts
 
     st.title("Is the synthetic data any good?")
-    st.caption(f"Data: {md_escape(audit.label)} · {s.get('n_real', 0):,} real and "
-               f"{s.get('n_synthetic', 0):,} synthetic rows · change it on the Data page.")
+    st.caption(f"Data: {md_escape(audit.label)} · {s.n_real:,} real and "
+               f"{s.n_synthetic:,} synthetic rows · change it on the Data page.")
 
     st.subheader("Verdict")
     with st.container(border=True):
         # The verdict is built by the library from measured figures only (no dataset text).
-        st.markdown(md_escape(s.get("verdict", "")))
+        st.markdown(md_escape(s.verdict))
 
     st.subheader("The numbers behind it")
     st.caption("Each number is read against what it would be if the synthetic rows were no "
@@ -63,18 +64,17 @@ def render() -> None:
                "on shuffled labels and on the real rows alone). A number inside that range is "
                "**expected even with no difference**.")
     auc_info = SUPPORT_SCORES["detection_auc"]
-    ci = s.get("detection_auc_ci") or [None, None]
+    lo, hi = s.detection_auc_ci
     cols = st.columns(5)
     with cols[0]:
-        st.metric("Detection AUC", format_value(auc_info, s.get("detection_auc")),
+        st.metric("Detection AUC", format_value(auc_info, s.detection_auc),
                   help=auc_info.meaning)
-        interval = (f"95% CI {ci[0]:.2f} to {ci[1]:.2f}. "
-                    if ci[0] is not None and ci[1] is not None else "")
+        interval = f"95% CI {lo:.2f} to {hi:.2f}. " if lo is not None and hi is not None else ""
         st.caption(f"{interval}{_band_caption(s, 'detection_auc', auc_info.fmt)}0.5 = "
                    "indistinguishable, 1.0 = every synthetic row spotted. **High = bad.**")
     for col, (key, info) in zip(cols[1:], DATASET_SCORES.items()):
         with col:
-            st.metric(info.label, format_value(info, s.get(key)), help=info.meaning)
+            st.metric(info.label, format_value(info, getattr(s, key)), help=info.meaning)
             st.caption(f"{_band_caption(s, key, info.fmt)}{info.meaning} "
                        f"**{direction_text(info).capitalize()}.**")
 
@@ -88,29 +88,29 @@ def render() -> None:
         outside = reference[reference["reading"] != "expected even with no difference"]
         with st.expander(f"Every figure against no difference ({len(outside)} of "
                          f"{len(reference)} outside their range)"):
-            method = (s.get("no_difference") or {}).get("method") or {}
+            method = s.no_difference.method
             st.caption("How the ranges were made: " + " · ".join(
                 f"{md_escape(k)}: {md_escape(v)}" for k, v in method.items()) + ". Each range "
                 "holds 99.7% of what no difference gives, so with no difference all of them "
                 "hold the audit's figures in about 95% of audits.")
             st.dataframe(reference.drop(columns="key"), hide_index=True, width="stretch")
 
-    view = s.get("second_view")
-    if view:
+    view = s.second_view
+    if view is not None:
         with st.expander("A second, model-free view" + (" — it disagrees"
-                                                         if view.get("disagreements") else "")):
-            st.markdown(md_escape(view.get("sentence", "")))
-            st.caption(f"{md_escape(view.get('representation', ''))}; on "
-                       f"{view.get('rows', 0):,} rows. The per-row scores of this view are the "
-                       "examples' lexical_coverage_score and lexical_label_issue_score.")
+                                                         if view.disagreements else "")):
+            st.markdown(md_escape(view.sentence))
+            st.caption(f"{md_escape(view.representation)}; on {view.rows:,} rows. The per-row "
+                       "scores of this view are the examples' lexical_coverage_score and "
+                       "lexical_label_issue_score.")
 
-    corners = s.get("centre_vs_corners")
-    if corners:
-        st.subheader(f"Centre or corners: {corners['verdict']}")
+    corners = s.centre_vs_corners
+    if corners is not None:
+        st.subheader(f"Centre or corners: {corners.verdict}")
         # Built by the library from measured figures only (no dataset text).
-        st.markdown(md_escape(corners["sentence"]))
-        if (s.get("rounds") or {}).get("warning"):
-            st.error(md_escape(s["rounds"]["warning"].removeprefix("synth-quality: ")))
+        st.markdown(md_escape(corners.sentence))
+        if s.rounds is not None and s.rounds.warning:
+            st.error(md_escape(s.rounds.warning.removeprefix("synth-quality: ")))
         st.page_link(page_path("Corners"), label="The bands, rarity on the map, diversity, "
                      "rounds and what to generate next", icon=":material/filter_center_focus:")
 
