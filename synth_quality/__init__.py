@@ -27,7 +27,8 @@ _EXPORTS = {
     "LiftConfig": "lift.config", "LiftResult": "lift.result", "load_inputs": "io", "AuditInput": "io",
     "AuditResult": "result", "AuditConfig": "config", "EmbedConfig": "config",
     "ProjectConfig": "config", "ClusterConfig": "config", "DetectConfig": "config",
-    "ScoreConfig": "config", "ReferenceConfig": "config", "SynthQualityError": "errors", "InputDataError": "errors",
+    "ScoreConfig": "config", "ReferenceConfig": "config", "CornersConfig": "config",
+    "SynthQualityError": "errors", "InputDataError": "errors",
     "ConfigError": "errors", "MissingDependencyError": "errors", "ModelLoadError": "errors",
 }
 

@@ -318,6 +318,50 @@ class ReferenceConfig:
 
 
 @dataclass(frozen=True)
+class CornersConfig:
+    """Centre or corners, rounds and diversity (:mod:`synth_quality.analysis.corners`,
+    :mod:`synth_quality.analysis.rounds`, :mod:`synth_quality.analysis.diversity`; README:
+    "Centre or corners").
+
+    n_bands : int, default 10
+        Bands the real rows are cut into, typical to rare by their k-NN radius (deciles). Fewer
+        when the real side has under 5 rows per band.
+    centre_share : float, default 0.2
+        The densest share of the real rows whose synthetic neighbours make the centre mass.
+    tail_share : float, default 0.3
+        The rarest share of the real rows whose synthetic neighbours make the tail mass (the
+        figure rounds are compared on).
+    diversity_rows : int, default 500
+        Rows per diversity sample (at most half of each side or group compared); MAUVE uses
+        twice as many per side. 0 turns the diversity figures off.
+    trend_alpha : float, default 0.01
+        Level of the one-sided trend test behind the warning that the tails shrink round after
+        round. 0.01 rather than 0.05: the shares of synthetic rows per band spread about 1.2
+        times as much as binomial counts (rows share nearest real rows), so the test's nominal
+        level understates its false alarms; measured in bench/corners_calibration.py.
+    """
+
+    n_bands: int = 10
+    centre_share: float = 0.2
+    tail_share: float = 0.3
+    diversity_rows: int = 500
+    trend_alpha: float = 0.01
+
+    def __post_init__(self):
+        check_int("corners", "n_bands", self.n_bands, 2, 100)
+        check_float("corners", "centre_share", self.centre_share, 0.0, 1.0, low_open=True,
+                    high_open=True)
+        check_float("corners", "tail_share", self.tail_share, 0.0, 1.0, low_open=True,
+                    high_open=True)
+        if self.centre_share + self.tail_share > 1.0:
+            raise ConfigError(f"corners.centre_share ({self.centre_share}) + corners.tail_share "
+                              f"({self.tail_share}) must be at most 1")
+        if self.diversity_rows:
+            check_int("corners", "diversity_rows", self.diversity_rows, 10)
+        check_float("corners", "trend_alpha", self.trend_alpha, 0.0, 0.5, low_open=True)
+
+
+@dataclass(frozen=True)
 class ScaleConfig:
     """What changes above a size (README: "Speed"; docs/benchmarks.md has the measurements).
 
@@ -371,6 +415,7 @@ class AuditConfig:
     detect: DetectConfig = field(default_factory=DetectConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     reference: ReferenceConfig = field(default_factory=ReferenceConfig)
+    corners: CornersConfig = field(default_factory=CornersConfig)
     scale: ScaleConfig = field(default_factory=ScaleConfig)
     random_state: int | None = 0
 

@@ -38,6 +38,9 @@ class Stage:
     REFERENCE_CLASSIFIER = "reference_classifier"  # ticks: shuffles (classifier retrained)
     REFERENCE_COVERAGE = "reference_coverage"      # the coverage statistic, shuffled labels
     SCORING = "scoring"                      # scores, calibrated flags, tables, the summary
+    CORNERS = "corners"                      # density bands, rarity scores, rounds (centre or
+                                             # corners; DIVERSITY runs inside its time)
+    DIVERSITY = "diversity"                  # ticks: groups (each side, generator and round)
     REFERENCE = "reference"                  # every figure's no-difference band
     SECOND_VIEW = "second_view"              # the model-free view (words and characters)
     # the lift control (run_lift), after LOADING and EMBEDDING
@@ -50,7 +53,7 @@ class Stage:
 
     AUDIT = (LOADING, LOADING_MODEL, EMBEDDING, NEIGHBOURS, COMPILING, PROJECTING_MAP,
              DETECTING, PROJECTING_CLUSTERS, CHECKING_LABELS, CLUSTERING, REFERENCE_CLASSIFIER,
-             REFERENCE_COVERAGE, SCORING, REFERENCE, SECOND_VIEW)
+             REFERENCE_COVERAGE, SCORING, CORNERS, DIVERSITY, REFERENCE, SECOND_VIEW)
     LIFT_STAGES = (LOADING, EMBEDDING, LEAKAGE, RANKING, LIFT)
 
 

@@ -427,6 +427,251 @@ class SecondView(_Strict):
     sentence: str
 
 
+# ------------------------------------------------- centre or corners, diversity, rounds (1.2)
+
+Reading = Optional[str]
+
+
+def banded(description: str, direction: str | None = None, default: Any = ...) -> Any:
+    """A nested figure (:class:`BandedFigure`, :class:`DiversityFigure`): its description and,
+    when one direction is bad, ``direction`` (kept in the JSON Schema)."""
+    extra = {"direction": direction} if direction else None
+    return Field(default, description=description, json_schema_extra=extra)
+
+
+class BandedFigure(_Strict):
+    """A figure of centre or corners or of a round, beside its no-difference band (as in
+    ``no_difference.figures``)."""
+
+    value: Share = Field(description="the figure")
+    mean: Share = Field(description="its mean with no difference")
+    sd: Share = Field(description="its standard deviation with no difference")
+    low: Share = Field(description="the band: the central 99.7% with no difference")
+    high: Share
+    reading: Reading = Field(description="'expected even with no difference', 'higher than "
+                                         "with no difference' or 'lower ...'")
+
+
+class CoverageBand(_Strict):
+    """Coverage's exact no-difference value at a band's size."""
+
+    mean: Share
+    low: Share
+    high: Share
+
+
+class CornersBand(_Strict):
+    """One density band of the real rows (``centre_vs_corners.bands``), 1 = densest."""
+
+    band: int = Field(ge=1, description="1 = the densest real rows, n_bands = the rarest")
+    radius_low: float = Field(description="smallest k-NN radius (cosine distance) in the band")
+    radius_high: float = Field(description="largest k-NN radius in the band")
+    n_real: int = Field(ge=0, description="real rows in the band")
+    real_share: float = figure("share of the real rows in the band (about 1 / n_bands)",
+                               fraction=True)
+    n_synthetic: int = Field(ge=0, description="synthetic rows whose nearest real row is in "
+                                               "the band")
+    synthetic_share: Share = figure("share of the synthetic rows whose nearest real row is in "
+                                    "the band; read against mean / low / high", fraction=True)
+    mean: Share = Field(description="the share a left-out real row's nearest real row gives "
+                                    "(no difference)")
+    sd: Share
+    low: Share = Field(description="the synthetic share's band with no difference")
+    high: Share
+    reading: Reading = Field(description="the synthetic share against that band")
+    coverage: Share = figure("the band's real rows with a synthetic row inside their k-NN ball",
+                             HIGH_IS_GOOD, fraction=True)
+    coverage_no_difference: CoverageBand = Field(description="coverage's band at the band's "
+                                                             "size")
+    coverage_reading: Reading
+    median_rarity: Share = figure("median rarity score of the band's synthetic rows", ge=0)
+    keywords: list[str] = Field(description="c-TF-IDF words of the band's real rows")
+
+
+class Rarity(_Strict):
+    """Rarity scores of the synthetic rows against left-out real rows'
+    (``centre_vs_corners.rarity``)."""
+
+    median: Share = figure("median rarity score (cosine distance) of the synthetic rows", ge=0)
+    median_no_difference: Share = Field(description="the same of real rows left out")
+    outside_share: float = figure("synthetic rows inside no real k-NN ball (rarity null)",
+                                  HIGH_IS_BAD, fraction=True)
+    outside_share_no_difference: float = Field(description="the same of real rows left out")
+
+
+class Curve(_Strict):
+    """A curve's points, each beside the same point of rows left out (no difference)."""
+
+    value: list[Share] = Field(description="the curve")
+    mean: list[Share] = Field(description="the same curve of rows left out")
+    low: list[Share]
+    high: list[Share]
+    reading: list[Reading]
+
+
+class AlphaPrecision(Curve):
+    """alpha-precision (Alaa et al. 2022): synthetic rows inside the real alpha-support."""
+
+    alpha: list[float] = Field(description="the shares of the densest real rows; 1 = precision")
+
+
+class BetaRecall(Curve):
+    """beta-recall (Alaa et al. 2022): real rows inside the synthetic beta-support."""
+
+    beta: list[float] = Field(description="the shares of the densest synthetic rows; 1 = "
+                                          "recall")
+
+
+class CentreVsCorners(_Strict):
+    """Does the synthetic data fill the dense middle of the real rows or reach their rare
+    corners (``centre_vs_corners``; :mod:`synth_quality.analysis.corners`)."""
+
+    n_bands: int = Field(ge=2, description="bands of the real rows, typical to rare")
+    k: int = Field(ge=1, description="the k of the k-NN radius (score.manifold_k)")
+    centre_bands: list[int] = Field(description="the bands of the centre (1-based)")
+    tail_bands: list[int] = Field(description="the bands of the tail (1-based)")
+    centre_share: float = Field(ge=0, le=1, description="share of the real rows in the centre")
+    tail_share: float = Field(ge=0, le=1, description="share of the real rows in the tail")
+    bands: list[CornersBand]
+    centre_mass: BandedFigure = banded("share of synthetic rows next to the densest real rows",
+                                       HIGH_IS_BAD)
+    tail_mass: BandedFigure = banded("share of synthetic rows next to the rarest real rows",
+                                     HIGH_IS_GOOD)
+    position: BandedFigure = banded("mean band position of the synthetic rows (0 = densest "
+                                    "end, 1 = rarest)")
+    bands_outside: list[int] = Field(description="bands whose synthetic share is outside its "
+                                                 "band")
+    rarity: Rarity
+    alpha_precision: AlphaPrecision
+    beta_recall: BetaRecall
+    verdict: Literal["fills the middle", "covers the corners", "even"] = Field(
+        description="'even' when every band's share is inside its no-difference band")
+    sentence: str = Field(description="the verdict in words")
+
+
+class DiversityInterval(_Strict):
+    """A diversity measure of the real side with its 95% interval."""
+
+    value: Share
+    ci: tuple[Share, Share] = Field(description="95% interval")
+
+
+class DiversityFigure(_Strict):
+    """A diversity measure of some synthetic rows: 95% interval, and its band on equal-sized
+    samples of the real rows (no difference)."""
+
+    value: Share
+    ci: tuple[Share, Share] = Field(description="95% interval")
+    mean: Share = Field(description="the measure on samples of the real rows")
+    sd: Share
+    low: Share = Field(description="the band with no difference")
+    high: Share
+    reading: Reading
+
+
+class Measure(_Strict):
+    """What a diversity measure is (``diversity.measures``)."""
+
+    what: str
+    good: Literal["high", "low"] = Field(description="the good direction")
+
+
+class RealDiversity(_Strict):
+    """The real side's diversity measures (``diversity.real``)."""
+
+    rows: int = Field(ge=0, description="rows per sample")
+    vendi: DiversityInterval
+    distinct_1: DiversityInterval
+    distinct_2: DiversityInterval
+    compression_ratio: DiversityInterval
+    self_bleu: DiversityInterval
+
+
+class GroupDiversity(_Strict):
+    """Diversity measures of the synthetic side, a generator or a round."""
+
+    rows: int = Field(ge=0, description="rows per sample")
+    vendi: DiversityFigure = banded("Vendi score: effective number of distinct rows",
+                                    HIGH_IS_GOOD)
+    distinct_1: DiversityFigure = banded("distinct words / words", HIGH_IS_GOOD)
+    distinct_2: DiversityFigure = banded("distinct word pairs / word pairs", HIGH_IS_GOOD)
+    compression_ratio: DiversityFigure = banded("text size / gzip size", HIGH_IS_BAD)
+    self_bleu: DiversityFigure = banded("self-BLEU-4, each row against the others",
+                                        HIGH_IS_BAD)
+
+
+class Mauve(_Strict):
+    """MAUVE between the sides (``diversity.mauve``)."""
+
+    value: Share = figure("1 = the same distribution", HIGH_IS_GOOD, fraction=True)
+    ci: tuple[Share, Share] = Field(description="95% bootstrap interval")
+    mean: Share = Field(description="MAUVE with shuffled side labels")
+    sd: Share
+    low: Share = Field(description="the band with no difference")
+    high: Share
+    reading: Reading
+    rows: tuple[int, int] = Field(description="real and synthetic rows compared")
+    buckets: int = Field(ge=2, description="k-means clusters of the quantisation")
+    good: str
+    what: str
+
+
+class Diversity(_Strict):
+    """Diversity of each side, generator and round, and MAUVE between the sides
+    (``diversity``; :mod:`synth_quality.analysis.diversity`)."""
+
+    rows: int = Field(ge=0, description="rows per sample of each side")
+    repeats: int = Field(ge=1, description="subsamples per figure")
+    measures: dict[str, Measure] = Field(description="measure -> what it is, the good "
+                                                     "direction")
+    real: RealDiversity
+    synthetic: GroupDiversity
+    by_round: dict[str, GroupDiversity] = Field(description="round (batch) -> its measures")
+    by_generator: dict[str, GroupDiversity] = Field(description="generator -> its measures")
+    mauve: Mauve
+    sentence: str
+
+
+class GroupFigures(_Strict):
+    """One generator's or round's centre or corners figures (``rounds``)."""
+
+    n_synthetic: int = Field(ge=0)
+    centre_mass: BandedFigure = banded("share of its rows next to the densest real rows",
+                                       HIGH_IS_BAD)
+    tail_mass: BandedFigure = banded("share of its rows next to the rarest real rows",
+                                     HIGH_IS_GOOD)
+    position: BandedFigure = banded("mean band position of its rows")
+    coverage: BandedFigure = banded("real rows with a row of the group inside their ball",
+                                    HIGH_IS_GOOD)
+    recall: BandedFigure = banded("real rows inside the ball of a row of the group",
+                                  HIGH_IS_GOOD)
+    vendi: Optional[DiversityFigure] = banded("its Vendi score (when diversity was measured)",
+                                              HIGH_IS_GOOD, None)
+    distinct_2: Optional[DiversityFigure] = banded("its distinct-2 (when measured)",
+                                                   HIGH_IS_GOOD, None)
+
+
+class RoundFigures(GroupFigures):
+    """One round of generation (a batch)."""
+
+    round: int = Field(ge=0, description="the batch: 0 = the first audit's synthetic rows")
+
+
+class Rounds(_Strict):
+    """Rounds of generation and generators side by side, and the collapse test (``rounds``;
+    :mod:`synth_quality.analysis.rounds`)."""
+
+    by_round: list[RoundFigures] = Field(description="rounds in order ([] with one round)")
+    by_generator: dict[str, GroupFigures] = Field(description="generator -> its figures")
+    tails_shrinking: bool = Field(description="the tail mass falls every round and the trend "
+                                              "test is below corners.trend_alpha")
+    falling_every_round: Optional[bool] = Field(None, description="absent with under two "
+                                                                  "rounds")
+    z: Share = Field(description="Cochran-Armitage z of the tail mass over the rounds")
+    p_value: Share = Field(ge=0, le=1, description="its one-sided p-value (falling)")
+    warning: Optional[str] = Field(description="the collapse warning, or null")
+
+
 class Summary(_Strict):
     """``summary.json``: every top-level key an audit writes."""
 
@@ -512,6 +757,15 @@ class Summary(_Strict):
     scale: Scale = Field(description="which size-dependent paths ran (schema 1.1; readers "
                                      "fill it in for older audits: ADDED_IN_1_1)")
     engine: Engine = Field(description="where embedding and text checks ran (schema 1.1)")
+    centre_vs_corners: Optional[CentreVsCorners] = Field(
+        description="density bands of the real rows and where the synthetic rows sit among "
+                    "them (schema 1.2; null with under 10 real rows)")
+    diversity: Optional[Diversity] = Field(
+        description="diversity of each side, generator and round, and MAUVE (schema 1.2; null "
+                    "with under 20 rows a side or corners.diversity_rows 0)")
+    rounds: Optional[Rounds] = Field(
+        description="rounds and generators side by side, and the collapse warning (schema 1.2; "
+                    "null without two rounds or a generator column)")
 
 
 #: Keys added in schema 1.1, and what an audit written before them ran (read_summary fills
@@ -520,6 +774,8 @@ ADDED_IN_1_1 = {
     "scale": {"neighbours": "exact", "umap_fit_rows": None, "umap": "fitted on every row"},
     "engine": {"engine": "local"},
 }
+#: Keys added in schema 1.2: an audit written before them did not measure them.
+ADDED_IN_1_2 = {"centre_vs_corners": None, "diversity": None, "rounds": None}
 
 #: Keys that may be absent from a summary.json this version writes.
 OPTIONAL_KEYS = frozenset(name for name, f in Summary.model_fields.items()
@@ -602,7 +858,7 @@ def read_summary(summary: dict, where: str = "summary.json") -> Summary:
                              f"synth-quality reads {SCHEMA_VERSION} and older: upgrade it",
                              kind=ErrorKind.AUDIT_FOLDER)
     known = dict(_known_keys(Summary, summary), schema_version=version)
-    for key, value in ADDED_IN_1_1.items():  # audits written before schema 1.1
+    for key, value in {**ADDED_IN_1_1, **ADDED_IN_1_2}.items():   # audits written before
         known.setdefault(key, value)
     try:
         return Summary.model_validate(known)

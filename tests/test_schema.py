@@ -272,3 +272,49 @@ def test_nan_figures_are_written_as_null_and_validate(planted_summary):
     assert summary["detection_auc"] is None
     validate_summary(summary)
     check_with_json_schema(summary)
+
+
+def test_an_audit_written_before_centre_and_corners_still_reads(planted_summary):
+    """Schema 1.2 added centre_vs_corners, diversity and rounds: the planted audit (two
+    generators) writes all three, and an audit written before them reads with them null (not
+    measured), while the writer's check still requires them."""
+    from synth_quality.schema import ADDED_IN_1_2
+
+    assert all(planted_summary[key] is not None for key in ADDED_IN_1_2)
+    assert set(planted_summary["rounds"]["by_generator"]) == {"gen-a", "gen-b"}
+    older = {k: v for k, v in planted_summary.items() if k not in ADDED_IN_1_2}
+    older["schema_version"] = "1.1"
+    facts = read_summary(older)
+    assert (facts.centre_vs_corners, facts.diversity, facts.rounds) == (None, None, None)
+    assert facts.detection_auc == planted_summary["detection_auc"]
+    with pytest.raises(InputDataError, match="centre_vs_corners: field required"):
+        validate_summary(dict(older, schema_version=SCHEMA_VERSION))
+
+
+def _corners_mutations():
+    """Mistakes inside the 1.2 blocks: (change, the key the message must name)."""
+    def bad_verdict(s):
+        s["centre_vs_corners"]["verdict"] = "mostly the middle"
+
+    def undeclared_in_a_band(s):
+        s["centre_vs_corners"]["bands"][0]["share"] = 0.1
+
+    def undeclared_in_diversity(s):
+        s["diversity"]["synthetic"]["vendi"]["p_value"] = 0.5
+
+    def string_round(s):
+        next(iter(s["rounds"]["by_generator"].values()))["n_synthetic"] = "12"
+
+    return [(bad_verdict, "verdict"), (undeclared_in_a_band, "share"),
+            (undeclared_in_diversity, "p_value"), (string_round, "n_synthetic")]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_the_centre_and_corners_blocks_are_checked_too(planted_summary, case):
+    change, key = _corners_mutations()[case]
+    summary = copy.deepcopy(planted_summary)
+    change(summary)
+    with pytest.raises(InputDataError, match=key):
+        validate_summary(summary)
+    with pytest.raises(InputDataError, match=key):
+        check_with_json_schema(summary)

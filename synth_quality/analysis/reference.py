@@ -79,7 +79,23 @@ FIGURES = {
                                     "share of synthetic rows categorised unrealistic", "low"),
     "underrepresented_real_share": ("combined", (0.0, 1.0),
                                     "share of real rows categorised underrepresented", "low"),
+    # Measured by the centre-or-corners stage (synth_quality.pipeline.corners), which builds
+    # their bands with the same constructions and hands them to no_difference (``extra``).
+    "centre_mass": ("leave one out", (0.0, 1.0),
+                    "share of synthetic rows next to the densest real rows", "low"),
+    "tail_mass": ("leave one out", (0.0, 1.0),
+                  "share of synthetic rows next to the rarest real rows", "high"),
+    "vendi": ("real samples", (0.0, np.inf), "Vendi score of the synthetic rows", "high"),
+    "distinct_2": ("real samples", (0.0, 1.0), "distinct-2 of the synthetic rows", "high"),
+    "compression_ratio": ("real samples", (0.0, np.inf),
+                          "compression ratio of the synthetic rows", "low"),
+    "self_bleu": ("real samples", (0.0, 1.0), "self-BLEU of the synthetic rows", "low"),
+    "mauve": ("shuffles", (0.0, 1.0), "MAUVE between the sides", "high"),
 }
+
+#: Figures whose values and bands come from other stages (``no_difference(extra=...)``).
+_MEASURED_ELSEWHERE = ("centre_mass", "tail_mass", "vendi", "distinct_2", "compression_ratio",
+                       "self_bleu", "mauve")
 
 EXPECTED = "expected even with no difference"
 #: Half-width of a band in standard deviations, and the matching central probability.
@@ -337,9 +353,12 @@ def reading(value, low, high) -> str | None:
 
 
 def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierNull,
-                  coverage: CoverageNull, config: AuditConfig, loo: dict | None = None) -> dict:
+                  coverage: CoverageNull, config: AuditConfig, loo: dict | None = None,
+                  extra: dict | None = None) -> dict:
     """``summary["no_difference"]``: how the reference was built, and per figure its value, the
-    band, the reading and the good direction."""
+    band, the reading and the good direction. ``extra``: figures of :data:`FIGURES` measured
+    and banded elsewhere (name -> ``value``, ``mean``, ``sd``, ``low``, ``high``); figures
+    neither built here nor given are left out."""
     n_real = int((~data.is_syn).sum())
     n_syn = len(data.is_syn) - n_real
     k = config.score.manifold_k
@@ -356,9 +375,15 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
     bands.update(_category_bands(bands))
     coverage_rate = exact_coverage(n_real, n_syn, k)
     bands["coverage"] = rate_band(coverage_rate, np.inf, n_real)
+    extra = extra or {}
+    for name, entry in extra.items():
+        bands[name] = {key: entry.get(key) for key in ("mean", "sd", "low", "high")}
     figures = {}
     for name, (how, bounds, what, good) in FIGURES.items():
-        entry = {"value": observed.get(name), "what": what, "from": how, "good": good,
+        if name in _MEASURED_ELSEWHERE and name not in extra:
+            continue
+        value = extra[name].get("value") if name in extra else observed.get(name)
+        entry = {"value": value, "what": what, "from": how, "good": good,
                  **bands.get(name, _empty_band())}
         entry["reading"] = reading(entry["value"], entry["low"], entry["high"])
         figures[name] = entry
@@ -373,6 +398,10 @@ def no_difference(observed: dict, data: ReferenceInputs, classifier: ClassifierN
                               "against the other synthetic rows, for recall), on up to "
                               f"{ref.calibration_rows:,} rows of each side"),
             "exact": "coverage's value when the labels are exchangeable, from the sizes alone",
+            **({"real samples": "the synthetic side's diversity measures taken on equal-sized "
+                                "samples of the real rows (the synthetic side as a sample of "
+                                "real text)"}
+               if any(FIGURES[n][0] == "real samples" for n in extra) else {}),
         },
         "repeats": ref.repeats,
         "fdr": ref.fdr,

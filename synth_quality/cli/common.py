@@ -165,7 +165,8 @@ def config_from_options(config_path=None, *, model=None, cache_dir=None, no_cach
 PRINTED_FIGURES = (("detection_auc", "{:.3f}"), ("unrealistic", "{:.2f}"),
                    ("unrepresentative", "{:.2f}"), ("unvaried", "{:.1%}"),
                    ("unoriginal", "{:.1%}"), ("precision", "{:.2f}"), ("recall", "{:.2f}"),
-                   ("density", "{:.2f}"), ("coverage", "{:.2f}"))
+                   ("density", "{:.2f}"), ("coverage", "{:.2f}"), ("centre_mass", "{:.1%}"),
+                   ("tail_mass", "{:.1%}"), ("vendi", "{:.1f}"), ("mauve", "{:.2f}"))
 
 
 def print_audit(result, folder: Path) -> None:
@@ -178,7 +179,11 @@ def print_audit(result, folder: Path) -> None:
     figures = s.no_difference.figures
     click.echo(f"{'figure':<18}{'value':>9}   {'with no difference':<20} reading")
     for name, fmt in PRINTED_FIGURES:
-        value, entry = getattr(s, name), figures.get(name)
+        # centre_mass, tail_mass, vendi and mauve are not top-level keys: their value is the
+        # one no_difference lists (absent when the audit did not measure them).
+        entry = figures.get(name)
+        value = (getattr(s, name) if name in type(s).model_fields
+                 else entry.value if entry is not None else None)
         shown = "n/a" if value is None else fmt.format(value)
         band = ("" if entry is None or entry.low is None
                 else f"{fmt.format(entry.low)} to {fmt.format(entry.high)}")

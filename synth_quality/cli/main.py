@@ -15,6 +15,7 @@ from synth_quality.cli.audit import audit
 from synth_quality.cli.check import check
 from synth_quality.cli.diff import diff
 from synth_quality.cli.lift import lift
+from synth_quality.cli.next_steps import next_steps
 from synth_quality.cli.sample import sample
 from synth_quality.cli.selftest import selftest
 
@@ -30,11 +31,12 @@ def main():
     synth-quality add   runs/first --synthetic round2.csv --out runs/first-plus-round2
     synth-quality lift  --data mixed.csv --label-column sentiment --eval eval.csv --out runs/lift
     synth-quality selftest --real real.csv --synthetic synth.csv --out runs/selftest
+    synth-quality next-steps runs/first --lift-dir runs/lift --out runs/next
     synth-quality check runs/first --rules rules.toml    # exit 1 when a rule fails
     synth-quality diff  runs/first runs/first-plus-round2
     synth-quality app   # the dashboard, on the built-in sample
     """
 
 
-for _command in (audit, add, app, sample, lift, selftest, check, diff):
+for _command in (audit, add, app, sample, lift, selftest, next_steps, check, diff):
     main.add_command(_command)

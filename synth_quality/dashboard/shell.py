@@ -73,14 +73,15 @@ HOME = "app.py"
 _LOG = get_logger(__name__)
 #: Session-state keys that belong to one audit, dropped when another audit is opened.
 AUDIT_STATE_PREFIXES = ("sq_sel_", "sq_view", "sq_ex_", "sq_prev_", "sq_cluster",
-                        "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_mcs")
+                        "sq_highlight_cluster", "w_ex_", "w_map_highlight", "w_sidebar_",
+                        "w_corners_")
 
 #: Sidebar labels and icons of the known pages; other files in pages/ (e.g. 7_Lift.py) get
 #: their label from the file name.
 PAGE_ICONS = {"Overview": ":material/insights:", "Data": ":material/upload_file:",
               "Map": ":material/scatter_plot:", "Clusters": ":material/bubble_chart:",
               "Examples": ":material/table_rows:", "Report": ":material/description:",
-              "Lift": ":material/trending_up:"}
+              "Lift": ":material/trending_up:", "Corners": ":material/filter_center_focus:"}
 
 
 def page_files() -> list[tuple[str, str]]:

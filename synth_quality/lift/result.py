@@ -37,7 +37,10 @@ class LiftResult:
           scored), ``n_rows_given``, ``n_excluded_leakage``, ``n_exact``, ``n_near``,
           ``excluded_by_side``, ``near_duplicate_similarity``, ``leakage_examples`` (up to 5:
           eval_row, eval_text, kind, train_side, train_row, train_text, similarity),
-          ``label_counts``;
+          ``label_counts``, ``leaked_into_synthetic`` (evaluation rows with an exact or near
+          copy among the synthetic rows, the evaluation set leaked into generation:
+          ``n_rows``, ``rows``, ``threshold``, ``examples``: eval_row, eval_text,
+          synthetic_row, synthetic_text, kind, similarity);
         - ``model`` (description), ``embedding`` (model and cache counts), ``label_column``,
           ``labels``, ``n_train_real``, ``n_train_synthetic``, ``train_label_counts``;
         - ``per_generator``: ``{name: {n_synthetic, score, lift, lift_ci, p_value, verdict}}``;
@@ -48,13 +51,24 @@ class LiftResult:
           vs_random_verdict}]}`` ("better than random", "no different from random" or "worse
           than random"); ``signals``: ``{signal: {source ("audit" or "computed"), n_flagged,
           worst_rows}}`` (``worst_rows``: the 20 synthetic input rows ranked worst);
+        - ``by_band``: the lift on the evaluation rows of each density band of the real rows
+          (:mod:`synth_quality.lift.bands`): ``n_bands``, ``bands`` (``[{band, n_eval,
+          real_only, real_plus_synthetic, lift, lift_ci, verdict}]``, band 1 = densest),
+          ``centre`` and ``tails`` (the same for the densest ``centre_share`` and the rarest
+          ``tail_share`` together) and a ``sentence``; None with too few real rows;
+        - ``recommended_filter``: the filter-and-retest drop measured to help most (``signal``,
+          ``percent``, ``n_dropped``, ``n_kept``, ``lift``, ``lift_ci``, ``beats_random``,
+          ``vs_random``, ``dropped_rows``: the synthetic input rows it drops), or None when no
+          drop helps significantly;
         - ``findings`` (list of sentences, the verdict first), ``warnings``, ``timings``
           (seconds per stage, ``n_fits``), ``config`` (:meth:`LiftConfig.to_dict`).
     eval_rows : pandas.DataFrame
         One row per evaluation row given: ``row``, ``text``, ``label``, ``excluded`` (bool),
         ``leakage`` ("", "exact" or "near"), ``leak_side``, ``leak_row``,
         ``leak_similarity``, and the plain fits' predictions ``pred_real_only``,
-        ``pred_real_plus_synthetic``, ``pred_synthetic_only`` (None where excluded).
+        ``pred_real_plus_synthetic``, ``pred_synthetic_only`` (None where excluded), and
+        ``band`` (the row's density band among the real training rows, 1 = densest; null
+        where excluded).
     warnings : list of str
     """
 

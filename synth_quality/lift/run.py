@@ -103,6 +103,8 @@ from synth_quality.config import EmbedConfig
 from synth_quality.embed.api import embed_texts
 from synth_quality.errors import ConfigError, InputDataError
 from synth_quality.io import AuditInput, listing, load_inputs, plural
+from synth_quality.lift.bands import (generation_leakage, leakage_sentence, lift_by_band,
+                                     recommended_filter)
 from synth_quality.lift.bootstrap import Bootstrap
 from synth_quality.lift.config import HELD_OUT_SOURCE, MIN_EVAL_ROWS, LiftConfig
 from synth_quality.lift.evalset import holdout, leakage, read_eval
@@ -288,9 +290,25 @@ def _run(run: LiftRun) -> tuple[dict, pd.DataFrame]:
     timings["bootstrap"] = round(time.perf_counter() - t0, 3)
 
     summary.update(_described(run, rows, leak, keep, is_syn, embed_info))
+    # Centre or corners (lift.bands): the lift per density band, leakage into generation, the
+    # filtered synthetic set measured to help.
+    summary["by_band"], eval_band = lift_by_band(X[:n_real], X_eval_all[keep], y_eval,
+                                                 len(rows.classes), fitter, arms, config)
+    generation = generation_leakage(train, X, n_real, rows.eval_frame, X_eval_all,
+                                    config.near_duplicate_similarity)
+    summary["eval"]["leaked_into_synthetic"] = generation
+    summary["recommended_filter"] = recommended_filter(summary, signals,
+                                                       rows.synthetic["row"].to_numpy(np.int64))
     summary["verdict_sentence"] = verdict_sentence(summary)
-    summary["findings"] = [summary["verdict_sentence"], *findings(summary)]
+    extra = [(summary["by_band"] or {}).get("sentence"),
+             leakage_sentence(generation, len(rows.eval_frame))]
+    summary["findings"] = [summary["verdict_sentence"], *findings(summary),
+                           *[e for e in extra if e]]
     eval_rows = eval_table(rows.eval_frame, leak, fitter, arms, rows.classes, keep)
+    band = np.zeros(len(eval_rows), np.int64)
+    band[np.flatnonzero(keep)] = eval_band
+    eval_rows["band"] = pd.array(np.where(band > 0, band, 0), dtype="Int64")
+    eval_rows.loc[band <= 0, "band"] = pd.NA
     return summary, eval_rows
 
 

@@ -14,6 +14,8 @@ Stages, each timed into ``summary["timings"]`` (seconds) and reported to ``progr
 7. calibrating the classifier (reference_classifier) and the coverage statistic
                (reference_coverage) on shuffled labels (no difference)
 8. scoring     per-row scores, calibrated flags, categories, clusters table, summary
+8b. corners    the real rows' density bands, rarity scores, diversity, rounds and generators
+               (:mod:`synth_quality.pipeline.corners`)
 9. reference   every figure recomputed real against real and on shuffled labels: its
                no-difference band (``summary["no_difference"]``)
 
@@ -42,6 +44,7 @@ from synth_quality.errors import InputDataError
 from synth_quality.graph.knn import add_to_neighbor_graph, build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
 from synth_quality.io import AuditInput, load_inputs
+from synth_quality.pipeline.corners import widen
 from synth_quality.pipeline.previous import (
     match_previous,
     measures_of,
@@ -148,6 +151,8 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
         summary["scale"] = scale_summary(run, m)
+    with StageTimer(run.progress, run.timings, Stage.CORNERS):
+        widen(run, m, rows, summary)
     with StageTimer(run.progress, run.timings, Stage.REFERENCE):
         add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:

@@ -177,6 +177,7 @@ def verdict(summary: dict) -> str:
         parts.append("Part of that is surface style, not meaning: " + " ".join(
             a["sentence"] for a in surface[:2]))
     parts.extend(_coverage_sentences(summary))
+    parts.extend(_corners_sentences(summary))
     unvaried, unoriginal = summary.get("unvaried"), summary.get("unoriginal")
     if unvaried is not None:
         bands = [_band_note(summary, name, "{:.1%}", " (") for name in ("unvaried", "unoriginal")]
@@ -207,6 +208,18 @@ def verdict(summary: dict) -> str:
     if disagreements:
         parts.append("A second, model-free view disagrees: " + disagreements[0])
     return " ".join(parts)
+
+
+def _corners_sentences(summary: dict) -> list[str]:
+    """Centre or corners, diversity, and the rounds' tails (pipeline.corners)."""
+    parts = []
+    for block in ("centre_vs_corners", "diversity"):
+        if (summary.get(block) or {}).get("sentence"):
+            parts.append(summary[block]["sentence"])
+    warning = (summary.get("rounds") or {}).get("warning")
+    if warning:
+        parts.append(warning.removeprefix("synth-quality: ").capitalize())
+    return parts
 
 
 def _coverage_sentences(summary: dict) -> list[str]:
@@ -307,12 +320,14 @@ def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFr
     from synth_quality.analysis.reference import (EXPECTED, ReferenceInputs, auc_band,
                                                   generator_bands, leave_one_out, no_difference,
                                                   observed_figures)
+    from synth_quality.pipeline.corners import reference_figures
 
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
                            rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy())
     loo = leave_one_out(data, run.config)
     summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
-                                             m.classifier_null, m.coverage_null, run.config, loo)
+                                             m.classifier_null, m.coverage_null, run.config, loo,
+                                             extra=reference_figures(summary))
     n_syn = len(run.frame) - run.n_real
     for name, g in (summary.get("by_generator") or {}).items():
         g["no_difference"] = generator_bands(m.classifier_null, loo, run.n_real,

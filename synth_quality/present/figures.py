@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.present.wording import (
+    BAND_PALETTE,
     CATEGORY_COLORS,
     CLUSTER_PALETTE,
     HIGHLIGHT_COLOR,
@@ -134,6 +135,18 @@ def map_groups(examples: pd.DataFrame, color_by: str) -> list[tuple[str, np.ndar
         for c in sorted(set(labels.tolist()), key=lambda c: (c < 0, c)):
             ids = np.flatnonzero(labels == c)
             groups.append(("noise" if c < 0 else f"cluster {c}", ids, _cluster_color(c)))
+    elif color_by == "density_band":
+        bands = pd.to_numeric(examples["density_band"], errors="coerce").to_numpy(float)
+        top = int(np.nanmax(bands)) if np.isfinite(bands).any() else 0
+        for b in range(1, top + 1):
+            ids = np.flatnonzero(bands == b)
+            if len(ids):
+                color = BAND_PALETTE[min(len(BAND_PALETTE) - 1,
+                                         (b - 1) * len(BAND_PALETTE) // max(top, 1))]
+                groups.append((f"band {b}", ids, color))
+        missing = np.flatnonzero(~np.isfinite(bands))
+        if len(missing):
+            groups.append(("(none)", missing, NOISE_COLOR))
     elif color_by in ("generator", "label"):
         values = examples[color_by].astype(object)
         if color_by == "generator":
@@ -190,17 +203,33 @@ def map_figure(examples: pd.DataFrame, color_by: str = "side", *,
     positions = np.arange(n)
     fig = go.Figure()
     if color_by in ROW_SCORES or (color_by in examples and color_by not in
-                                  ("side", "category", "cluster", "generator", "label")):
+                                  ("side", "category", "cluster", "generator", "label",
+                                   "density_band")):
         info = ROW_SCORES.get(color_by)
-        values = examples[color_by].to_numpy(float)
+        values = pd.to_numeric(examples[color_by], errors="coerce").to_numpy(float)
         # Bad = dark red whichever the direction, so the eye goes to problems.
         scale = "Reds_r" if color_by in ("label_issue_score",) else "Reds"
         if color_by in ("p_synthetic", "coverage_score"):
             scale = "RdBu_r"
+        cmin, cmax = 0, 1
+        if color_by == "rarity_score":   # neither direction is bad: typical dark, rare light
+            scale = "Viridis"
+            finite = values[np.isfinite(values)]
+            if len(finite):
+                cmin, cmax = (float(v) for v in np.quantile(finite, [0.01, 0.99]))
+        missing = np.flatnonzero(~np.isfinite(values))
+        if len(missing):
+            fig.add_trace(Scatter(
+                x=xs[missing], y=ys[missing], mode="markers", customdata=missing[:, None],
+                **hover_of(missing), name=f"no value ({len(missing):,})",
+                marker=dict(size=size, color=NOISE_COLOR)))
+        shown = np.flatnonzero(np.isfinite(values))
+        xs_s, ys_s, positions_s = xs[shown], ys[shown], positions[shown]
         fig.add_trace(Scatter(
-            x=xs, y=ys, mode="markers", customdata=positions[:, None], **hover_of(positions),
+            x=xs_s, y=ys_s, mode="markers", customdata=positions_s[:, None],
+            **hover_of(positions_s),
             name=info.label if info else color_by,
-            marker=dict(size=size, color=values, colorscale=scale, cmin=0, cmax=1,
+            marker=dict(size=size, color=values[shown], colorscale=scale, cmin=cmin, cmax=cmax,
                         colorbar=dict(title=dict(text=(info.label if info else color_by)
                                                  + "<br>" + (direction_text(info) if info else ""),
                                                  side="right"), thickness=12)),

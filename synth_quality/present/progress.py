@@ -12,7 +12,8 @@ _WEIGHTS = {Stage.LOADING: 0.02, Stage.LOADING_MODEL: 0.04, Stage.EMBEDDING: 0.2
             Stage.DETECTING: 0.05, Stage.PROJECTING_CLUSTERS: 0.08, Stage.CHECKING_LABELS: 0.01,
             Stage.CLUSTERING: 0.02,
             Stage.REFERENCE_CLASSIFIER: 0.06, Stage.REFERENCE_COVERAGE: 0.02,
-            Stage.SCORING: 0.03, Stage.REFERENCE: 0.05, Stage.SECOND_VIEW: 0.06}
+            Stage.SCORING: 0.03, Stage.CORNERS: 0.02, Stage.DIVERSITY: 0.03,
+            Stage.REFERENCE: 0.05, Stage.SECOND_VIEW: 0.06}
 #: Audit stages in order, with their share of the total time (for one overall bar; sums to 1).
 STAGE_WEIGHTS = {stage: w / sum(_WEIGHTS.values()) for stage, w in _WEIGHTS.items()}
 
@@ -31,6 +32,8 @@ STAGE_TEXT = {Stage.LOADING: "Reading the data",
                                           "labels",
               Stage.REFERENCE_COVERAGE: "No-difference reference: coverage on shuffled labels",
               Stage.SCORING: "Scoring rows and clusters",
+              Stage.CORNERS: "Centre or corners: density bands and rarity scores",
+              Stage.DIVERSITY: "Diversity of each side, generator and round",
               Stage.REFERENCE: "No-difference reference: every figure's band",
               Stage.SECOND_VIEW: "A second, model-free view (words and characters)",
               Stage.PLANTING: "Planting known defects into a copy (self-test)",
@@ -47,6 +50,7 @@ STAGE_LABEL = {Stage.LOADING: "loading", Stage.LOADING_MODEL: "loading model",
                Stage.CLUSTERING: "clustering", Stage.CHECKING_LABELS: "checking labels",
                Stage.REFERENCE_CLASSIFIER: "reference (classifier)",
                Stage.REFERENCE_COVERAGE: "reference (coverage)", Stage.SCORING: "scoring",
+               Stage.CORNERS: "centre and corners", Stage.DIVERSITY: "diversity",
                Stage.REFERENCE: "reference", Stage.SECOND_VIEW: "second view (words)",
                Stage.PLANTING: "planting defects", Stage.LEAKAGE: "leakage guard",
                Stage.RANKING: "ranking", Stage.LIFT: "lift"}
@@ -54,7 +58,7 @@ STAGE_LABEL = {Stage.LOADING: "loading", Stage.LOADING_MODEL: "loading model",
 #: The unit a stage's ticks count.
 STAGE_UNIT = {Stage.LOADING: "rows", Stage.EMBEDDING: "rows", Stage.NEIGHBOURS: "rows",
               Stage.DETECTING: "folds", Stage.CHECKING_LABELS: "model fits",
-              Stage.REFERENCE_CLASSIFIER: "shuffles",
+              Stage.REFERENCE_CLASSIFIER: "shuffles", Stage.DIVERSITY: "groups",
               Stage.LIFT: "model fits"}
 
 

@@ -158,7 +158,8 @@ def score_table(summary: Summary) -> pd.DataFrame:
 
 #: Format of each no-difference figure in the reference table.
 _REFERENCE_FORMAT = {"detection_auc": "{:.3f}", "density": "{:.2f}", "unrealistic": "{:.3f}",
-                     "unrepresentative": "{:.3f}"}
+                     "unrepresentative": "{:.3f}", "vendi": "{:.1f}",
+                     "compression_ratio": "{:.2f}", "self_bleu": "{:.3f}", "mauve": "{:.2f}"}
 
 
 def reference_table(summary: Summary) -> pd.DataFrame:

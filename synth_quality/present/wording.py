@@ -10,6 +10,10 @@ import pandas as pd
 
 SIDE_COLORS = {"real": "#1971c2", "synthetic": "#e8590c"}
 
+#: Density bands, densest (typical) to rarest: plotly's Viridis, dark to light.
+BAND_PALETTE = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
+                "#6ece58", "#b5de2b", "#fde725"]
+
 
 CATEGORY_COLORS = {
     "unrealistic synthetic": "#e03131",
@@ -128,6 +132,11 @@ ROW_SCORES = {
         "Label quality", "Probability an out-of-sample classifier gives the row's own task "
         "label (synthetic rows: the more doubtful of a model of the real rows and one of the "
         "other synthetic rows). Low = the text does not look like its label.", "low"),
+    "rarity_score": ScoreInfo(
+        "Rarity score", "Radius (cosine distance) of the smallest real k-NN ball that holds the "
+        "row (Han et al. 2022; a real row is tested left out): low in the dense middle of the "
+        "real data, high in its rare corners; empty outside every real ball.",
+        "neither (high = rare, low = typical)"),
 }
 
 
@@ -191,6 +200,9 @@ COLUMN_HELP = {
     "n_turns": "chats: turns other than system prompts",
     "mean_turn_words": "chats: mean words per turn",
     "flagged": "flagged by you: left out of the cleaned synthetic export",
+    "density_band": "the real rows' density band, 1 = the densest tenth (typical) to 10 = the "
+                    "rarest; a synthetic row gets its nearest real row's band",
+    "rarity_score": ROW_SCORES["rarity_score"].meaning,
 }
 
 
@@ -206,6 +218,8 @@ COLOR_OPTIONS = {
     "p_synthetic": "P(synthetic)",
     "repetition_score": "Repetition score (high = bad)",
     "label_quality": "Label quality (low = bad)",
+    "density_band": "Density band (1 = densest real rows)",
+    "rarity_score": "Rarity score (high = rare region)",
 }
 
 
@@ -213,7 +227,7 @@ def color_options(examples: pd.DataFrame) -> dict[str, str]:
     """The colour choices that make sense for this audit (generator/label only when given)."""
     out = {}
     for key, label in COLOR_OPTIONS.items():
-        if key in ("generator", "label", "label_quality"):
+        if key in ("generator", "label", "label_quality", "density_band", "rarity_score"):
             if key not in examples or examples[key].dropna().nunique() == 0:
                 continue
         out[key] = label
@@ -234,6 +248,10 @@ def legend_text(color_by: str) -> str:
         return "One colour per generator of the synthetic rows; real rows in blue."
     if color_by == "label":
         return "One colour per task label."
+    if color_by == "density_band":
+        return ("The real rows' density bands: dark = the densest tenth of the real rows "
+                "(band 1, typical), light = the rarest (band 10); a synthetic row takes its "
+                "nearest real row's band. Synthetic data that fills the middle is dark.")
     info = ROW_SCORES.get(color_by)
     if info is not None:
         return f"{info.label}: {info.meaning} ({direction_text(info)})."

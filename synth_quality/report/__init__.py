@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth_quality.present import corners as corners_view
 from synth_quality.present import lift as lift_view
 from synth_quality.present.figures import cluster_share_figure, hover_prefixes, map_figure
 from synth_quality.present.filters import sort_examples
@@ -281,6 +282,30 @@ def _lift_context(lift) -> dict:
     return out
 
 
+def _corners_context(summary: dict) -> dict | None:
+    """Centre or corners, diversity, rounds and generators: sentences, charts and tables."""
+    block = summary.get("centre_vs_corners")
+    if not block:
+        return None
+    div = summary.get("diversity")
+    rounds = summary.get("rounds") or {}
+    out = {"sentence": _text(block["sentence"]),
+           "bands_div": _figure_div(corners_view.band_figure(block), "sq-bands"),
+           "bands": _table(corners_view.band_table(block), text_columns=("keywords",)),
+           "curves_div": _figure_div(corners_view.curves_figure(block), "sq-curves"),
+           "diversity_sentence": _text((div or {}).get("sentence", "")),
+           "diversity": _table(corners_view.diversity_table(div)) if div else None,
+           "warning": _text((rounds.get("warning") or "").removeprefix("synth-quality: ")),
+           "rounds": None, "rounds_div": None, "generators": None}
+    if rounds.get("by_round"):
+        out["rounds_div"] = _figure_div(corners_view.rounds_figure(rounds["by_round"]),
+                                        "sq-rounds")
+        out["rounds"] = _table(corners_view.group_table(rounds["by_round"], "round"))
+    if rounds.get("by_generator"):
+        out["generators"] = _table(corners_view.group_table(rounds["by_generator"], "generator"))
+    return out
+
+
 def _environment():
     """The Jinja2 environment of the package's templates (autoescaping on for .j2 files)."""
     import jinja2
@@ -336,6 +361,8 @@ def to_html(result, *, title: str = "Synthetic data audit", n_examples: int = 8,
                            text_columns=("keywords", "status_reason")),
         "example_parts": _example_parts(examples, n_examples),
         "labels": _labels_context(summary, examples, n_examples),
+        # Issue 18's blocks are read from the summary as written (absent from older audits).
+        "corners": _corners_context(result.summary),
         "warnings": [_text(w) for w in summary.warnings],
         "model": _text(summary.embedding.model),
         "prior": _text(summary.prior),

@@ -92,6 +92,16 @@ def test_overview_shows_verdict_scores_and_findings(on_folder):
                for df in frames(at) if "text" in df)
 
 
+def test_overview_says_centre_or_corners_in_words(on_folder):
+    """Issue 18: the verdict of centre or corners and its sentence, read from the typed
+    summary."""
+    at = app().run()
+    assert_ok(at)
+    block = on_folder.summary["centre_vs_corners"]
+    assert f"Centre or corners: {block['verdict']}" in [h.value for h in at.subheader]
+    assert block["sentence"][:60] in texts(at, unescape=True)
+
+
 def test_overview_reads_every_number_against_no_difference(on_folder):
     """Issue 15: each headline number says what it would be with no difference, and the full
     list of figures and the second view are one click away."""

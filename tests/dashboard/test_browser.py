@@ -216,7 +216,7 @@ def drag(page, poly, steps: int = 3):
 
 PAGES = [("/", "Is the synthetic data any good?"), ("/Data", "Data"), ("/Map", "Map"),
          ("/Clusters", "Clusters"), ("/Examples", "Examples"), ("/Report", "Report"),
-         ("/Lift", "Lift")]
+         ("/Lift", "Lift"), ("/Corners", "Centre or corners")]
 
 
 @pytest.mark.parametrize("path,heading", PAGES, ids=[p or "home" for p, _ in PAGES])
@@ -522,3 +522,65 @@ def test_add_synthetic_rows_to_the_current_audit(server, page, result, audits, t
     assert added.examples.loc[added.examples["batch"] == 1, "text"].tolist() == new["text"].tolist()
     assert added.summary["warm_start"]["rows_matched"] == len(result.examples)
     assert added.summary["batches"][1]["file"] == "round2.csv"
+
+
+def click_band(page, band: int, share: float, tries: int = 5) -> None:
+    """Click the bar of density band ``band`` (x = band, height = ``share``) of the first
+    chart: hover until plotly shows its label."""
+    for attempt in range(tries):
+        page.locator('[data-testid="stPlotlyChart"]').first.scroll_into_view_if_needed()
+        ax = axes(page, 0)
+        px, py = to_px(ax, band, share * (0.3 + 0.1 * attempt))
+        page.mouse.move(float(px), float(py) + 5)
+        page.mouse.move(float(px), float(py), steps=3)
+        try:
+            page.wait_for_function(
+                "() => document.querySelector('.hoverlayer')?.textContent.includes('band')",
+                timeout=3_000)
+        except Exception:
+            continue
+        page.mouse.click(float(px), float(py))
+        return
+    raise AssertionError(f"could not hover band {band}")
+
+
+def test_corners_page_shows_the_bands_and_a_clicked_bands_rows(server, page, result, shots):
+    """Issue 18: the band chart against no difference, the verdict in words, a band's rows a
+    click away, and the few-shot export of exactly the rows the audit says are missed."""
+    from synth_quality.present.next_steps import few_shot_groups, few_shot_table
+
+    block = result.summary["centre_vs_corners"]
+    ex = result.examples
+    open_page(page, server.url, "/Corners", "Centre or corners")
+    expect(page.get_by_role("heading", name=f"Verdict: {block['verdict']}")).to_be_visible()
+    expect(page.get_by_text(block["sentence"][:60]).first).to_be_visible()
+    wait_chart(page, 0)
+    band = max(block["bands"], key=lambda b: b["synthetic_share"])
+    click_band(page, band["band"], band["synthetic_share"])
+    real = int(((ex["side"] == "real") & (ex["density_band"] == band["band"])).sum())
+    syn = int(((ex["side"] == "synthetic") & (ex["density_band"] == band["band"])).sum())
+    assert syn == band["n_synthetic"] and real == band["n_real"]
+    expect(page.get_by_text(f"Band {band['band']}: {real:,} real and {syn:,} synthetic rows")
+           ).to_be_visible()
+    shoot(page, shots / "corners.png", 1300)
+    groups = few_shot_groups(ex, result.summary)
+    if groups:
+        page.get_by_role("button", name=re.compile(r"Download all .* rows \(CSV\)")
+                         ).scroll_into_view_if_needed()
+        got = pd.read_csv(download(page, f"Download all {sum(len(g['rows']) for g in groups):,} "
+                                         "rows (CSV)"))
+        want = few_shot_table(ex, groups)
+        assert got["text"].tolist() == want["text"].tolist()
+        assert got["group"].tolist() == want["group"].tolist()
+
+
+def test_the_map_colours_by_rarity(server, page, result):
+    open_page(page, server.url, "/Map", "Map")
+    wait_chart(page, 0)
+    page.get_by_label("Colour by").click()
+    page.get_by_role("option", name="Rarity score (high = rare region)").click()
+    expect(page.get_by_text("Rarity score: Radius (cosine distance)").first).to_be_visible()
+    ex = result.examples
+    n_missing = int(ex["rarity_score"].isna().sum())
+    if n_missing:
+        expect(page.get_by_text(f"no value ({n_missing:,})").first).to_be_visible()

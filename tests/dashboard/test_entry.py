@@ -42,7 +42,7 @@ def test_each_page_file_only_calls_its_render_function():
 
 def test_page_labels_follow_the_file_names():
     assert [label for _path, label in page_files()] == [
-        "Overview", "Data", "Map", "Clusters", "Examples", "Report", "Lift"]
+        "Overview", "Data", "Map", "Clusters", "Examples", "Report", "Lift", "Corners"]
 
 
 def test_the_packaged_settings_keep_requests_on_this_machine():

@@ -67,6 +67,7 @@ def test_an_audit_written_before_scale_and_engine_still_reads(audits):
     from synth_quality.schema import read_summary
 
     exact = audits[0]
+    # As save writes it: the in-memory summary has no config (save adds the settings).
     older = {k: v for k, v in exact.written_summary().items() if k not in ("scale", "engine")}
     older["schema_version"] = "1.0"
     facts = read_summary(older)

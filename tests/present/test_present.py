@@ -55,6 +55,8 @@ def small_examples() -> pd.DataFrame:
         "is_uncovered": [False, False, True, False, False, True],
         "repetition_score": [0.0, 0.0, 0.0, 0.0, 0.0, 0.75],
         "is_degenerate": [False, False, False, False, False, True],
+        "density_band": pd.array([1, 2, 2, 1, pd.NA, 2], dtype="Int64"),
+        "rarity_score": [0.3, 0.5, np.nan, 0.35, np.nan, 0.6],
         "has_html_entity": [0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         "category": ["underrepresented real", "well-covered real", "underrepresented real",
                      "unrealistic synthetic", "realistic synthetic", "unrealistic synthetic"],
@@ -238,15 +240,15 @@ def test_progress_tracker_names_the_stage_and_counts_rows():
     frac0, text = tracker.update("loading", 0, None)
     assert text.startswith("Reading the data") and frac0 == 0
     frac1, text = tracker.update("embedding", 640, 1476)
-    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 15)"
+    assert text == "Embedding the texts: 640 / 1,476 rows (stage 3 of 17)"
     assert 0 < frac1 < 0.5
     frac2, text = tracker.update("projecting_map", 0, None)
     assert "UMAP" in text and frac2 >= frac1
     frac3, text = tracker.update("detecting", 2, 5)
-    assert text.endswith("2 / 5 folds (stage 7 of 15)") and frac3 > frac2
+    assert text.endswith("2 / 5 folds (stage 7 of 17)") and frac3 > frac2
     frac_ref, text = tracker.update("reference_classifier", 4, 20)
     assert text.startswith("No-difference reference") and text.endswith("4 / 20 shuffles "
-                                                                       "(stage 11 of 15)")
+                                                                       "(stage 11 of 17)")
     assert frac_ref > frac3
     frac4, _ = tracker.update("second_view", 1, None)
     assert frac4 == pytest.approx(1.0)

@@ -58,8 +58,10 @@ def test_the_report_is_one_offline_document(html):
     doc = parse(html)
     assert html.startswith("<!DOCTYPE html>")
     assert doc.srcs == []                         # no script, stylesheet, image or link to fetch
-    assert html.count("<script") == 3          # the library, then one per figure
-    assert html.count("Plotly.newPlot") == 2      # the map and the clusters chart
+    # The library, then one per figure: the map, the clusters chart, and the bands and the
+    # curves of centre or corners.
+    assert html.count("<script") == 5
+    assert html.count("Plotly.newPlot") == 4
     assert "cdn.plot.ly/plotly" not in html.split("</script>", 1)[1]   # nothing after the library
     assert "Generated 2025-01-02 03:04" in html
 
@@ -131,3 +133,15 @@ def test_the_report_has_a_labels_section(html, payload_result):
     worst = sort_examples(ex[(ex["side"] == "synthetic") & ex["is_label_issue"]],
                           "label_quality").iloc[0]
     assert worst["text"] in text
+
+
+def test_the_report_has_the_centre_or_corners_section(html, payload_result):
+    s = payload_result.summary
+    text = " ".join(parse(html).text)
+    assert 'id="sq-corners"' in html and 'id="sq-bands"' in html and 'id="sq-curves"' in html
+    assert s["centre_vs_corners"]["sentence"] in text
+    assert s["diversity"]["sentence"] in text
+    for band in s["centre_vs_corners"]["bands"]:
+        assert ", ".join(band["keywords"]) in text
+    # One round only: no rounds chart, and no warning.
+    assert 'id="sq-rounds"' not in html and "Rounds:" not in text

@@ -14,6 +14,7 @@ from synth_quality.dashboard.shell import (
     init_page,
     md_escape,
     open_examples,
+    page_path,
     show_rows,
 )
 from synth_quality.present.tables import (
@@ -102,6 +103,16 @@ def render() -> None:
             st.caption(f"{md_escape(view.representation)}; on {view.rows:,} rows. The per-row "
                        "scores of this view are the examples' lexical_coverage_score and "
                        "lexical_label_issue_score.")
+
+    corners = s.centre_vs_corners
+    if corners is not None:
+        st.subheader(f"Centre or corners: {corners.verdict}")
+        # Built by the library from measured figures only (no dataset text).
+        st.markdown(md_escape(corners.sentence))
+        if s.rounds is not None and s.rounds.warning:
+            st.error(md_escape(s.rounds.warning.removeprefix("synth-quality: ")))
+        st.page_link(page_path("Corners"), label="The bands, rarity on the map, diversity, "
+                     "rounds and what to generate next", icon=":material/filter_center_focus:")
 
     counts = count_table(s)
     for start in range(0, len(counts), 4):
