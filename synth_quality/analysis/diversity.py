@@ -124,6 +124,25 @@ def compression_ratio(counts: NgramCounts, rows: np.ndarray) -> float:
     return len(raw) / len(gzip.compress(raw, compresslevel=9, mtime=0)) if raw else float("nan")
 
 
+def _clipped_matches(pos: np.ndarray, grams: np.ndarray, values: np.ndarray,
+                     m: int) -> np.ndarray:
+    """Per row, its n-gram counts clipped by the largest count of each n-gram in any other row
+    (zero for every row when the rows hold no n-gram of this order: all shorter than n)."""
+    if grams.size == 0:
+        return np.zeros(m)
+    order = np.lexsort((pos, -values, grams))
+    g, v, r = grams[order], values[order], pos[order]
+    head = np.r_[True, g[1:] != g[:-1]]
+    group = np.cumsum(head) - 1
+    first_of = np.flatnonzero(head)
+    best, owner = v[first_of], r[first_of]
+    second = np.zeros(len(first_of), np.int64)
+    has_second = np.r_[~head[1:], False][first_of]   # the group has a second entry
+    second[has_second] = v[first_of[has_second] + 1]
+    cap = np.where(r == owner[group], second[group], best[group])
+    return np.bincount(r, weights=np.minimum(v, cap), minlength=m)
+
+
 def self_bleu(counts: NgramCounts, rows: np.ndarray) -> float:
     """Mean over ``rows`` of each row's BLEU-4 against all the other rows as references (nltk's
     ``sentence_bleu`` with uniform weights and ``SmoothingFunction().method1``).
@@ -140,17 +159,7 @@ def self_bleu(counts: NgramCounts, rows: np.ndarray) -> float:
     lengths = counts.lengths[np.asarray(rows)]
     for n in range(1, BLEU_ORDER + 1):
         pos, grams, values = counts.subset(n, rows)
-        order = np.lexsort((pos, -values, grams))
-        g, v, r = grams[order], values[order], pos[order]
-        head = np.r_[True, g[1:] != g[:-1]]
-        group = np.cumsum(head) - 1
-        first_of = np.flatnonzero(head)
-        best, owner = v[first_of], r[first_of]
-        second = np.zeros(len(first_of), np.int64)
-        has_second = np.r_[~head[1:], False][first_of]   # the group has a second entry
-        second[has_second] = v[first_of[has_second] + 1]
-        cap = np.where(r == owner[group], second[group], best[group])
-        numerator = np.bincount(r, weights=np.minimum(v, cap), minlength=m)
+        numerator = _clipped_matches(pos, grams, values, m)
         denominator = np.maximum(1, lengths - n + 1)
         p = np.where(numerator > 0, numerator, BLEU_EPSILON) / denominator
         log_p += np.log(p) / BLEU_ORDER

@@ -46,6 +46,18 @@ def test_self_bleu_is_nltks_sentence_bleu_against_all_other_rows(reviews):
     assert self_bleu(counts_of(texts), rows) == pytest.approx(want, abs=1e-12)
 
 
+def test_self_bleu_of_rows_too_short_for_four_grams_is_nltks():
+    """Short chat turns ("ok", "thanks a lot"): no row has a 4-gram, which once crashed the
+    audit of a chat's user turns."""
+    bleu = pytest.importorskip("nltk.translate.bleu_score")
+    smooth = bleu.SmoothingFunction().method1
+    texts = ["ok", "thanks a lot", "ok thanks", "sure", "thanks a lot"]
+    toks = [tokens(t) for t in texts]
+    want = np.mean([bleu.sentence_bleu([t for j, t in enumerate(toks) if j != i], toks[i],
+                                       smoothing_function=smooth) for i in range(len(toks))])
+    assert self_bleu(counts_of(texts), np.arange(len(texts))) == pytest.approx(want, abs=1e-12)
+
+
 def test_distinct_n_and_compression_ratio(reviews):
     texts = reviews[:50]
     counts = counts_of(texts)
