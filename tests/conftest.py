@@ -162,3 +162,12 @@ def unit_rows(n, dim=16, seed=0):
     """n random unit vectors (float32, seeded)."""
     x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def cloud(n: int, spread: float, seed: int, dim: int = 16) -> np.ndarray:
+    """n unit vectors around one direction; ``spread`` sets how far the tails reach."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, dim))
+    x[:, 0] = 1.0
+    x = x + spread * rng.normal(size=(n, dim)) / np.sqrt(dim)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)

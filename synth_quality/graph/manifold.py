@@ -54,19 +54,30 @@ def within_side_counts(X: np.ndarray, rows: np.ndarray, lo: int, hi: int,
     """
     import torch
 
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    side = torch.from_numpy(X[lo:hi])
     radius = torch.from_numpy(np.ascontiguousarray(own_radius[lo:hi], dtype=np.float32))
     rows = np.asarray(rows, np.int64)
     counts = np.zeros(len(rows), np.int64)
     nearest = np.full(len(rows), np.nan, np.float32)
+    for block, sims in within_side_similarities(X, rows, lo, hi):
+        counts[block] = (sims >= radius[None, :]).sum(dim=1).numpy()
+        if hi - lo > 1:
+            nearest[block] = sims.max(dim=1).values.numpy()
+    return counts, nearest
+
+
+def within_side_similarities(X: np.ndarray, rows: np.ndarray, lo: int, hi: int):
+    """Yield ``(block, sims)``: a slice of ``rows`` (positions in ``lo:hi``) and a torch tensor
+    of their cosine similarities to every row of ``lo:hi``, each row's own entry set to -inf
+    (the row left out). Blocks keep the tensor within :func:`block_rows`'s memory budget."""
+    import torch
+
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    side = torch.from_numpy(X[lo:hi])
+    rows = np.asarray(rows, np.int64)
     step = block_rows(hi - lo)
     with torch.inference_mode():
         for start in range(0, len(rows), step):
             part = rows[start:start + step]
             sims = torch.from_numpy(X[part]) @ side.T
             sims[torch.arange(len(part)), torch.from_numpy(part - lo)] = -torch.inf
-            counts[start:start + step] = (sims >= radius[None, :]).sum(dim=1).numpy()
-            if hi - lo > 1:
-                nearest[start:start + step] = sims.max(dim=1).values.numpy()
-    return counts, nearest
+            yield slice(start, start + len(part)), sims

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth_quality.graph.knn import block_rows
+from synth_quality.graph.manifold import within_side_similarities
 
 
 @dataclass
@@ -165,15 +166,8 @@ def kth_similarity(X: np.ndarray, rows: np.ndarray, lo: int, hi: int, k: int) ->
     out = np.full(len(rows), np.nan, np.float64)
     if hi - lo - 1 < k or not len(rows):
         return out
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    side = torch.from_numpy(X[lo:hi])
-    step = block_rows(hi - lo)
-    with torch.inference_mode():
-        for start in range(0, len(rows), step):
-            part = rows[start:start + step]
-            sims = torch.from_numpy(X[part]) @ side.T
-            sims[torch.arange(len(part)), torch.from_numpy(part - lo)] = -torch.inf
-            out[start:start + step] = torch.topk(sims, k, dim=1).values[:, -1].numpy()
+    for block, sims in within_side_similarities(X, rows, lo, hi):
+        out[block] = torch.topk(sims, k, dim=1).values[:, -1].numpy()
     return out
 
 

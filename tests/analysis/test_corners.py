@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import held_out_real_snippets
+from conftest import cloud, held_out_real_snippets
 from synth_quality.analysis.corners import (bands_used, centre_and_tail, measure, real_bands,
                                             row_columns, summarise)
 from synth_quality.analysis.reference import EXPECTED
@@ -21,15 +21,6 @@ from synth_quality.graph.knn import build_neighbor_graph
 from synth_quality.graph.manifold import manifold_counts
 
 K = 5
-
-
-def cloud(n: int, spread: float, seed: int, dim: int = 16) -> np.ndarray:
-    """n unit vectors around one direction; ``spread`` sets how far the tails reach."""
-    rng = np.random.default_rng(seed)
-    x = np.zeros((n, dim))
-    x[:, 0] = 1.0
-    x = x + spread * rng.normal(size=(n, dim)) / np.sqrt(dim)
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
 def analyse(real: np.ndarray, synthetic: np.ndarray, seed: int = 0):

@@ -13,21 +13,13 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency, pearsonr
 
+from conftest import cloud
 from synth_quality.analysis.corners import centre_and_tail, measure
 from synth_quality.analysis.rounds import (collapse, group_figures, rounds_block,
                                            synthetic_groups, trend_test)
 from synth_quality.graph.knn import build_neighbor_graph
 
 K = 5
-
-
-def cloud(n: int, spread: float, seed: int, dim: int = 16) -> np.ndarray:
-    """n unit vectors around one direction; ``spread`` sets how far the tails reach."""
-    rng = np.random.default_rng(seed)
-    x = np.zeros((n, dim))
-    x[:, 0] = 1.0
-    x = x + spread * rng.normal(size=(n, dim)) / np.sqrt(dim)
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
 def rounds_of(spreads, seed=0, n_real=800, per_round=500):
