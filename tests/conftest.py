@@ -171,3 +171,25 @@ def cloud(n: int, spread: float, seed: int, dim: int = 16) -> np.ndarray:
     x[:, 0] = 1.0
     x = x + spread * rng.normal(size=(n, dim)) / np.sqrt(dim)
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+# Two-class texts for the lift tests: class words, shared fillers, sometimes a word of the other
+# class; a linear model on the hashed vectors learns the task from a few hundred rows.
+POS = [f"good{i}" for i in range(30)]
+NEG = [f"bad{i}" for i in range(30)]
+FILLER = [f"word{i}" for i in range(150)]
+
+
+def reviews(rng, n: int, tag: str = "") -> pd.DataFrame:
+    """n texts, half positive and half negative: 2 class words, 6 fillers, sometimes a word of
+    the other class. ``tag`` (a word of its own) makes texts of different sets distinct."""
+    rows = []
+    for i in range(n):
+        label = "positive" if i % 2 == 0 else "negative"
+        own, other = (POS, NEG) if label == "positive" else (NEG, POS)
+        words = list(rng.choice(own, 2)) + list(rng.choice(FILLER, 6))
+        if rng.random() < 0.5:
+            words.append(str(rng.choice(other)))
+        rng.shuffle(words)
+        rows.append((" ".join(words + ([tag] if tag else [])), label))
+    return pd.DataFrame(rows, columns=["text", "sentiment"])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import HashingEmbedder, unit_rows
+from conftest import HashingEmbedder, reviews, unit_rows
 from synth_quality.analysis.corners import real_bands
 from synth_quality.config import EmbedConfig
 from synth_quality.graph.rarity import kth_similarity
@@ -18,26 +18,10 @@ from synth_quality.lift.bands import eval_bands, recommended_filter
 from synth_quality.lift.config import LiftConfig
 from synth_quality.lift.run import run_lift
 
-POS = [f"good{i}" for i in range(30)]
-NEG = [f"bad{i}" for i in range(30)]
-FILLER = [f"word{i}" for i in range(150)]
 FAST = LiftConfig(n_seeds=2, curve_seeds=1, n_bootstrap=300, fractions=(1.0,),
                   drop_percents=(20,), n_random_draws=2)
 
 
-def reviews(rng, n: int, tag: str) -> pd.DataFrame:
-    """n texts, half positive and half negative: 2 class words, 6 fillers, sometimes a word of
-    the other class, and a tag word of the set (as in tests/lift/test_lift.py)."""
-    rows = []
-    for i in range(n):
-        label = "positive" if i % 2 == 0 else "negative"
-        own, other = (POS, NEG) if label == "positive" else (NEG, POS)
-        words = list(rng.choice(own, 2)) + list(rng.choice(FILLER, 6))
-        if rng.random() < 0.5:
-            words.append(str(rng.choice(other)))
-        rng.shuffle(words)
-        rows.append((" ".join(words + [tag]), label))
-    return pd.DataFrame(rows, columns=["text", "sentiment"])
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import SHARED_DATA, HashingEmbedder
+from conftest import FILLER, SHARED_DATA, HashingEmbedder, reviews
 from synth_quality.config import EmbedConfig
 from synth_quality.errors import ConfigError, InputDataError
 from synth_quality.io import load_inputs
@@ -30,27 +30,11 @@ REQUIRED_KEYS = ("metric", "real_only", "real_plus_synthetic", "synthetic_only",
                  "lift_ci", "verdict")
 
 
-POS = [f"good{i}" for i in range(30)]
-NEG = [f"bad{i}" for i in range(30)]
-FILLER = [f"word{i}" for i in range(150)]
 NO_CACHE = EmbedConfig(use_cache=False)
 FAST = LiftConfig(n_seeds=2, curve_seeds=1, n_bootstrap=300, fractions=(0.5, 1.0),
                   drop_percents=(20,), n_random_draws=2)
 
 
-def reviews(rng, n: int, tag: str = "") -> pd.DataFrame:
-    """n texts, half positive and half negative: 2 class words, 6 fillers, sometimes a word of
-    the other class. ``tag`` (a word of its own) makes texts of different sets distinct."""
-    rows = []
-    for i in range(n):
-        label = "positive" if i % 2 == 0 else "negative"
-        own, other = (POS, NEG) if label == "positive" else (NEG, POS)
-        words = list(rng.choice(own, 2)) + list(rng.choice(FILLER, 6))
-        if rng.random() < 0.5:
-            words.append(str(rng.choice(other)))
-        rng.shuffle(words)
-        rows.append((" ".join(words + ([tag] if tag else [])), label))
-    return pd.DataFrame(rows, columns=["text", "sentiment"])
 
 
 def noisy(frame: pd.DataFrame, rng) -> pd.DataFrame:
