@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import planted_shapes as ps  # noqa: E402
+import planted_shapes as ps
 
 
 def variants(graph, n_real: int) -> dict[str, np.ndarray]:
