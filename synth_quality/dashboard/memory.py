@@ -32,7 +32,8 @@ def nbytes(value) -> int:
     """Bytes held by a cached value: DataFrames (``memory_usage(deep=True)``, strings
     included), numpy arrays, objects with ``frame`` (checked inputs) or with ``examples`` and
     ``clusters`` (audit results: frames, projection and neighbour lists), plotly figures (their
-    traces' arrays and texts), tuples and lists of these; anything else counts its
+    traces' arrays and texts, and the density map's image), the map views that hold them,
+    tuples and lists of these; anything else counts its
     ``sys.getsizeof``."""
     import numpy as np
     import pandas as pd
@@ -56,7 +57,11 @@ def nbytes(value) -> int:
     if hasattr(value, "frame"):
         return nbytes(value.frame) + sys.getsizeof(value)
     if hasattr(value, "to_plotly_json") and hasattr(value, "data"):
-        return sum(_plain_nbytes(trace.to_plotly_json()) for trace in value.data)
+        images = getattr(getattr(value, "layout", None), "images", None) or ()
+        return (sum(_plain_nbytes(trace.to_plotly_json()) for trace in value.data)
+                + sum(len(str(image.source or "")) for image in images))
+    if hasattr(value, "figure") and hasattr(value, "mode"):    # present.density.MapView
+        return nbytes(value.figure) + sys.getsizeof(value)
     return sys.getsizeof(value)
 
 

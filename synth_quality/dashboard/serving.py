@@ -15,6 +15,8 @@ the same way:
 ``SYNTH_QUALITY_KEEP_HOURS=H``          served mode: how long signed-in users' upload audits stay
                                         on disk (168); a session's own go when it ends
 ``SYNTH_QUALITY_LOGIN=1``               served mode: visitors sign in first (``st.login``)
+``SYNTH_QUALITY_MAP_POINTS=N``          the map draws every row as a point up to N rows in
+                                        view (50000); past that, a density image of all rows
 ======================================  =====================================================
 
 Private audits live under ``<cache root>/private/<owner>/``: the audits of uploads, and the
@@ -44,6 +46,7 @@ UPLOAD_MEMORY_ENV = "SYNTH_QUALITY_UPLOAD_MEMORY_MB"
 AUDIT_MEMORY_ENV = "SYNTH_QUALITY_AUDIT_MEMORY_MB"
 KEEP_HOURS_ENV = "SYNTH_QUALITY_KEEP_HOURS"
 LOGIN_ENV = "SYNTH_QUALITY_LOGIN"
+MAP_POINTS_ENV = "SYNTH_QUALITY_MAP_POINTS"
 
 #: The folder under the cache root that holds every owner's private audits and caches.
 PRIVATE_DIR = "private"
@@ -93,6 +96,10 @@ class ServeSettings:
     login : bool
         Served mode: visitors sign in first (Streamlit's ``st.login``, configured in
         ``.streamlit/secrets.toml``).
+    map_points_up_to : int
+        The map draws every row in view as a point up to this many rows (Plotly's WebGL
+        scatter is smooth to about 50,000); past it, a density image of every row with a
+        sample of points on top (:mod:`synth_quality.present.density`).
     """
 
     served: bool = False
@@ -102,6 +109,7 @@ class ServeSettings:
     audit_memory_mb: int = 1024
     keep_hours: float = 168.0
     login: bool = False
+    map_points_up_to: int = 50_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ServeSettings":
@@ -117,6 +125,7 @@ class ServeSettings:
             audit_memory_mb=_number(env, AUDIT_MEMORY_ENV, 1024, 16),
             keep_hours=_number(env, KEEP_HOURS_ENV, 168.0, 0.0, float),
             login=_flag(env.get(LOGIN_ENV)),
+            map_points_up_to=_number(env, MAP_POINTS_ENV, 50_000, 1_000),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -125,7 +134,8 @@ class ServeSettings:
         env = {SERVE_ENV: "1" if self.served else "0", MAX_AUDITS_ENV: str(self.max_audits),
                UPLOAD_MEMORY_ENV: str(self.upload_memory_mb),
                AUDIT_MEMORY_ENV: str(self.audit_memory_mb), KEEP_HOURS_ENV: f"{self.keep_hours:g}",
-               LOGIN_ENV: "1" if self.login else "0"}
+               LOGIN_ENV: "1" if self.login else "0",
+               MAP_POINTS_ENV: str(self.map_points_up_to)}
         if self.audit_root is not None:
             env[AUDIT_ROOT_ENV] = str(self.audit_root)
         return env

@@ -806,21 +806,45 @@ def go_to(label: str) -> None:
 # from the original; the chart would get a new identity on the rerun after a click and lose its
 # selection. They count against the audit memory budget (a 50,000-point map with its hover
 # labels holds tens of MB), and a private audit's maps go with it when its session ends.
-def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result,
-               saved_key: str = "", _base=None, hover_all: bool = True):
-    """The map for an audit (``key`` identifies ``_result``); shared, do not modify.
+def map_view(key: str, color_by: str, highlight: int | None, height: int, _result,
+             saved_key: str = "", _base=None, hover_all: bool = True, window=None):
+    """The map for an audit (``key`` identifies ``_result``) as a
+    :class:`synth_quality.present.density.MapView`; shared, do not modify.
 
-    With ``saved_key``/``_base`` (the saved audit that ``_result`` re-clusters) the costly part
-    of the hover labels is computed once per saved audit, not once per minimum cluster size.
+    Up to ``map_points_up_to`` rows (the server's setting) every row is a point, as always;
+    past it, a density image of every row with a sample of points (``present/density.py``).
+    ``window`` (a :class:`~synth_quality.present.density.Window`) zooms in. With
+    ``saved_key``/``_base`` (the saved audit that ``_result`` re-clusters) the costly part of
+    the hover labels is computed once per saved audit, not once per minimum cluster size.
     ``hover_all`` False: only the highlighted cluster's points have hover labels.
     """
+    from synth_quality.present import density
+
+    limit = settings().map_points_up_to
+    n = len(_result.examples)
+    source = _base if _base is not None else _result
+
+    def prefixes_of(ids):
+        if n <= limit and window is None and _base is not None:
+            return hover_prefixes(saved_key, _base)
+        return figures.hover_prefixes(source.examples.iloc[ids])
+
     def build():
-        prefixes = hover_prefixes(saved_key, _base) if _base is not None else None
-        return figures.map_figure(_result.examples, color_by, highlight_cluster=highlight,
-                                  height=height, hover_prefixes=prefixes, hover_all=hover_all)
+        seed = int(_result.summary.get("random_state") or 0)
+        return density.map_view(_result.examples, color_by, window=window, points_up_to=limit,
+                                seed=seed, highlight_cluster=highlight, height=height,
+                                hover_prefixes_of=prefixes_of, hover_all=hover_all)
 
     return audit_cache().get_or_load(
-        ("map", key, color_by, highlight, int(height), saved_key, bool(hover_all)), build)
+        ("map", key, color_by, highlight, int(height), saved_key, bool(hover_all), window, limit),
+        build)
+
+
+def map_figure(key: str, color_by: str, highlight: int | None, height: int, _result,
+               saved_key: str = "", _base=None, hover_all: bool = True):
+    """The whole map's figure (:func:`map_view` without a window)."""
+    return map_view(key, color_by, highlight, height, _result, saved_key, _base,
+                    hover_all).figure
 
 
 def hover_prefixes(saved_key: str, _base) -> list[str]:

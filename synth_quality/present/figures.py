@@ -200,27 +200,21 @@ def map_figure(examples: pd.DataFrame, color_by: str = "side", *,
         return dict(hovertext=texts, hovertemplate="%{hovertext}<extra></extra>")
     xs = examples["x"].to_numpy(float)
     ys = examples["y"].to_numpy(float)
-    positions = np.arange(n)
+    # Row identity: the examples' index (positions in the audit's table, a RangeIndex), so that
+    # a subset of the rows (the rows in a zoomed-in region) keeps its rows' positions.
+    positions = examples.index.to_numpy()
     fig = go.Figure()
     if color_by in ROW_SCORES or (color_by in examples and color_by not in
                                   ("side", "category", "cluster", "generator", "label",
                                    "density_band")):
         info = ROW_SCORES.get(color_by)
         values = pd.to_numeric(examples[color_by], errors="coerce").to_numpy(float)
-        # Bad = dark red whichever the direction, so the eye goes to problems.
-        scale = "Reds_r" if color_by in ("label_issue_score",) else "Reds"
-        if color_by in ("p_synthetic", "coverage_score"):
-            scale = "RdBu_r"
-        cmin, cmax = 0, 1
-        if color_by == "rarity_score":   # neither direction is bad: typical dark, rare light
-            scale = "Viridis"
-            finite = values[np.isfinite(values)]
-            if len(finite):
-                cmin, cmax = (float(v) for v in np.quantile(finite, [0.01, 0.99]))
+        scale, cmin, cmax = score_scale(color_by, values)
         missing = np.flatnonzero(~np.isfinite(values))
         if len(missing):
             fig.add_trace(Scatter(
-                x=xs[missing], y=ys[missing], mode="markers", customdata=missing[:, None],
+                x=xs[missing], y=ys[missing], mode="markers",
+                customdata=positions[missing][:, None],
                 **hover_of(missing), name=f"no value ({len(missing):,})",
                 marker=dict(size=size, color=NOISE_COLOR)))
         shown = np.flatnonzero(np.isfinite(values))
@@ -240,7 +234,7 @@ def map_figure(examples: pd.DataFrame, color_by: str = "side", *,
             fig.add_trace(Scatter(
                 x=xs[ids], y=ys[ids], mode="markers",
                 name=f"{html.escape(name)} ({len(ids):,})",
-                customdata=ids[:, None], **hover_of(ids),
+                customdata=positions[ids][:, None], **hover_of(ids),
                 marker=dict(size=size, color=color, opacity=0.8 if n > 3000 else 0.85)))
     ring_sets = []
     if highlight_cluster is not None:
@@ -248,14 +242,15 @@ def map_figure(examples: pd.DataFrame, color_by: str = "side", *,
                           np.flatnonzero((examples["cluster"] == highlight_cluster).to_numpy()),
                           HIGHLIGHT_COLOR))
     if len(selected):
-        ring_sets.append(("selected rows", np.asarray(sorted(set(int(i) for i in selected)), int),
+        ring_sets.append(("selected rows",
+                          np.flatnonzero(np.isin(positions, [int(i) for i in selected])),
                           "#0b7285"))
     for name, ids, color in ring_sets:
         if not len(ids):
             continue
         fig.add_trace(Scatter(
             x=xs[ids], y=ys[ids], mode="markers", name=f"{name} ({len(ids):,})",
-            customdata=ids[:, None], **ring_hover_of(ids),
+            customdata=positions[ids][:, None], **ring_hover_of(ids),
             marker=dict(size=size + 5, color="rgba(0,0,0,0)", line=dict(width=1.6, color=color))))
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), template="plotly_white",
@@ -265,6 +260,22 @@ def map_figure(examples: pd.DataFrame, color_by: str = "side", *,
         uirevision="map", xaxis=dict(showticklabels=False, title=None, zeroline=False),
         yaxis=dict(showticklabels=False, title=None, zeroline=False))
     return fig
+
+
+def score_scale(color_by: str, values: np.ndarray) -> tuple[str, float, float]:
+    """(plotly colour scale, cmin, cmax) of a score colouring: bad = dark red whichever the
+    direction, so the eye goes to problems; rarity (neither direction bad) on Viridis over its
+    1st-99th percentiles."""
+    scale = "Reds_r" if color_by in ("label_issue_score",) else "Reds"
+    if color_by in ("p_synthetic", "coverage_score"):
+        scale = "RdBu_r"
+    cmin, cmax = 0, 1
+    if color_by == "rarity_score":   # neither direction is bad: typical dark, rare light
+        scale = "Viridis"
+        finite = values[np.isfinite(values)]
+        if len(finite):
+            cmin, cmax = (float(v) for v in np.quantile(finite, [0.01, 0.99]))
+    return scale, cmin, cmax
 
 
 def _plotly_array(value) -> np.ndarray:

@@ -28,6 +28,7 @@ from synth_quality.errors import ConfigError
 def test_settings_default_to_a_local_dashboard():
     s = ServeSettings.from_env({})
     assert (s.served, s.audit_root, s.max_audits, s.login) == (False, None, 1, False)
+    assert s.map_points_up_to == 50_000
     assert s.folder_box  # local: the box opens any folder, as before
 
 
@@ -35,9 +36,9 @@ def test_settings_from_the_environment_round_trip(tmp_path):
     env = {"SYNTH_QUALITY_SERVE": "1", "SYNTH_QUALITY_AUDIT_ROOT": str(tmp_path),
            "SYNTH_QUALITY_MAX_AUDITS": "3", "SYNTH_QUALITY_UPLOAD_MEMORY_MB": "512",
            "SYNTH_QUALITY_AUDIT_MEMORY_MB": "256", "SYNTH_QUALITY_KEEP_HOURS": "2.5",
-           "SYNTH_QUALITY_LOGIN": "true"}
+           "SYNTH_QUALITY_LOGIN": "true", "SYNTH_QUALITY_MAP_POINTS": "20000"}
     s = ServeSettings.from_env(env)
-    assert s == ServeSettings(True, tmp_path.resolve(), 3, 512, 256, 2.5, True)
+    assert s == ServeSettings(True, tmp_path.resolve(), 3, 512, 256, 2.5, True, 20_000)
     assert ServeSettings.from_env(s.to_env()) == s
     assert not ServeSettings.from_env({"SYNTH_QUALITY_SERVE": "1"}).folder_box
 
@@ -47,6 +48,8 @@ def test_settings_from_the_environment_round_trip(tmp_path):
     ("SYNTH_QUALITY_MAX_AUDITS", "0", r"\$SYNTH_QUALITY_MAX_AUDITS \(0\) must be at least 1"),
     ("SYNTH_QUALITY_UPLOAD_MEMORY_MB", "8", r"UPLOAD_MEMORY_MB \(8\) must be at least 16"),
     ("SYNTH_QUALITY_KEEP_HOURS", "-1", r"KEEP_HOURS \(-1\) must be at least 0"),
+    ("SYNTH_QUALITY_MAP_POINTS", "lots", r"\$SYNTH_QUALITY_MAP_POINTS must be a number, got 'lots'"),
+    ("SYNTH_QUALITY_MAP_POINTS", "10", r"MAP_POINTS \(10\) must be at least 1000"),
 ])
 def test_bad_settings_name_the_variable(name, value, message):
     with pytest.raises(ConfigError, match=message):
