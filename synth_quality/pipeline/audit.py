@@ -151,8 +151,7 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
         summary = audit_summary(run, m, rows, clusters, word_counts)
         summary["warm_start"] = m.warm
         summary["scale"] = scale_summary(run, m)
-    with StageTimer(run.progress, run.timings, Stage.CORNERS):
-        widen(run, m, rows, summary)
+    widen(run, m, rows, summary)   # times Stage.CORNERS and Stage.DIVERSITY itself
     with StageTimer(run.progress, run.timings, Stage.REFERENCE):
         add_no_difference(summary, run, m, rows)
     if run.config.reference.second_view_rows:

@@ -11,6 +11,8 @@ are listed, banded and read like every other figure.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,7 @@ from synth_quality.analysis.diversity import diversity
 from synth_quality.analysis.keywords import ctfidf_keywords
 from synth_quality.analysis.rounds import group_figures, rounds_block, synthetic_groups
 from synth_quality.pipeline.stages import AuditRun, Measured
+from synth_quality.progress import Stage, StageTimer
 
 #: Figures handed to the no-difference reference: name -> (block, key) in the summary.
 REFERENCE_FIGURES = {
@@ -34,7 +37,33 @@ REFERENCE_FIGURES = {
 
 def widen(run: AuditRun, m: Measured, rows: pd.DataFrame, summary: dict) -> None:
     """Measure the bands, rarity, diversity and rounds of one audit, into ``rows`` (two
-    columns) and ``summary`` (three blocks; None where the data is too small for one)."""
+    columns) and ``summary`` (three blocks; None where the data is too small for one).
+
+    Two timed stages, one after the other: ``Stage.CORNERS`` (bands, rarity, the groups'
+    figures) and ``Stage.DIVERSITY`` (which ticks per group), so a progress display shows
+    each once."""
+    with StageTimer(run.progress, run.timings, Stage.CORNERS):
+        corners, groups, figures = _bands_and_groups(run, m, rows, summary)
+    settings = run.config.corners
+    t0 = time.perf_counter()
+    named = {"by_round": {str(b): g for b, g in groups["by_round"].items()},
+             "by_generator": groups["by_generator"]}
+    summary["diversity"] = (diversity(m.X, run.texts, run.n_real, named,
+                                      settings.diversity_rows, run.config.reference.repeats,
+                                      run.config.random_state, run.progress)
+                            if settings.diversity_rows else None)
+    run.timings[Stage.DIVERSITY] = round(time.perf_counter() - t0, 3)
+    summary["rounds"] = None
+    if figures is not None:
+        summary["rounds"] = rounds_block(figures, groups["by_round"], settings.trend_alpha,
+                                         summary["diversity"])
+        if summary["rounds"]["warning"]:
+            run.notes.append(summary["rounds"]["warning"])
+
+
+def _bands_and_groups(run: AuditRun, m: Measured, rows: pd.DataFrame, summary: dict):
+    """The bands and rarity (into ``rows`` and ``summary["centre_vs_corners"]``), the synthetic
+    rows' rounds and generators, and their figures (None without corners or groups)."""
     config, n_real = run.config, run.n_real
     settings, k, seed = config.corners, config.score.manifold_k, config.random_state
     graph = m.graph
@@ -57,26 +86,16 @@ def widen(run: AuditRun, m: Measured, rows: pd.DataFrame, summary: dict) -> None
                                    config.cluster.n_keywords)
         for entry in summary["centre_vs_corners"]["bands"]:
             entry["keywords"] = keywords.get(entry["band"] - 1, [])
-
     groups = synthetic_groups(rows)
-    named = {"by_round": {str(b): g for b, g in groups["by_round"].items()},
-             "by_generator": groups["by_generator"]}
-    summary["diversity"] = (diversity(m.X, run.texts, n_real, named, settings.diversity_rows,
-                                      config.reference.repeats, seed, run.progress)
-                            if settings.diversity_rows else None)
-    summary["rounds"] = None
-    if corners is not None and (groups["by_round"] or groups["by_generator"]):
-        keyed = {("round", b): g for b, g in groups["by_round"].items()}
-        keyed.update({("generator", g): members
-                      for g, members in groups["by_generator"].items()})
-        centre, tail = centre_and_tail(corners.bands.n_bands, settings.centre_share,
-                                       settings.tail_share)
-        figures = group_figures(corners, m.X, n_real, graph.own_radius, keyed, k, centre, tail,
-                                config.reference.calibration_rows, seed)
-        summary["rounds"] = rounds_block(figures, groups["by_round"], settings.trend_alpha,
-                                         summary["diversity"])
-        if summary["rounds"]["warning"]:
-            run.notes.append(summary["rounds"]["warning"])
+    if corners is None or not (groups["by_round"] or groups["by_generator"]):
+        return corners, groups, None
+    keyed = {("round", b): g for b, g in groups["by_round"].items()}
+    keyed.update({("generator", g): members for g, members in groups["by_generator"].items()})
+    centre, tail = centre_and_tail(corners.bands.n_bands, settings.centre_share,
+                                   settings.tail_share)
+    figures = group_figures(corners, m.X, n_real, graph.own_radius, keyed, k, centre, tail,
+                            config.reference.calibration_rows, seed)
+    return corners, groups, figures
 
 
 def reference_figures(summary: dict) -> dict:

@@ -160,6 +160,13 @@ def test_progress_reports_every_stage(planted, fake_embedder):
     # A timed stage's key in summary["timings"] is its stage name.
     timed = set(result.summary["timings"]) - {"total"}
     assert timed <= set(stages), timed
+    # Each stage runs once, start to end: none is reported again after another began (the
+    # diversity figures once ran inside the corners stage, which the command line then printed
+    # twice).
+    runs = [stage for i, (stage, _, _) in enumerate(calls) if i == 0 or calls[i - 1][0] != stage]
+    for stage in (Stage.CORNERS, Stage.DIVERSITY, Stage.SCORING, Stage.REFERENCE):
+        assert runs.count(stage) == 1, runs
+    assert {Stage.CORNERS, Stage.DIVERSITY} <= timed
 
 
 def test_seeded_projections_are_cached_and_identical(planted, fake_embedder, tmp_path):
