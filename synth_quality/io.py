@@ -31,8 +31,10 @@ from synth_quality.records import (  # noqa: F401  (listing, plural, is_missing:
     listing,
     plural,
     prompt_key,
+    rows_phrase,
     same_prompt_keys,
     shape,
+    working_column,
 )
 
 SUPPORTED_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
@@ -49,7 +51,6 @@ GENERATOR_COLUMN_NAMES = ("generator", "model", "source_model", "llm", "generate
 MIN_TEXT_LENGTH = 15        # mean characters for an unnamed column to count as the text
 _SNIFF_BYTES = 8192         # bytes looked at to tell text from binary
 _PICK_SAMPLE = 10_000       # rows looked at when guessing the text column
-_SHOW = 10                  # row numbers or values listed in one message
 _MAGIC = {b"PAR1": "it looks like Parquet; rename it to .parquet",
           b"\x1f\x8b": "it looks gzip-compressed; decompress it first",
           b"PK\x03\x04": "it looks like a ZIP archive or Excel workbook; export it as CSV"}
@@ -57,10 +58,6 @@ _MAGIC = {b"PAR1": "it looks like Parquet; rename it to .parquet",
 
 def _fail(message: str, kind: str = ErrorKind.FILE, side: str | None = None) -> NoReturn:
     input_error(message, kind, side)
-
-
-def _rows(rows: list) -> str:
-    return f"{'row' if len(rows) == 1 else 'rows'} {listing(rows)}"
 
 
 def _norm(name) -> str:
@@ -499,8 +496,8 @@ def load_inputs(*, real=None, synthetic=None, data=None, source_column=None, rea
                                  or r in shaped_tables[1].fields]
                 for frame, _ in tables:
                     for role in shaped.fields:
-                        if _field_col(role) not in frame:
-                            frame[_field_col(role)] = None
+                        if working_column(role) not in frame:
+                            frame[working_column(role)] = None
             text_col = "__record"
         elif text_columns:
             text_col = text_columns[0]
@@ -540,12 +537,8 @@ def _require_field(frame: pd.DataFrame, column, display: str, side: str | None =
     rows = (frame.attrs.get("absent_keys") or {}).get(column) or []
     if rows:
         _fail(f"{plural(len(rows), 'record')} of {display} {'has' if len(rows) == 1 else 'have'}"
-              f" no field {column!r} ({_rows(rows)}); give every record that field (mixed "
+              f" no field {column!r} ({rows_phrase(rows)}); give every record that field (mixed "
               "formats in one file?)", ErrorKind.TEXT_COLUMN, side)
-
-
-def _field_col(name) -> str:
-    return f"__field:{name}"
 
 
 def _paired(inputs: AuditInput, pair_column) -> AuditInput:
@@ -723,7 +716,7 @@ def _pick_real_value(values: list, column, real_value, display: str) -> str:
     missing = [i for i, v in enumerate(values) if v is None]
     if missing:
         _fail(f"column {column!r} of {display} is empty in {plural(len(missing), 'row')} "
-              f"({_rows(missing)}); fill in real or synthetic, or drop those rows",
+              f"({rows_phrase(missing)}); fill in real or synthetic, or drop those rows",
               ErrorKind.SOURCE_COLUMN, "data")
     found = list(dict.fromkeys(values))
     if len(found) != 2:
@@ -782,7 +775,7 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
               min_rows: int, shaped=None, pair_column=None) -> AuditInput:
     columns = {"side": [], "row": [], "text": [], "label": [], "generator": [], "pair": []}
     fields = list(shaped.fields) if shaped is not None else []
-    extra_sources = ([(field_column(f), _field_col(f)) for f in fields]
+    extra_sources = ([(field_column(f), working_column(f)) for f in fields]
                      + ([("n_turns", "__n_turns"), ("mean_turn_words", "__turn_words")]
                         if shaped is not None and shaped.kind == "chat" else []))
     extras: dict = {out: [] for out, _ in extra_sources}
@@ -821,7 +814,7 @@ def _assemble(parts, sources, text_column, label_column, generator_column, real_
         after = f" after dropping {plural(len(blanks), 'blank text')}" if blanks else ""
         if blanks:
             warnings.append(f"dropped {plural(len(blanks), 'blank text')} from the {side} side "
-                            f"({_rows(blanks)}) of {display}")
+                            f"({rows_phrase(blanks)}) of {display}")
         if kept == 0:
             _fail(f"the {side} side has no text rows{after} ({display}, column {shown_column!r})",
                   ErrorKind.TEXT_COLUMN, side)

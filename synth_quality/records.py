@@ -169,7 +169,7 @@ def shape_fields(frame: pd.DataFrame, display: str, columns: list) -> Shaped:
         rows = absent.get(column) or []
         if rows:
             input_error(f"{plural(len(rows), 'record')} of {display} {'has' if len(rows) == 1 else 'have'} "
-                        f"no field {column!r} ({_rows(rows)}); every record needs every "
+                        f"no field {column!r} ({rows_phrase(rows)}); every record needs every "
                         "--text-column (mixed formats in one file?)")
     out = frame.copy()
     texts = {c: [_text(v) for v in frame[c].tolist()] for c in columns}
@@ -179,7 +179,7 @@ def shape_fields(frame: pd.DataFrame, display: str, columns: list) -> Shaped:
                 input_error(f"row {i} of {display}: field {column!r} holds a "
                             f"{'list' if _is_list(value) else 'JSON object'}, not text; "
                             "name a text field, or pass the chat column alone")
-        out[_col(column)] = texts[column]
+        out[working_column(column)] = texts[column]
     out["__record"] = [
         "\n\n".join(f"{c}: {texts[c][i]}" for c in columns if texts[c][i] is not None) or None
         for i in range(len(frame))]
@@ -199,7 +199,7 @@ def shape_chats(frame: pd.DataFrame, display: str, column) -> Shaped:
     if missing and len(missing) < len(values):
         other = [c for c in frame.columns if c != column and not str(c).startswith("__")]
         input_error(f"mixed formats in {display}: {plural(len(missing), 'row')} "
-                    f"({_rows(missing)}) {'has' if len(missing) == 1 else 'have'} no "
+                    f"({rows_phrase(missing)}) {'has' if len(missing) == 1 else 'have'} no "
                     f"{column!r} chat while the others do (their other fields: "
                     f"{listing(other, 8)}); put one format in one file")
     style_rows: dict[str, list[int]] = {"openai": [], "sharegpt": []}
@@ -224,7 +224,7 @@ def shape_chats(frame: pd.DataFrame, display: str, column) -> Shaped:
     roles = [r for r in ROLE_ORDER if any(role == r for conv in conversations for role, _ in conv)]
     out = frame.copy()
     for role in roles:
-        out[_col(role)] = ["\n\n".join(t for r, t in conv if r == role and t.strip()) or None
+        out[working_column(role)] = ["\n\n".join(t for r, t in conv if r == role and t.strip()) or None
                            for conv in conversations]
     out["__record"] = ["\n\n".join(f"{r}: {t}" for r, t in conv if t.strip()) or None
                        for conv in conversations]
@@ -279,11 +279,14 @@ def _text(value) -> str | None:
     return text if text.strip() else None
 
 
-def _col(name) -> str:
+def working_column(name) -> str:
+    """The column of a shaped frame holding field ``name``'s text while inputs are read
+    (``__field:<name>``; the audit's tables call it ``text.<name>``: :func:`field_column`)."""
     return f"__field:{name}"
 
 
-def _rows(rows: list) -> str:
+def rows_phrase(rows: list) -> str:
+    """"row 3" or "rows 3, 7, 9" (at most ten listed), for one-line messages."""
     return f"{'row' if len(rows) == 1 else 'rows'} {listing(rows, _SHOW)}"
 
 
