@@ -100,11 +100,27 @@ def test_tail_pvalue_is_conformal_inside_the_null_and_keeps_ranking_beyond_it():
     assert p[3] < 1 / 100 and p[4] < p[3] and p[4] > 0
 
 
-def membership(labels):
-    """Groups x rows membership matrix of flat group labels."""
-    import scipy.sparse as sp
+def tree_of(groups, n):
+    """CandidateGroups of nested row sets (each inside the smallest set that contains it, or
+    the root), as a condensed tree: node ids from n + 1 up, n the root."""
+    from synth_quality.analysis.regions import CandidateGroups
 
-    return sp.csr_matrix((np.ones(len(labels), bool), (labels, np.arange(len(labels)))))
+    sets = sorted((frozenset(int(r) for r in g) for g in groups), key=len, reverse=True)
+    parent, child = [], []
+    for i, rows in enumerate(sets):
+        holders = [j for j in range(i) if rows < sets[j]]
+        parent.append(n + 1 + holders[-1] if holders else n)
+        child.append(n + 1 + i)
+    for row in range(n):
+        holders = [j for j, rows in enumerate(sets) if row in rows]
+        parent.append(n + 1 + holders[-1] if holders else n)
+        child.append(row)
+    return CandidateGroups.from_tree(np.array(parent), np.array(child), n)
+
+
+def membership(labels):
+    """Candidate groups of flat group labels."""
+    return tree_of([np.flatnonzero(labels == g) for g in np.unique(labels)], len(labels))
 
 
 def test_regions_are_found_without_labels_and_tested_with_them():
@@ -127,16 +143,12 @@ def test_regions_are_found_without_labels_and_tested_with_them():
 def test_nested_candidates_report_only_the_largest_one_sided_region():
     """Candidates from a tree are nested: a one-sided group and its halves are all significant,
     and the region reported is the whole group, once."""
-    import scipy.sparse as sp
-
     rng = np.random.default_rng(4)
     n = 1000
     is_real = rng.random(n) < 0.5
     is_real[:60] = False                            # rows 0-59: synthetic only
     rows = [np.arange(60), np.arange(30), np.arange(30, 60), np.arange(200, 400)]
-    groups = sp.csr_matrix((np.ones(sum(map(len, rows)), bool),
-                            (np.repeat(np.arange(4), [len(r) for r in rows]),
-                             np.concatenate(rows))), shape=(4, n))
+    groups = tree_of(rows, n)
     regions = one_sided_regions(groups, is_real, 0.05, 0.25)
     assert len(regions) == 1 and regions["side"].iloc[0] == "synthetic"
     assert sorted(regions["rows"].iloc[0]) == list(range(60))
@@ -150,7 +162,7 @@ def test_condensed_tree_memberships_hold_every_level():
     coords = np.vstack([rng.normal(0, 0.05, (40, 2)), rng.normal([0.6, 0], 0.05, (40, 2)),
                         rng.normal([10, 10], 0.05, (40, 2))])
     groups = fine_groups(coords, 5)
-    sets = [frozenset(groups[i].indices) for i in range(groups.shape[0])]
+    sets = [frozenset(groups.members(i).tolist()) for i in range(len(groups))]
     assert frozenset(range(80, 120)) in sets
     assert any(set(range(40)) <= s and not s & set(range(80, 120)) for s in sets)
 
