@@ -303,6 +303,10 @@ def main() -> None:
     elif args.command == "stages":
         write_section(f"stages-{args.n}", f"Scale: the size-dependent stages at {args.n:,} rows",
                       header(rate) + stages(args.n))
+    elif len(args.sizes) == 1:  # one size: its own section, the growth table stays
+        n = args.sizes[0]
+        write_section(f"cold-{n}", f"Scale: a cold audit of {n:,} rows",
+                      header(rate) + growth(args.sizes, args.warm, args.keep))
     else:
         write_section("growth", "Scale: cold audits as the rows grow",
                       header(rate) + growth(args.sizes, args.warm, args.keep))
