@@ -76,6 +76,9 @@ class SideIndex:
             sample = rows if train_rows == self.n else rows[np.sort(
                 rng.choice(self.n, train_rows, replace=False))]
             index.cp.max_points_per_centroid = 64
+            # 10 k-means iterations, not faiss's 25: at 250,000 rows training fell from 33 s
+            # to 12 s with recall@10 0.9245 against 0.9234 (docs/benchmarks.md).
+            index.cp.niter = 10
             index.train(sample)
             index.nprobe = min(nprobe, cells)
             self.index = index
