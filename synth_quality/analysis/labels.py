@@ -254,8 +254,12 @@ def _score(y, probs, rows, out: LabelQuality, classes) -> None:
     if len(np.unique(labels)) >= 2 and len(idx) >= 5 * len(classes):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # n_jobs=1: by default cleanlab forks a process pool (one per physical core), and
+            # forking the dashboard's server, whose other threads hold locks (torch, ONNX
+            # Runtime, tokenizers), now and then left the audit hanging after the label fits.
             out.is_label_issue[idx] = find_label_issues(labels, p,
-                                                        filter_by="prune_by_noise_rate")
+                                                        filter_by="prune_by_noise_rate",
+                                                        n_jobs=1)
     else:  # too few rows for cleanlab's per-class thresholds: plain disagreement
         out.is_label_issue[idx] = p.argmax(axis=1) != labels
 

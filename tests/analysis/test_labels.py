@@ -135,6 +135,21 @@ def test_same_seed_same_scores():
     np.testing.assert_array_equal(a.label_quality, b.label_quality)
 
 
+def test_the_label_check_starts_no_process_pool(monkeypatch):
+    """cleanlab forks a pool per physical core unless told not to; forked from the dashboard's
+    multi-threaded server, the audit now and then hung after the label fits."""
+    import multiprocessing
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the label check started a process pool")
+
+    monkeypatch.setattr(multiprocessing, "Pool", no_pool)
+    monkeypatch.setattr("psutil.cpu_count", lambda logical=True: 4)  # as on a 4-core machine
+    X, labels, is_syn, _ = plant(100, 300, ["a", "b", "c"])
+    result = label_quality(X, labels, is_syn)
+    assert result.is_label_issue.any()
+
+
 def test_rows_without_labels_and_single_label():
     X, labels, is_syn, _ = plant(60, 120, ["a", "b"])
     labels = list(labels)
