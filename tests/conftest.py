@@ -41,6 +41,24 @@ def held_out_real_snippets() -> list[str]:
     return snippets
 
 
+def repetitive_generated_reviews() -> pd.DataFrame:
+    """SuperGen's generated reviews (text, label), HTML entities decoded, in a fixed shuffled
+    order: text that repeats itself (about two thirds of the rows have a near-duplicate), for
+    same-distribution cases where near-copies across the sides are expected. They are the
+    reference case's synthetic side; nothing is tuned on them split this way. Skips when
+    ../shared/data is absent."""
+    import html
+    import json
+
+    path = RAW_DATA / "supergen_sst2_train.json"
+    if not path.is_file():
+        pytest.skip(f"shared data not found under {RAW_DATA.parent} (../shared/data beside the "
+                    "repo; see README)")
+    rows = pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+    rows["text"] = rows["text"].map(html.unescape)
+    return rows[["text", "label"]].sample(frac=1.0, random_state=15).reset_index(drop=True)
+
+
 def pytest_configure(config):
     # Never write test embeddings into the user's real cache.
     if not os.environ.get("SYNTH_QUALITY_CACHE_DIR"):

@@ -38,13 +38,38 @@ def nearest_real_elsewhere(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray
                            ) -> tuple[np.ndarray, np.ndarray]:
     """For every synthetic row, the most similar real row that answers another prompt (or no
     paired prompt): (similarity, row index); NaN / -1 on real rows."""
+    return _nearest_real_answering_another(X, is_syn, prompt, np.flatnonzero(is_syn))
+
+
+def real_nearest_elsewhere(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """For every real row, the most similar *other* real row that answers another prompt:
+    (similarity, row index); NaN / -1 on synthetic rows. What a fresh real answer shows: the
+    no-difference reference of :func:`nearest_real_elsewhere` (analysis.copies)."""
+    return _nearest_real_answering_another(X, is_syn, prompt, np.flatnonzero(~is_syn))
+
+
+def _nearest_real_answering_another(X, is_syn, prompt, queries):
     n = len(is_syn)
     sim = np.full(n, np.nan)
     nearest = np.full(n, -1, np.int64)
     real = np.flatnonzero(~is_syn)
-    syn = np.flatnonzero(is_syn)
     if len(real) == 0:
         return sim, nearest
+    R = X[real]
+    step = block_rows(len(real))
+    for start in range(0, len(queries), step):
+        rows = queries[start:start + step]
+        S = X[rows] @ R.T
+        same = (prompt[rows][:, None] >= 0) & (prompt[rows][:, None] == prompt[real][None, :])
+        same |= rows[:, None] == real[None, :]  # a real row is not its own reference
+        S = np.where(same, -np.inf, S)
+        best = S.argmax(axis=1)
+        value = S[np.arange(len(rows)), best]
+        ok = np.isfinite(value)
+        sim[rows[ok]] = value[ok]
+        nearest[rows[ok]] = real[best[ok]]
+    return sim, nearest
     R = X[real]
     step = block_rows(len(real))
     for start in range(0, len(syn), step):

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from synth_quality.analysis.cluster import cluster_table
+from synth_quality.analysis.copies import no_difference_copy_shares
 from synth_quality.analysis.coverage import CoverageNull, benjamini_hochberg, tail_pvalue
 from synth_quality.analysis.detect import out_of_fold_p_synthetic
 from synth_quality.analysis.regions import one_sided_regions
@@ -184,6 +185,8 @@ class ReferenceInputs:
     groups: object                  # candidate groups x rows (analysis.regions.fine_groups)
     repetition: np.ndarray          # repetition_score
     knn_distance: np.ndarray        # the outlier statistic
+    duplicate_groups: np.ndarray | None = None  # near-duplicate group per row, -1 for none
+    copy_reference: np.ndarray | None = None    # analysis.copies: the real rows' statistic
 
 
 def shuffled_structures(data: ReferenceInputs, config: AuditConfig) -> dict:
@@ -236,9 +239,8 @@ def leave_one_out(data: ReferenceInputs, config: AuditConfig) -> dict:
     limit = config.reference.calibration_rows
     real_rows = np.sort(rng.choice(n_real, min(n_real, limit), replace=False))
     syn_rows = n_real + np.sort(rng.choice(n - n_real, min(n - n_real, limit), replace=False))
-    real_counts, real_nearest = within_side_counts(data.X, real_rows, 0, n_real, data.own_radius)
+    real_counts, _ = within_side_counts(data.X, real_rows, 0, n_real, data.own_radius)
     syn_counts, _ = within_side_counts(data.X, syn_rows, n_real, n, data.own_radius)
-    near = float(np.mean(real_nearest >= score.near_duplicate_similarity))
     real_knn = data.knn_distance[:n_real]
     q1, q3 = np.percentile(real_knn, [25, 75])
     return {
@@ -246,12 +248,46 @@ def leave_one_out(data: ReferenceInputs, config: AuditConfig) -> dict:
         "recall": (float(np.mean(syn_counts > 0)), len(syn_rows)),
         "density": (float(np.mean(real_counts) / score.manifold_k),
                     float(np.std(real_counts) / score.manifold_k), len(real_rows)),
-        "near_duplicate_share": (near, len(real_rows), n_real - 1),
+        "repetition": group_shares_of_real_rows(data.duplicate_groups, data.is_syn),
+        # The copy flag's reference (analysis.copies) and what its no-difference shares need.
+        "copies": {"reference": (data.copy_reference if data.copy_reference is not None
+                                 else np.array([])),
+                   "threshold": score.near_duplicate_similarity,
+                   "fdr": config.reference.fdr, "repeats": config.reference.repeats,
+                   "seed": None if seed is None else seed + 7},
         "degenerate_share": (float(np.mean(data.repetition[:n_real] >= score.repetition_threshold)),
                              n_real),
         "outlier_share": (float(np.mean(real_knn > q3 + score.outlier_fence * (q3 - q1))),
                           n_real),
     }
+
+
+def group_shares_of_real_rows(groups: np.ndarray | None, is_syn: np.ndarray) -> dict | None:
+    """``unoriginal`` and ``unvaried`` of a fresh draw, read off the real rows.
+
+    With no difference every row is a draw of one distribution, and the near-duplicate groups
+    are built over all rows without the labels. A real row then stands where a synthetic row
+    would: its other group members are drawn from n_real - 1 real and n_syn synthetic rows, a
+    synthetic row's from n_real and n_syn - 1. So the share of real rows in a group with another
+    real row is ``unoriginal`` with no difference, and the share in a group whose other members
+    are all synthetic is ``unvaried``: at the audit's own sizes, with repetition as clumpy as
+    the data's (a stock phrase repeats many times, most rows never), no model in between.
+    """
+    if groups is None:
+        return None
+    is_syn = np.asarray(is_syn, bool)
+    groups = np.asarray(groups, np.int64)
+    in_group = groups >= 0
+    real_members = np.bincount(groups[in_group & ~is_syn], minlength=int(groups.max(initial=-1)) + 1)
+    real = ~is_syn
+    mates = np.zeros(len(groups), np.int64)
+    mates[in_group] = real_members[groups[in_group]] - 1
+    n_real = int(real.sum())
+    if not n_real:
+        return None
+    return {"unoriginal": float((in_group & real & (mates > 0)).sum() / n_real),
+            "unvaried": float((in_group & real & (mates == 0)).sum() / n_real),
+            "rows": n_real}
 
 
 def exact_coverage(n_real: int, n_syn: int, k: int) -> float:
@@ -335,6 +371,15 @@ def rate_band(rate: float, n_reference: float, n_audit: int,
         sd = float(np.sqrt(max(rate * (1 - rate), 0.0) / n_audit))
     return {"mean": float(rate), "sd": sd, "low": max(bounds[0], float(low)),
             "high": min(bounds[1], float(high))}
+
+
+def copies_band(copies: dict, n_synthetic: int) -> dict:
+    """The band of ``is_copy_of_real``'s share of ``n_synthetic`` rows with no difference:
+    fresh real draws flagged against the copy reference, as often as the shuffles run."""
+    rng = np.random.default_rng(copies["seed"])
+    shares = no_difference_copy_shares(copies["reference"], n_synthetic, copies["threshold"],
+                                       copies["fdr"], copies["repeats"], rng)
+    return spread_band(shares, (0.0, 1.0), n_synthetic)
 
 
 def _empty_band() -> dict:
@@ -444,13 +489,11 @@ def generator_bands(classifier: ClassifierNull, loo: dict, n_real: int, n_genera
         unreal.append(float(np.mean(p_syn[take])))
     precision, n_p = loo["precision"]
     degenerate, n_deg = loo["degenerate_share"]
-    near, n_near, others = loo["near_duplicate_share"]
-    q = 1 - (1 - near) ** (1 / max(others, 1))
     out = {"detection_auc": spread_band(aucs, (0.0, 1.0)),
            "unrealistic": spread_band(unreal, (0.0, 1.0)),
            "precision": rate_band(precision, n_p, n_generator),
            "degenerate_share": rate_band(degenerate, n_deg, n_generator),
-           "copies_share": rate_band(1 - (1 - q) ** n_real, n_near, n_generator)}
+           "copies_share": copies_band(loo["copies"], n_generator)}
     return {name: [band["low"], band["high"]] for name, band in out.items()}
 
 
@@ -473,15 +516,11 @@ def _leave_one_out_bands(loo: dict, n_real: int, n_syn: int, k: int) -> dict:
     spread = sd * np.sqrt(1 / max(n_syn, 1) + 1 / max(n_d, 1))
     bands["density"] = {"mean": mean, "sd": spread, "low": max(0.0, mean - BAND_Z * spread),
                         "high": mean + BAND_Z * spread}
-    # A real row's chance of a near-duplicate among the others, scaled to other sizes as
-    # 1 - (1 - q)^m (q: the chance per other row).
-    near, n_near, others = loo["near_duplicate_share"]
-    q = 1 - (1 - near) ** (1 / max(others, 1))
-    with_real = 1 - (1 - q) ** n_real
-    among_synthetic = 1 - (1 - q) ** max(n_syn - 1, 0)
-    bands["unoriginal"] = rate_band(with_real, n_near, n_syn)
-    bands["copies_share"] = rate_band(with_real, n_near, n_syn)
-    bands["unvaried"] = rate_band(among_synthetic * (1 - with_real), n_near, n_syn)
+    repetition = loo["repetition"]
+    for name in ("unoriginal", "unvaried"):
+        bands[name] = (rate_band(repetition[name], repetition["rows"], n_syn) if repetition
+                       else _empty_band())
+    bands["copies_share"] = copies_band(loo["copies"], n_syn)
     degenerate, n_deg = loo["degenerate_share"]
     bands["degenerate_share"] = rate_band(degenerate, n_deg, n_syn)
     outliers, n_out = loo["outlier_share"]

@@ -129,17 +129,26 @@ def dataset_scores(rows: pd.DataFrame) -> dict:
     """
     syn = rows["side"] == "synthetic"
     real = ~syn
-    group = rows["near_duplicate_group"]
-    groups_with_real = set(group[real & group.notna()].astype(int))
-    syn_groups = group[syn]
-    in_group = syn_groups.notna()
-    with_real = syn_groups[in_group].astype(int).isin(groups_with_real)
-    n_syn = max(int(syn.sum()), 1)
+    groups = rows["near_duplicate_group"].fillna(-1).to_numpy(np.int64)
     return {
         "unrealistic": float(1 - rows.loc[syn, "label_issue_score"].mean()) if syn.any() else np.nan,
         "unrepresentative": float(1 - rows.loc[real, "label_issue_score"].mean()) if real.any() else np.nan,
-        "unvaried": float((~with_real).sum() / n_syn),
-        "unoriginal": float(with_real.sum() / n_syn),
+        **duplicate_shares(groups, syn.to_numpy()),
     }
+
+
+def duplicate_shares(groups: np.ndarray, is_syn: np.ndarray) -> dict:
+    """``unvaried`` and ``unoriginal`` from each row's near-duplicate group (-1: none) and
+    side: the shares of synthetic rows in a group without / with a real row."""
+    groups = np.asarray(groups, np.int64)
+    is_syn = np.asarray(is_syn, bool)
+    n_syn = max(int(is_syn.sum()), 1)
+    in_group = groups >= 0
+    real_members = np.bincount(groups[in_group & ~is_syn], minlength=int(groups.max(initial=-1)) + 1)
+    with_real = np.zeros(len(groups), bool)
+    with_real[in_group] = real_members[groups[in_group]] > 0
+    syn_in_group = is_syn & in_group
+    return {"unvaried": float((syn_in_group & ~with_real).sum() / n_syn),
+            "unoriginal": float((syn_in_group & with_real).sum() / n_syn)}
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from synth_quality.analysis.copies import copy_flags, copy_statistic, real_reference
 from synth_quality.analysis.coverage import (coverage_pvalues, flags_per_side, graph_statistic,
                                              in_other_manifold)
-from synth_quality.analysis.pairs import nearest_real_elsewhere, paired_answers, prompt_ids
+from synth_quality.analysis.pairs import (nearest_real_elsewhere, paired_answers, prompt_ids,
+                                          real_nearest_elsewhere)
 from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
@@ -77,7 +81,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows["nearest_synthetic_row"] = pd.array(np.where(~is_syn, nearest_row, -1), dtype="Int64")
     rows.loc[~is_syn, "nearest_real_row"] = pd.NA
     rows.loc[is_syn, "nearest_synthetic_row"] = pd.NA
-    rows["is_copy_of_real"] = is_syn & (other_similarity >= config.score.near_duplicate_similarity)
+    # A copy: near-identical to a real row that the real data does not repeat, and nearer than
+    # a fresh real draw comes to the other real rows (analysis.copies).
+    twin = where if prompt is not None else graph.other_nearest
+    rows["is_copy_of_real"] = copy_of_real_flags(graph, m.X, is_syn, prompt, other_similarity,
+                                                 twin, config)
 
     rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
                                               m.coverage_null)
@@ -134,3 +142,58 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
                                   rows["is_degenerate"].to_numpy(), is_outlier)
     rows["category"], rows["reason"] = category, reason
     return rows
+
+
+def copy_of_real_flags(graph, X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray | None,
+                       similarity: np.ndarray, twin: np.ndarray, config) -> np.ndarray:
+    """``is_copy_of_real`` of every row from each synthetic row's ``similarity`` to its nearest
+    real row ``twin`` (row positions; real rows first)."""
+    threshold = config.score.near_duplicate_similarity
+    reference = copy_reference(graph, X, is_syn, prompt, threshold)
+    is_copy = np.zeros(len(is_syn), bool)
+    if reference.own_nearest is None:  # one real row: nothing to compare with, the threshold
+        is_copy[is_syn] = copy_flags(similarity[is_syn], np.array([]), threshold, 0.0)
+        return is_copy
+    syn_twin = twin[is_syn]
+    twin_repeat = np.where(syn_twin >= 0,
+                           reference.own_nearest[np.clip(syn_twin, 0, None), 0], np.nan)
+    statistic = copy_statistic(similarity[is_syn], twin_repeat, threshold)
+    is_copy[is_syn] = copy_flags(statistic, reference.values, threshold, config.reference.fdr)
+    return is_copy
+
+
+@dataclass
+class CopyReference:
+    """The copy flag's no-difference reference (analysis.copies): each real row's statistic
+    against the other real rows (``values``), and each real row's similarities to its nearest
+    other real rows, nearest first (``own_nearest``; None with a single real row)."""
+
+    values: np.ndarray
+    own_nearest: np.ndarray | None
+
+
+def copy_reference(graph, X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray | None,
+                   threshold: float) -> CopyReference:
+    """The copy reference from the neighbour graph, or for paired data from the real answers to
+    other prompts (a real row's answers to its own prompt are no copies of it)."""
+    n_real = int((~is_syn).sum())
+    if n_real < 2:
+        return CopyReference(np.array([]), None)
+    if prompt is not None:
+        sim, twin = real_nearest_elsewhere(X, is_syn, prompt)
+        sim, twin = sim[:n_real], twin[:n_real]
+        own = sim[:, None]
+    else:
+        own = graph.own_nearest[:n_real] if graph.own_nearest is not None else None
+        if own is None or own.shape[1] == 0 or n_real < 2:
+            return CopyReference(np.array([]), None)
+        sim, twin = own[:, 0], first_real_neighbour(graph.knn_indices[:n_real], n_real)
+    return CopyReference(real_reference(sim, twin, own, threshold), own)
+
+
+def first_real_neighbour(knn_indices: np.ndarray, n_real: int) -> np.ndarray:
+    """Per row, the first real row (index < ``n_real``) in its neighbour list, -1 if none."""
+    is_real = knn_indices < n_real
+    first = np.argmax(is_real, axis=1)
+    found = is_real[np.arange(len(knn_indices)), first]
+    return np.where(found, knn_indices[np.arange(len(knn_indices)), first], -1)

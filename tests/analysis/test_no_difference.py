@@ -12,28 +12,37 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import held_out_real_snippets
+from conftest import held_out_real_snippets, repetitive_generated_reviews
 from synth_quality import audit
 from synth_quality.analysis.reference import EXPECTED, FIGURES
 
 pytestmark = pytest.mark.slow
 
 FLAGS = ("is_uncovered", "is_detectable", "is_outlier", "is_degenerate", "is_copy_of_real")
+LABEL_FLAGS = ("is_label_issue",)
 
 
-@pytest.fixture(scope="module", params=[(1000, 2000), (600, 4800), (2400, 300)],
-            ids=["1to2", "1to8", "8to1"])
+@pytest.fixture(scope="module", params=[("snippets", 1000, 2000), ("snippets", 600, 4800),
+                                        ("snippets", 2400, 300), ("repetitive", 1000, 2000),
+                                        ("repetitive", 500, 4000)],
+                ids=["1to2", "1to8", "8to1", "repetitive-1to2", "repetitive-1to8"])
 def same_distribution(request):
-    n_real, n_syn = request.param
-    snippets = held_out_real_snippets()
-    real = pd.DataFrame({"text": snippets[:n_real]})
-    synthetic = pd.DataFrame({"text": snippets[n_real:n_real + n_syn]})
-    return audit(real=real, synthetic=synthetic)
+    """Critic snippets, or generated reviews that repeat themselves (with their labels): there
+    near-copies across the sides are what one distribution gives, not copies."""
+    pool, n_real, n_syn = request.param
+    if pool == "snippets":
+        snippets = held_out_real_snippets()
+        real = pd.DataFrame({"text": snippets[:n_real]})
+        synthetic = pd.DataFrame({"text": snippets[n_real:n_real + n_syn]})
+        return audit(real=real, synthetic=synthetic)
+    rows = repetitive_generated_reviews()
+    real, synthetic = rows.iloc[:n_real], rows.iloc[n_real:n_real + n_syn]
+    return audit(real=real, synthetic=synthetic, label_column="label")
 
 
 def test_every_flag_fires_on_at_most_5_percent_of_rows(same_distribution):
     ex = same_distribution.examples
-    for flag in FLAGS:
+    for flag in FLAGS + tuple(f for f in LABEL_FLAGS if f in ex):
         for side in ("real", "synthetic"):
             rate = ex.loc[ex["side"] == side, flag].astype(bool).mean()
             assert rate <= 0.05, (flag, side, rate)

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from synth_quality.analysis.reference import (BAND_LEVEL, EXPECTED, FIGURES, auc_band,
-                                              exact_coverage, rate_band, reading, spread_band)
+                                              exact_coverage, group_shares_of_real_rows,
+                                              rate_band, reading, spread_band)
+from synth_quality.analysis.scores import duplicate_shares
 
 
 def test_exact_coverage_matches_shuffled_labels():
@@ -71,3 +73,43 @@ def test_every_figure_of_an_audit_carries_its_band(planted_audit):
     # The planted documentary mode (real only) lies outside its cluster's band.
     real_only = clusters[clusters["status"] == "real_only"]
     assert len(real_only) and (real_only["real_share"] > real_only["real_share_high"]).all()
+
+
+def clumpy_groups(n: int, rng, n_phrases: int = 40, repeated: float = 0.5) -> np.ndarray:
+    """Near-duplicate groups of n draws of text that repeats itself: ``repeated`` of the draws
+    are one of ``n_phrases`` stock phrases (Zipf-like popularity), the rest unique."""
+    weights = 1.0 / np.arange(1, n_phrases + 1)
+    phrase = rng.choice(n_phrases, n, p=weights / weights.sum())
+    groups = np.where(rng.random(n) < repeated, phrase, -1)
+    sizes = np.bincount(groups[groups >= 0], minlength=n_phrases)
+    return np.where((groups >= 0) & (sizes[np.clip(groups, 0, None)] > 1), groups, -1)
+
+
+@pytest.mark.parametrize("n_real,n_syn", [(1000, 2000), (500, 4000), (2400, 300)])
+def test_unvaried_and_unoriginal_bands_hold_for_clumpy_repetition(n_real, n_syn):
+    """With no difference, the observed shares fall inside the bands read off the real rows,
+    however clumpy the repetition (a pooled per-pair rate missed them on such text)."""
+    rng = np.random.default_rng(n_real)
+    outside = 0
+    for _ in range(200):
+        groups = clumpy_groups(n_real + n_syn, rng)
+        is_syn = rng.permutation(np.r_[np.zeros(n_real, bool), np.ones(n_syn, bool)])
+        observed = duplicate_shares(groups, is_syn)
+        reference = group_shares_of_real_rows(groups, is_syn)
+        for name in ("unoriginal", "unvaried"):
+            band = rate_band(reference[name], reference["rows"], n_syn)
+            outside += not band["low"] <= observed[name] <= band["high"]
+    assert outside / 400 <= 0.02
+
+
+def test_a_synthetic_side_that_repeats_itself_is_above_the_unvaried_band():
+    rng = np.random.default_rng(1)
+    n_real, n_syn = 1000, 2000
+    groups = np.r_[clumpy_groups(n_real + n_syn, rng)]
+    is_syn = np.r_[np.zeros(n_real, bool), np.ones(n_syn, bool)]
+    # The generator collapses: 600 of its unique rows become 30 templates of 20 rows each.
+    unique_syn = np.flatnonzero(is_syn & (groups < 0))[:600]
+    groups[unique_syn] = groups.max() + 1 + np.arange(600) // 20
+    reference = group_shares_of_real_rows(groups, is_syn)
+    band = rate_band(reference["unvaried"], reference["rows"], n_syn)
+    assert duplicate_shares(groups, is_syn)["unvaried"] > band["high"] + 0.1
