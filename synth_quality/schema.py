@@ -287,6 +287,9 @@ class Pairs(_Strict):
     drift_rank: float = Field(description="an answer drifts below this paired_rank")
     chance_drift_share: float = Field(description="the drift share of answers shuffled across "
                                                   "prompts: no relation to the prompt")
+    real_drift_share: Optional[float] = Field(
+        default=None, description="the drift share of the human answers, each ranked against the "
+        "other human answers to its prompt (null with fewer than 30): what no difference gives")
     synthetic: PairedAnswers
     by_generator: dict[str, PairedAnswers]
 

@@ -15,6 +15,14 @@ paired rows (``pair``: which prompt a row answers)
   ``is_drift``: ``paired_rank`` below :data:`DRIFT_RANK`, that is at least a tenth of the other
   prompts' human answers are closer to it than its own. By chance (answers shuffled across
   prompts) 90% of the answers would drift: :data:`DRIFT_RANK` is also that reference.
+- where prompts have several human answers, each human answer gets the same rank against the
+  *other* human answers to its prompt (leave one out): what an answer of the real distribution
+  shows. When the human answers hardly depend on their prompt (a few generic instructions, any
+  review answering any of them), most real answers "drift" too, and a synthetic answer that
+  does the same is no finding. So with at least :data:`MIN_REFERENCE` such human answers,
+  ``is_drift`` also needs the answer's rank to be improbably low against theirs (Benjamini-
+  Hochberg at the audit's false discovery rate). Split such data into two sides of one
+  distribution and the fixed rule alone flagged 37% of the "synthetic" answers.
 """
 
 from __future__ import annotations
@@ -22,10 +30,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synth_quality.analysis.coverage import benjamini_hochberg
 from synth_quality.graph.knn import block_rows
 
 #: ``is_drift``: the own prompt's human answer is less similar than this share of the others'.
 DRIFT_RANK = 0.9
+#: Human answers ranked against their own prompt's other human answers needed before
+#: ``is_drift`` is read against them (fewer: the fixed rule alone).
+MIN_REFERENCE = 30
 
 
 def prompt_ids(pair: pd.Series) -> np.ndarray:
@@ -86,13 +98,14 @@ def _nearest_real_answering_another(X, is_syn, prompt, queries):
 
 
 def paired_answers(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray,
-                   n_words: np.ndarray) -> pd.DataFrame:
+                   n_words: np.ndarray, fdr: float = 0.05) -> pd.DataFrame:
     """Each synthetic answer against the human answer(s) to its own prompt.
 
     Returns one row per input row with ``paired_index`` (the most similar real row of the same
     prompt, -1 when none), ``paired_similarity``, ``paired_length_ratio`` (words of the
     synthetic answer / words of that human answer), ``paired_rank`` and ``is_drift``; NaN (and
-    False) on real rows and unpaired synthetic rows.
+    False) on unpaired synthetic rows. Real rows get ``paired_rank`` against the other human
+    answers to their prompt (NaN when it has no other one), the reference of ``is_drift``.
     """
     n = len(is_syn)
     out = {"paired_index": np.full(n, -1, np.int64), "paired_similarity": np.full(n, np.nan),
@@ -100,20 +113,8 @@ def paired_answers(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray,
     real = np.flatnonzero(~is_syn)
     syn = np.flatnonzero(is_syn & (prompt >= 0))
     if len(real) and len(syn):
-        R = X[real]
-        step = block_rows(len(real))
-        for start in range(0, len(syn), step):
-            rows = syn[start:start + step]
-            S = X[rows] @ R.T
-            same = prompt[rows][:, None] == prompt[real][None, :]
-            own = np.where(same, S, -np.inf)
-            best = own.argmax(axis=1)
-            own_sim = own[np.arange(len(rows)), best]
+        for rows, own_sim, rank, idx in _ranks_against_human_answers(X, prompt, real, syn):
             has = np.isfinite(own_sim)
-            others = (~same).sum(axis=1)
-            below = ((S < own_sim[:, None]) & ~same).sum(axis=1)
-            rank = np.where(others > 0, below / np.maximum(others, 1), np.nan)
-            idx = real[best]
             out["paired_index"][rows[has]] = idx[has]
             out["paired_similarity"][rows[has]] = own_sim[has]
             out["paired_rank"][rows[has]] = rank[has]
@@ -121,9 +122,57 @@ def paired_answers(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray,
             ratio = np.where(human > 0, np.asarray(n_words, float)[rows] / np.maximum(human, 1),
                              np.nan)
             out["paired_length_ratio"][rows[has]] = ratio[has]
+    reals_paired = real[prompt[real] >= 0]
+    if len(reals_paired):
+        for rows, own_sim, rank, _ in _ranks_against_human_answers(X, prompt, real, reals_paired):
+            out["paired_rank"][rows] = np.where(np.isfinite(own_sim), rank, np.nan)
     frame = pd.DataFrame(out)
-    frame["is_drift"] = frame["paired_rank"] < DRIFT_RANK
+    frame["is_drift"] = drift_flags(frame["paired_rank"].to_numpy(), is_syn, fdr)
     return frame
+
+
+def _ranks_against_human_answers(X, prompt, real, queries):
+    """Yield, per block of ``queries``: (rows, similarity to the most similar human answer of
+    the same prompt other than the row itself (-inf: none), the share of other prompts' human
+    answers less similar than that, and that answer's row index)."""
+    R = X[real]
+    step = block_rows(len(real))
+    for start in range(0, len(queries), step):
+        rows = queries[start:start + step]
+        S = X[rows] @ R.T
+        same = prompt[rows][:, None] == prompt[real][None, :]
+        own = np.where(same & (rows[:, None] != real[None, :]), S, -np.inf)
+        best = own.argmax(axis=1)
+        own_sim = own[np.arange(len(rows)), best]
+        others = (~same).sum(axis=1)
+        below = ((S < own_sim[:, None]) & ~same).sum(axis=1)
+        rank = np.where(others > 0, below / np.maximum(others, 1), np.nan)
+        yield rows, own_sim, rank, real[best]
+
+
+def drift_flags(paired_rank: np.ndarray, is_syn: np.ndarray, fdr: float) -> np.ndarray:
+    """``is_drift`` of the synthetic rows: rank below :data:`DRIFT_RANK` and, with at least
+    :data:`MIN_REFERENCE` human answers ranked against their own prompt, improbably low
+    against their ranks (conformal p-value, Benjamini-Hochberg at ``fdr``)."""
+    rank = np.asarray(paired_rank, np.float64)
+    is_syn = np.asarray(is_syn, bool)
+    flags = is_syn & (np.nan_to_num(rank, nan=1.0) < DRIFT_RANK)
+    reference = np.sort(rank[~is_syn & np.isfinite(rank)])
+    answered = np.flatnonzero(is_syn & np.isfinite(rank))
+    if len(reference) < MIN_REFERENCE or not len(answered):
+        return flags
+    at_most = np.searchsorted(reference, rank[answered], side="right")
+    p = (1 + at_most) / (len(reference) + 1)
+    surviving = np.zeros(len(rank), bool)
+    surviving[answered] = benjamini_hochberg(p, fdr)
+    return flags & surviving
+
+
+def real_drift_share(rows: pd.DataFrame) -> float | None:
+    """The drift share of the human answers ranked against their own prompt's other human
+    answers (None with fewer than :data:`MIN_REFERENCE`)."""
+    real = rows.loc[rows["side"] == "real", "paired_rank"].dropna()
+    return float((real < DRIFT_RANK).mean()) if len(real) >= MIN_REFERENCE else None
 
 
 def pair_summary(rows: pd.DataFrame, pair_column: str | None, prompt_fields: list,
@@ -155,6 +204,7 @@ def pair_summary(rows: pd.DataFrame, pair_column: str | None, prompt_fields: lis
            "answer_fields": list(answer_fields),
            "n_prompts_paired": int(rows.loc[rows["prompt_id"] >= 0, "prompt_id"].nunique()),
            "drift_rank": DRIFT_RANK, "chance_drift_share": DRIFT_RANK,
+           "real_drift_share": real_drift_share(rows),
            "synthetic": block(syn), "by_generator": {}}
     if "generator" in syn and syn["generator"].notna().any():
         for name, part in syn.groupby(syn["generator"].fillna("(none)"), sort=True):

@@ -123,7 +123,8 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     if prompt is not None and not fields:
         rows["prompt_id"] = pd.array(np.where(prompt >= 0, prompt, 0), dtype="Int64")
         rows.loc[prompt < 0, "prompt_id"] = pd.NA
-        paired = paired_answers(m.X, is_syn, prompt, measures["n_words"].to_numpy())
+        paired = paired_answers(m.X, is_syn, prompt, measures["n_words"].to_numpy(),
+                                config.reference.fdr)
         rows["paired_real_row"] = pd.array(
             np.where(paired["paired_index"] >= 0,
                      row_ids[np.clip(paired["paired_index"], 0, None)], 0), dtype="Int64")

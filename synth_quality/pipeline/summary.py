@@ -199,8 +199,10 @@ def verdict(summary: dict) -> str:
         if p and p.get("n_prompts"):
             parts.append(f"Answering the same prompts as the real rows, {name} drifts away from "
                          f"the human answer on {p['drift_share']:.0%} of its {p['n_prompts']} "
-                         f"prompts (chance: {pairs['chance_drift_share']:.0%}); its answers are "
-                         f"{p['median_length_ratio']:.2f}x as long (median).")
+                         f"prompts (chance: {pairs['chance_drift_share']:.0%}"
+                         + (f"; the human answers themselves: {pairs['real_drift_share']:.0%}"
+                            if pairs.get("real_drift_share") is not None else "")
+                         + f"); its answers are {p['median_length_ratio']:.2f}x as long (median).")
     if summary.get("n_degenerate"):
         parts.append(f"{summary['n_degenerate']} synthetic row(s) are degenerate (repetition loops "
                      "or stutters).")

@@ -66,3 +66,43 @@ def test_unpaired_rows_and_prompt_ids():
     prompt[-1] = -1
     out = paired_answers(X, is_syn, prompt, np.ones(len(prompt)))
     assert np.isnan(out["paired_rank"].iloc[-1]) and out["paired_index"].iloc[-1] == -1
+
+
+def several_answers_case(answers_follow_prompt: bool, synthetic_follow_prompt: bool,
+                         n_prompts=60, per_side=4, seed=3):
+    """Each prompt answered ``per_side`` times on each side. Answers that follow their prompt
+    lie near the prompt's own direction; the others are random directions."""
+    rng = np.random.default_rng(seed)
+    centre = unit_rows(n_prompts, 32, seed)
+    prompt = np.repeat(np.arange(n_prompts), per_side)
+
+    def answers(follow):
+        if not follow:
+            return unit_rows(len(prompt), 32, int(rng.integers(1_000_000)))
+        x = centre[prompt] + 0.25 * rng.normal(size=(len(prompt), 32)) / np.sqrt(32)
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    X = np.vstack([answers(answers_follow_prompt), answers(synthetic_follow_prompt)])
+    is_syn = np.r_[np.zeros(len(prompt), bool), np.ones(len(prompt), bool)]
+    return X, is_syn, np.r_[prompt, prompt]
+
+
+def test_answers_that_never_follow_their_prompt_on_either_side_are_no_drift_finding():
+    """Human answers that do not depend on their prompt: the synthetic ones doing the same is
+    what one distribution gives (the fixed rule alone flagged most of them)."""
+    X, is_syn, prompt = several_answers_case(False, False)
+    out = paired_answers(X, is_syn, prompt, np.ones(len(prompt)))
+    syn_rank = out.loc[is_syn, "paired_rank"]
+    assert (syn_rank < DRIFT_RANK).mean() > 0.5          # the rule alone fires on most
+    assert out.loc[is_syn, "is_drift"].mean() <= 0.05
+    assert out.loc[~is_syn, "paired_rank"].notna().all()  # the human answers' reference
+    assert not out.loc[~is_syn, "is_drift"].any()
+
+
+def test_answers_that_leave_prompts_the_humans_follow_still_drift():
+    X, is_syn, prompt = several_answers_case(True, False)
+    out = paired_answers(X, is_syn, prompt, np.ones(len(prompt)))
+    assert out.loc[is_syn, "is_drift"].mean() >= 0.8
+    X, is_syn, prompt = several_answers_case(True, True)
+    out = paired_answers(X, is_syn, prompt, np.ones(len(prompt)))
+    assert out.loc[is_syn, "is_drift"].mean() <= 0.05
