@@ -65,12 +65,19 @@ def field_inputs(inputs: AuditInput, name: str) -> AuditInput:
 
 
 def too_few_rows(sub: AuditInput, n_folds: int) -> str | None:
-    """Why a field cannot be audited alone (a side with fewer rows than folds), or None."""
+    """Why a field cannot be audited alone (a side with fewer rows than folds, or fewer
+    distinct texts than folds on both sides together: a system prompt that every chat shares
+    has nothing to map, cluster or classify, and its identical vectors split into clusters by
+    row order alone), or None. The record's own audit still reads such a field."""
     counts = sub.frame["side"].value_counts()
     for side in ("real", "synthetic"):
         if int(counts.get(side, 0)) < n_folds:
             return (f"the {side} side has {int(counts.get(side, 0))} non-blank "
                     f"{sub.text_column!r} texts; {n_folds} are needed")
+    distinct = int(sub.frame["text"].nunique())
+    if distinct < n_folds:
+        return (f"{sub.text_column!r} has {distinct} distinct text(s) on both sides together; "
+                f"{n_folds} are needed (the record's audit still reads it)")
     return None
 
 
@@ -129,7 +136,10 @@ def fields_summary(inputs: AuditInput, results: dict, skipped: dict) -> dict:
             "prompt_fields": list(inputs.prompt_fields),
             "answer_fields": list(inputs.answer_fields),
             "audited": audited, "not_audited": dict(skipped),
-            "findings": field_findings(audited, inputs.kind)}
+            "findings": field_findings(audited, inputs.kind, {
+                name: {figure: entry.get("reading") for figure, entry in
+                       ((result.summary.get("no_difference") or {}).get("figures") or {}).items()}
+                for name, result in results.items()})}
 
 
 def _plural_field(name: str, kind: str) -> str:
@@ -139,12 +149,16 @@ def _plural_field(name: str, kind: str) -> str:
     return f"the {name} texts"
 
 
-def field_findings(audited: dict, kind: str) -> list[str]:
-    """One sentence per field, from its own audit's numbers, worst first."""
+def field_findings(audited: dict, kind: str, readings: dict | None = None) -> list[str]:
+    """One sentence per field, from its own audit's numbers, worst first. ``readings``: per
+    field, each figure's reading against its no-difference band; a count that two samples of
+    one distribution give as well (a system prompt every chat repeats, on both sides) is left
+    out of the sentence."""
     out = []
     ranked = sorted(audited.items(), key=lambda kv: -(kv[1]["detection_auc"] or 0))
     for name, b in ranked:
         what = _plural_field(name, kind)
+        beyond = _beyond_chance((readings or {}).get(name) or {})
         auc, (lo, hi) = b["detection_auc"], b["detection_auc_ci"]
         bits = []
         if auc is not None and np.isfinite(auc):
@@ -156,15 +170,23 @@ def field_findings(audited: dict, kind: str) -> list[str]:
             else:
                 bits.append(f"pass as real (detection AUC {auc:.2f}; 0.5 = indistinguishable)")
         share = b["synthetic_in_duplicate_groups"]
-        if share >= 0.2 and b["n_synthetic_duplicate_groups"]:
+        if share >= 0.2 and b["n_synthetic_duplicate_groups"] and beyond("unvaried"):
             bits.append(f"{share:.0%} of the synthetic ones are near-duplicates, in "
                         f"{b['n_synthetic_duplicate_groups']:,} groups (templates)")
-        if b["n_degenerate"]:
+        if b["n_degenerate"] and beyond("degenerate_share"):
             bits.append(f"{b['n_degenerate']:,} synthetic ones loop or stutter")
-        if b["n_copies_of_real"]:
+        if b["n_copies_of_real"] and beyond("copies_share"):
             bits.append(f"{b['n_copies_of_real']:,} synthetic ones copy a real one")
-        if b["n_clusters_real_only"]:
+        if b["n_clusters_real_only"] and beyond("n_clusters_real_only"):
             bits.append(f"{b['n_clusters_real_only']} mode(s) of the real ones are missed")
         if bits:
             out.append(f"{what[0].upper()}{what[1:]} " + "; ".join(bits) + ".")
     return out
+
+
+def _beyond_chance(readings: dict):
+    """figure -> whether it lies above its band (True where no band was built)."""
+    def beyond(figure: str) -> bool:
+        reading = readings.get(figure)
+        return reading is None or reading.startswith("higher")
+    return beyond
