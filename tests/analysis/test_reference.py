@@ -113,3 +113,13 @@ def test_a_synthetic_side_that_repeats_itself_is_above_the_unvaried_band():
     reference = group_shares_of_real_rows(groups, is_syn)
     band = rate_band(reference["unvaried"], reference["rows"], n_syn)
     assert duplicate_shares(groups, is_syn)["unvaried"] > band["high"] + 0.1
+
+
+def test_a_detector_scoring_below_its_band_has_found_nothing():
+    from synth_quality.analysis.reference import figure_reading
+
+    assert figure_reading("detection_auc", 0.38, 0.39, 0.64) == EXPECTED
+    assert figure_reading("unrealistic", 0.40, 0.45, 0.55) == EXPECTED
+    assert figure_reading("detection_auc", 0.70, 0.39, 0.64) == "higher than with no difference"
+    # any other figure below its band is a finding (recall lower than chance gives)
+    assert figure_reading("recall", 0.10, 0.89, 0.96) == "lower than with no difference"
