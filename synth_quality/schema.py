@@ -206,6 +206,16 @@ class LabelBalance(_Strict):
     by_generator: dict[str, dict[str, Share]]
 
 
+class LabelReference(_Strict):
+    """The synthetic label issue share with no difference (``labels.synthetic_no_difference``)."""
+
+    share: float = Field(description="real rows disputed when judged as synthetic rows are (the "
+                                     "more doubtful of two judgements), filtered alike")
+    low: float = Field(description="band: binomial spread of both sides' sizes")
+    high: float
+    reading: Optional[str] = Field(None, description="the synthetic share against the band")
+
+
 class Labels(_Strict):
     """With a label column: whose labels look wrong (``labels``; README "Labels")."""
 
@@ -216,6 +226,8 @@ class Labels(_Strict):
     notes: list[str]
     balance: Optional[LabelBalance] = Field(None, description="null without labels")
     evidence: str = Field(description="which model judged which rows, in words")
+    synthetic_no_difference: Optional[LabelReference] = Field(
+        None, description="the synthetic share's no-difference band (null when not judged)")
 
 
 class FieldFigures(_Strict):

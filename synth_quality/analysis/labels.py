@@ -30,9 +30,15 @@ ranked by ``label_quality``, against 0.93 with the real evidence alone and 0.94 
 of the real rows plus the *other* generators' rows (a generator's own rows excluded: the two
 generators write too differently to judge each other).
 
-The real rows' own share of label issues is the reference for the synthetic share: how often
-the real evidence disputes labels that people wrote (labelling noise plus the classifier's
-own mistakes on a small set).
+The real rows' own share of label issues says how often the real evidence disputes labels that
+people wrote (labelling noise plus the classifier's own mistakes on a small set). It is not
+the synthetic share's no-difference reference, though: a synthetic row keeps the more doubtful
+of two judgements, so it is disputed more often whatever its labels. Real critic snippets split
+into two sides of one distribution: 21% of the "real" and 28% of the "synthetic" labels
+disputed at 1,000 : 2,000, 18% and 36% at 2,400 : 300. So the real rows are also judged the
+synthetic way (the more doubtful of their out-of-fold real judgement and a model of all
+synthetic rows) and filtered alike: ``reference_issue_share``, the share a sample of real rows
+would get as the synthetic side.
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ class LabelQuality:
     evidence: np.ndarray
     classes: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    #: Share of real rows disputed when judged as synthetic rows are (None: not judged).
+    reference_issue_share: float | None = None
 
 
 REAL_OOF, REAL, SYNTHETIC_OOF = ("real rows (out-of-fold)", "real rows",
@@ -115,12 +123,13 @@ def label_quality(X: np.ndarray, labels, is_synthetic: np.ndarray, *, n_folds: i
     y = np.array([classes.index(v) if v is not None else -1 for v in values])
     real, syn = ~is_syn & (y >= 0), is_syn & (y >= 0)
     k = len(classes)
-    ticks = _Ticks(progress, _folds_for(y[real], n_folds) + 1 + _folds_for(y[syn], n_folds))
+    ticks = _Ticks(progress, _folds_for(y[real], n_folds) + 2 + _folds_for(y[syn], n_folds))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*converge.*")
         real_oof = _out_of_fold(X, y, real, k, n_folds, C, random_state, ticks)
         real_model = _fit_all(X, y, real, syn, k, C, random_state, ticks)
         syn_oof = _out_of_fold(X, y, syn, k, n_folds, C, random_state, ticks)
+        syn_model = _fit_all(X, y, syn, real, k, C, random_state, ticks)
     if real_oof is None and real.any():
         out.notes.append("real rows' labels not checked: out-of-fold predictions need at least "
                          f"two labels with {MIN_CLASS_ROWS} real rows each")
@@ -128,28 +137,47 @@ def label_quality(X: np.ndarray, labels, is_synthetic: np.ndarray, *, n_folds: i
         out.notes.append("synthetic rows' labels checked against the other synthetic rows "
                          "only: the real rows hold fewer than two labels with "
                          f"{MIN_CLASS_ROWS} rows each")
-    probs = np.full((n, k), np.nan)
-    judged = np.zeros(n, bool)
-    for i in np.flatnonzero(y >= 0):
-        own = y[i]
-        sources = ([(real_oof, REAL_OOF)] if not is_syn[i]
+    sources = {i: ([(real_oof, REAL_OOF)] if not is_syn[i]
                    else [(real_model, REAL), (syn_oof, SYNTHETIC_OOF)])
-        best = None
-        for source, name in sources:
-            if source is None or not source.knows[i, own]:
-                continue
-            p = source.probs[i]
-            if best is None or p[own] < best[0][own]:
-                best = (p, name)
-        if best is not None:
-            probs[i], out.evidence[i], judged[i] = best[0], best[1], True
+               for i in np.flatnonzero(y >= 0)}
+    probs, judged = _most_doubtful(y, k, sources, out.evidence)
     unjudged = int(((y >= 0) & ~judged).sum())
     if unjudged and real_oof is not None:
         out.notes.append(f"{unjudged} labelled row(s) not checked: their label has fewer than "
                          f"{MIN_CLASS_ROWS} rows in the evidence that may judge them")
     for side in (~is_syn, is_syn):
         _score(y, probs, judged & side, out, classes)
+    # The synthetic share's no-difference reference: real rows judged the synthetic way.
+    as_synthetic = {i: [(real_oof, REAL_OOF), (syn_model, SYNTHETIC_OOF)]
+                    for i in np.flatnonzero(real)}
+    ref_probs, ref_judged = _most_doubtful(y, k, as_synthetic, np.full(n, None, dtype=object))
+    if ref_judged.any() and syn_model is not None:
+        reference = LabelQuality(np.full(n, np.nan), np.zeros(n, bool),
+                                 np.full(n, None, dtype=object), np.full(n, None, dtype=object))
+        _score(y, ref_probs, ref_judged, reference, classes)
+        out.reference_issue_share = float(reference.is_label_issue[ref_judged].mean())
     return out
+
+
+def _most_doubtful(y, k: int, sources: dict, evidence: np.ndarray):
+    """Per row ``i`` of ``sources`` (row -> [(evidence, name), ...]), the judgement that gives
+    its own label the lowest probability among the evidence that knows that label: (probs,
+    judged); ``evidence[i]`` gets the deciding name."""
+    n = len(y)
+    probs = np.full((n, k), np.nan)
+    judged = np.zeros(n, bool)
+    for i, options in sources.items():
+        own = y[i]
+        best = None
+        for source, name in options:
+            if source is None or not source.knows[i, own]:
+                continue
+            p = source.probs[i]
+            if best is None or p[own] < best[0][own]:
+                best = (p, name)
+        if best is not None:
+            probs[i], evidence[i], judged[i] = best[0], best[1], True
+    return probs, judged
 
 
 class _Ticks:
@@ -292,7 +320,8 @@ def label_balance(rows: pd.DataFrame) -> dict:
     return out
 
 
-def label_summary(rows: pd.DataFrame, notes: list | None = None) -> dict:
+def label_summary(rows: pd.DataFrame, notes: list | None = None,
+                  reference_share: float | None = None) -> dict:
     """``summary["labels"]``: how many labels look wrong, per side and generator, and the balance.
 
     ``label_issue_share`` per side is the share of judged rows with ``is_label_issue``; the
@@ -311,14 +340,34 @@ def label_summary(rows: pd.DataFrame, notes: list | None = None) -> dict:
                 "label_issue_share": (issues / n) if n else None,
                 "mean_label_quality": float(frame.loc[j, "label_quality"].mean()) if n else None}
 
+    def out_judged(frame) -> int:
+        return int(frame["label_quality"].notna().sum())
+
     real, syn = rows[rows["side"] == "real"], rows[rows["side"] == "synthetic"]
     out = {"real": block(real), "synthetic": block(syn), "by_generator": {},
            "n_not_judged": int((~judged).sum()), "notes": list(notes or []),
            "balance": label_balance(rows),
            "evidence": ("real rows: out-of-fold among real rows; synthetic rows: the more "
                         "doubtful of a model of all real rows and an out-of-fold model of the "
-                        "other synthetic rows")}
+                        "other synthetic rows"),
+           "synthetic_no_difference": _no_difference_share(reference_share, out_judged(real),
+                                                           out_judged(syn),
+                                                           block(syn)["label_issue_share"])}
     if "generator" in syn and syn["generator"].notna().any():
         for name, group in syn.groupby(syn["generator"].fillna("(none)"), sort=True):
             out["by_generator"][str(name)] = block(group)
     return out
+
+
+def _no_difference_share(reference: float | None, n_real: int, n_syn: int,
+                         observed: float | None) -> dict | None:
+    """The synthetic label issue share's no-difference band: the real rows' share when judged
+    as synthetic rows are (``reference``), with the binomial spread of both sides' sizes."""
+    from synth_quality.analysis.reference import rate_band, reading
+
+    if reference is None or not n_real or not n_syn:
+        return None
+    band = rate_band(reference, n_real, n_syn)
+    return {"share": reference, "low": band["low"], "high": band["high"],
+            "reading": reading(observed, band["low"], band["high"])
+            if observed is not None else None}

@@ -188,8 +188,11 @@ def verdict(summary: dict) -> str:
     syn_share = (labels.get("synthetic") or {}).get("label_issue_share")
     real_share = (labels.get("real") or {}).get("label_issue_share")
     if syn_share is not None:
-        reference = (f" (the same check disputes {real_share:.0%} of the real rows' labels)"
-                     if real_share is not None else "")
+        band = labels.get("synthetic_no_difference") or {}
+        reference = (f" (with no difference {band['low']:.0%}-{band['high']:.0%}, from real rows "
+                     f"judged the same way: {band['reading']})" if band.get("reading") else "")
+        if real_share is not None:
+            reference += f"; the same check disputes {real_share:.0%} of the real rows' labels"
         parts.append(f"{syn_share:.0%} of the synthetic rows' labels look wrong{reference}.")
     fields = summary.get("fields") or {}
     if fields.get("findings"):
@@ -293,7 +296,8 @@ def audit_summary(run: AuditRun, m: Measured, rows: pd.DataFrame, clusters: pd.D
         "by_generator": by_generator(rows, manifold["synthetic_balls_hit"], config.score.manifold_k),
         # null when the rows have no labels, are not paired, are not chats
         "labels": label_summary(rows, m.label_check.notes if m.label_check is not None
-                                else None) or None,
+                                else None, m.label_check.reference_issue_share
+                                if m.label_check is not None else None) or None,
         "pairs": pair_summary(rows, inputs.pair_column, inputs.prompt_fields,
                               inputs.answer_fields) or None,
         "chat": chat_summary(rows) if inputs.kind == "chat" else None,

@@ -276,4 +276,30 @@ def test_progress_counts_every_model_once():
     X, labels, is_syn, _ = plant(100, 300, ["a", "b"])
     calls = []
     label_quality(X, labels, is_syn, progress=lambda *a: calls.append(a))
-    assert calls[0] == ("checking_labels", 0, 11) and calls[-1] == ("checking_labels", 11, 11)
+    # 5 real folds, the real model, 5 synthetic folds, the synthetic model (the reference)
+    assert calls[0] == ("checking_labels", 0, 12) and calls[-1] == ("checking_labels", 12, 12)
+
+
+@pytest.mark.parametrize("n_real,n_syn", [(600, 1200), (1600, 200)])
+def test_with_no_difference_the_synthetic_share_reads_as_expected(n_real, n_syn):
+    """Overlapping classes, the same on both sides, no flips: the synthetic rows (judged the
+    more doubtful of two ways) are disputed more often than the real rows, and the band built
+    by judging the real rows the same way says that is what no difference gives."""
+    X, labels, is_syn, _ = plant(n_real, n_syn, ["a", "b", "c"], flip_share=0.0, spread=1.4)
+    q = label_quality(X, labels, is_syn)
+    rows = pd.DataFrame({"side": np.where(is_syn, "synthetic", "real"), "label": labels,
+                         "label_quality": q.label_quality, "is_label_issue": q.is_label_issue})
+    s = label_summary(rows, reference_share=q.reference_issue_share)
+    assert s["synthetic"]["label_issue_share"] > s["real"]["label_issue_share"]
+    band = s["synthetic_no_difference"]
+    assert band["low"] <= s["synthetic"]["label_issue_share"] <= band["high"]
+    assert band["reading"] == "expected even with no difference"
+
+
+def test_flipped_synthetic_labels_read_above_the_band():
+    X, labels, is_syn, flipped = plant(600, 1200, ["a", "b", "c"], flip_share=0.2, spread=1.4)
+    q = label_quality(X, labels, is_syn)
+    rows = pd.DataFrame({"side": np.where(is_syn, "synthetic", "real"), "label": labels,
+                         "label_quality": q.label_quality, "is_label_issue": q.is_label_issue})
+    band = label_summary(rows, reference_share=q.reference_issue_share)["synthetic_no_difference"]
+    assert band["reading"] == "higher than with no difference"
