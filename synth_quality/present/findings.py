@@ -92,9 +92,13 @@ def findings(examples: pd.DataFrame, clusters: pd.DataFrame, summary: Summary,
                               "label_quality")
         real_share = summary.labels.real.label_issue_share if summary.labels else None
         judged = int(syn["label_quality"].notna().sum())
+        band = summary.labels.synthetic_no_difference if summary.labels else None
         if len(wrong) and judged:
             reference = (f" (the same check disputes {real_share:.0%} of the real rows' labels)"
                          if real_share is not None else "")
+            if band is not None and band.reading:
+                reference += (f"; with no difference {band.low:.0%}-{band.high:.0%} (real rows "
+                              f"judged the same way): {band.reading}")
             out.append(Finding("label_issues", "Synthetic rows whose label looks wrong",
                                f"{len(wrong):,} of {judged:,} labelled synthetic rows "
                                f"({len(wrong) / judged:.0%}) do not look like their label"

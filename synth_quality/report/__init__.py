@@ -222,6 +222,12 @@ def _labels_context(summary: Summary, examples: pd.DataFrame, n: int) -> dict | 
                            "label issues": block["n_label_issues"],
                            "share": block["label_issue_share"],
                            "mean label quality": block["mean_label_quality"]})
+    band = labels.get("synthetic_no_difference") or {}
+    if band.get("reading") and shares:
+        for entry in shares:
+            entry["with no difference"] = (f"{band['low']:.0%}-{band['high']:.0%}: "
+                                           f"{band['reading']}"
+                                           if entry["rows"] == "synthetic rows" else "")
     balance = labels.get("balance") or {}
     classes = balance.get("classes") or []
     bal_rows = [{"rows": name, **{c: (part or {}).get(c) for c in classes}}
