@@ -62,6 +62,9 @@ def real_nearest_elsewhere(X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray
 
 
 def _nearest_real_answering_another(X, is_syn, prompt, queries):
+    """For each of ``queries`` (row positions), the most similar real row other than itself
+    that answers another prompt (or no paired prompt): (similarity, row index) for all rows,
+    NaN / -1 outside ``queries``."""
     n = len(is_syn)
     sim = np.full(n, np.nan)
     nearest = np.full(n, -1, np.int64)
@@ -75,19 +78,6 @@ def _nearest_real_answering_another(X, is_syn, prompt, queries):
         S = X[rows] @ R.T
         same = (prompt[rows][:, None] >= 0) & (prompt[rows][:, None] == prompt[real][None, :])
         same |= rows[:, None] == real[None, :]  # a real row is not its own reference
-        S = np.where(same, -np.inf, S)
-        best = S.argmax(axis=1)
-        value = S[np.arange(len(rows)), best]
-        ok = np.isfinite(value)
-        sim[rows[ok]] = value[ok]
-        nearest[rows[ok]] = real[best[ok]]
-    return sim, nearest
-    R = X[real]
-    step = block_rows(len(real))
-    for start in range(0, len(syn), step):
-        rows = syn[start:start + step]
-        S = X[rows] @ R.T
-        same = (prompt[rows][:, None] >= 0) & (prompt[rows][:, None] == prompt[real][None, :])
         S = np.where(same, -np.inf, S)
         best = S.argmax(axis=1)
         value = S[np.arange(len(rows)), best]
