@@ -356,12 +356,13 @@ def write_report(path: Path, rows, notes, rate) -> None:
     extra = path.with_name("benchmarks-notes.md")
     if extra.is_file():
         lines += ["", extra.read_text()]
-    # The sections bench/scale.py wrote (between <!-- scale:NAME:begin/end --> markers) stay.
+    # The sections other benchmarks wrote (between <!-- NAME:begin/end --> markers:
+    # bench/scale.py's scale:*, bench/same_distribution.py's) stay.
     if path.is_file():
         import re
 
-        kept = re.findall(r"<!-- scale:[a-z0-9-]+:begin -->.*?<!-- scale:[a-z0-9-]+:end -->",
-                          path.read_text(), re.S)
+        kept = [m.group(0) for m in re.finditer(
+            r"<!-- ([a-z0-9:-]+):begin -->.*?<!-- \1:end -->", path.read_text(), re.S)]
         lines += [item for block in kept for item in ("", block)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
