@@ -32,6 +32,10 @@ from synth_quality.analysis.coverage import benjamini_hochberg, tail_pvalue
 _DECIMALS = 4
 
 
+#: Below every cosine similarity: where a repeated phrase's -inf stands in the reference.
+_FLOOR = -2.0
+
+
 def _rounded(similarity) -> np.ndarray:
     return np.round(np.clip(np.asarray(similarity, np.float64), -1.0, 1.0), _DECIMALS)
 
@@ -53,10 +57,9 @@ def copy_pvalues(statistic, reference) -> np.ndarray:
     finite = np.isfinite(statistic)
     p = np.ones(len(statistic))
     if finite.any():
-        # -inf reference values are "not as high" than any finite value: the null's share of
-        # them is kept by scoring the finite ones against the whole reference.
-        floor = np.min(statistic[finite]) - 1.0
-        p[finite] = tail_pvalue(statistic[finite], np.where(np.isinf(ref), floor, ref))
+        # -inf reference values (repeated phrases) are below every finite statistic; they stay
+        # in the reference, as a floor, so that their share still counts.
+        p[finite] = tail_pvalue(statistic[finite], np.where(np.isinf(ref), _FLOOR, ref))
     return p
 
 
@@ -85,7 +88,7 @@ def real_reference(similarity, twin, own_nearest, threshold: float) -> np.ndarra
         first = own[twin[known], 0]
         second = own[twin[known], 1] if own.shape[1] > 1 else np.full(known.sum(), np.nan)
         # When the row is its twin's nearest, the twin's repetition is its second nearest.
-        is_me = np.isclose(first, similarity[known], atol=1e-6)
+        is_me = np.isclose(first, similarity[known], atol=1e-5)
         repeat[known] = np.where(is_me, second, first)
     return copy_statistic(similarity, repeat, threshold)
 
