@@ -32,8 +32,9 @@ from synth_quality.analysis.coverage import benjamini_hochberg, tail_pvalue
 _DECIMALS = 4
 
 
-#: Below every cosine similarity: where a repeated phrase's -inf stands in the reference.
-_FLOOR = -2.0
+#: Below every closeness (-log of a cosine distance of at most 2): where a repeated phrase's
+#: -inf stands in the reference.
+_FLOOR = -np.log(3.0)
 
 
 def _rounded(similarity) -> np.ndarray:
@@ -50,7 +51,13 @@ def copy_statistic(similarity, twin_repeat, threshold: float) -> np.ndarray:
 
 
 def copy_pvalues(statistic, reference) -> np.ndarray:
-    """P(a fresh real draw's statistic is at least this high); -inf statistics give 1."""
+    """P(a fresh real draw's statistic is at least this high); -inf statistics give 1.
+
+    Compared as closeness, -log(1 - similarity) (a cosine distance on a log scale, floored at
+    the rounding): similarities pile up under 1, so an exponential tail fitted in similarity
+    barely falls between the reference's nearest pair and an exact copy. With 400 real rows
+    whose nearest pair was 0.93 apart, the 28 verbatim copies among 1,076 synthetic rows all got
+    p = 0.001 and none survived Benjamini-Hochberg."""
     statistic = np.asarray(statistic, np.float64)
     ref = np.asarray(reference, np.float64)
     ref = np.where(np.isnan(ref), -np.inf, ref)
@@ -59,8 +66,14 @@ def copy_pvalues(statistic, reference) -> np.ndarray:
     if finite.any():
         # -inf reference values (repeated phrases) are below every finite statistic; they stay
         # in the reference, as a floor, so that their share still counts.
-        p[finite] = tail_pvalue(statistic[finite], np.where(np.isinf(ref), _FLOOR, ref))
+        ref_closeness = np.where(np.isinf(ref), _FLOOR, _closeness(ref))
+        p[finite] = tail_pvalue(_closeness(statistic[finite]), ref_closeness)
     return p
+
+
+def _closeness(similarity: np.ndarray) -> np.ndarray:
+    distance = np.maximum(1.0 - np.clip(similarity, -1.0, 1.0), 10.0 ** -_DECIMALS)
+    return -np.log(distance)
 
 
 def copy_flags(statistic, reference, threshold: float, fdr: float) -> np.ndarray:

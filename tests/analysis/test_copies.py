@@ -86,6 +86,18 @@ def test_the_row_itself_is_left_out_of_its_twins_repetition():
     assert values[:2].tolist() == [0.99, 0.99]
 
 
+def test_a_few_copies_against_a_small_real_side_are_found():
+    """The built-in sample's shape: 400 real rows whose nearest other real row is 0.31-0.93
+    similar (median 0.60), 28 of 1,076 synthetic rows copied (10 verbatim, 18 at 0.96-0.99).
+    Read as similarities, the exponential tail past 0.93 hardly fell (every copy p = 0.001, none
+    kept by Benjamini-Hochberg); read as log distances, all 28 are kept and nothing else."""
+    reference = np.r_[np.linspace(0.31, 0.75, 360), np.linspace(0.75, 0.932, 40)]
+    rng = np.random.default_rng(0)
+    statistic = np.r_[np.full(10, 1.0), np.linspace(0.964, 0.989, 18), rng.choice(reference, 1048)]
+    flags = copy_flags(statistic, reference, THRESHOLD, FDR)
+    assert flags[:28].all() and not flags[28:].any()
+
+
 def test_a_float_rounding_above_every_reference_value_is_not_evidence():
     # Exact duplicates read 0.99999994 or 1.0000001 by float32 noise alone.
     reference = copy_statistic(np.r_[np.full(50, 0.99999994), np.linspace(0.2, 0.8, 950)],

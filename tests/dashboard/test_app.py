@@ -396,7 +396,8 @@ FIELD_CASES = {
     "paired": (["whole records (instruction + output)", "field output"], "output",
                {"text.instruction", "text.output", "output.category", "paired_similarity",
                 "is_drift"}, "text.instruction", 120),
-    "chat": (["whole conversations (messages)", "system turns", "user turns", "assistant turns"],
+    # one system prompt in every chat: left to the record's audit, so not offered alone
+    "chat": (["whole conversations (messages)", "user turns", "assistant turns"],
              "assistant", {"text.system", "text.user", "text.assistant", "assistant.category",
                            "n_turns"}, "text.user", 100),
 }
