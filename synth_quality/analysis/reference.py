@@ -379,12 +379,19 @@ def rate_band(rate: float, n_reference: float, n_audit: int,
 
 
 def copies_band(copies: dict, n_synthetic: int) -> dict:
-    """The band of ``is_copy_of_real``'s share of ``n_synthetic`` rows with no difference:
-    fresh real draws flagged against the copy reference, as often as the shuffles run."""
+    """The band of ``is_copy_of_real``'s share of ``n_synthetic`` rows with no difference: real
+    rows drawn from the copy reference and flagged against it, as often as the shuffles run;
+    the rate's uncertainty is that of the reference's own size (the draws repeat its rows), so
+    400 real rows cannot promise a copy rate below about 1%."""
     rng = np.random.default_rng(copies["seed"])
     shares = no_difference_copy_shares(copies["reference"], n_synthetic, copies["threshold"],
                                        copies["fdr"], copies["repeats"], rng)
-    return spread_band(shares, (0.0, 1.0), n_synthetic)
+    if not shares:
+        return _empty_band()
+    band = rate_band(float(np.mean(shares)), len(copies["reference"]), n_synthetic)
+    spread = spread_band(shares, (0.0, 1.0))
+    band["low"], band["high"] = min(band["low"], spread["low"]), max(band["high"], spread["high"])
+    return band
 
 
 def _empty_band() -> dict:
