@@ -337,7 +337,7 @@ def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFr
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
                            rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy(),
                            rows["near_duplicate_group"].fillna(-1).to_numpy(np.int64),
-                           copies.values)
+                           copies.values, rows["is_copy_of_real"].to_numpy(bool))
     loo = leave_one_out(data, run.config)
     summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
                                              m.classifier_null, m.coverage_null, run.config, loo,

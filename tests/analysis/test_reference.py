@@ -123,3 +123,16 @@ def test_a_detector_scoring_below_its_band_has_found_nothing():
     assert figure_reading("detection_auc", 0.70, 0.39, 0.64) == "higher than with no difference"
     # any other figure below its band is a finding (recall lower than chance gives)
     assert figure_reading("recall", 0.10, 0.89, 0.96) == "lower than with no difference"
+
+
+def test_real_rows_the_generator_copied_stay_out_of_the_unvaried_reference():
+    """Copies put real rows in groups of synthetic rows by the defect: counted, they would
+    raise the no-difference unvaried share by the copied share."""
+    n_real, n_syn = 400, 1000
+    groups = np.full(n_real + n_syn, -1)
+    is_syn = np.r_[np.zeros(n_real, bool), np.ones(n_syn, bool)]
+    groups[:28] = np.arange(28)                   # 28 real rows ...
+    groups[n_real:n_real + 28] = np.arange(28)    # ... each copied once
+    is_copy = np.r_[np.zeros(n_real, bool), np.arange(n_syn) < 28]
+    assert group_shares_of_real_rows(groups, is_syn)["unvaried"] == pytest.approx(28 / 400)
+    assert group_shares_of_real_rows(groups, is_syn, is_copy)["unvaried"] == 0.0
