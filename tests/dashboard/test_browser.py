@@ -482,6 +482,9 @@ def test_two_files_errors_go_to_the_file_they_were_found_in(server, page, tmp_pa
                                         for i in range(3)))
     uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
     uploaders.nth(0).set_input_files(str(real))
+    # Wait for the rerun that reads the first file before setting the second (one set during
+    # that rerun was now and then dropped on a loaded machine).
+    expect(page.get_by_text("real.csv: 12 rows")).to_be_visible()
     uploaders.nth(1).set_input_files(str(synth))
     message = page.get_by_text(re.compile("the synthetic side has 3 rows"))
     expect(message).to_be_visible()

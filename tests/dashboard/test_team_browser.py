@@ -168,7 +168,11 @@ def upload_two(page, url: str, real: Path, syn: Path, n_real: int, n_syn: int):
     page.get_by_text("Two files: real and synthetic").click()
     boxes = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
     boxes.nth(0).set_input_files(str(real))
+    # The page reruns once the first file is read; a second upload set during that rerun was
+    # now and then dropped (the synthetic box stayed empty under a loaded CI machine).
+    expect(page.get_by_text(f"{real.name}: {n_real:,} rows")).to_be_visible(timeout=LOAD)
     boxes.nth(1).set_input_files(str(syn))
+    expect(page.get_by_text(f"{syn.name}: {n_syn:,} rows")).to_be_visible(timeout=LOAD)
     expect(page.get_by_text(f"Real side: {n_real:,} rows")).to_be_visible(timeout=LOAD)
     expect(page.get_by_text(f"Synthetic side: {n_syn:,} rows")).to_be_visible()
 
