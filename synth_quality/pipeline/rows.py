@@ -84,7 +84,10 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     # A copy: near-identical to a real row that the real data does not repeat, and nearer than
     # a fresh real draw comes to the other real rows (analysis.copies).
     twin = where if prompt is not None else graph.other_nearest
-    rows["is_copy_of_real"] = copy_of_real_flags(graph, m.X, is_syn, prompt, other_similarity,
+    # Kept on m: the summary's copies_share band reads the same reference (built once).
+    m.copy_reference = copy_reference(graph, m.X, is_syn, prompt,
+                                      config.score.near_duplicate_similarity)
+    rows["is_copy_of_real"] = copy_of_real_flags(m.copy_reference, is_syn, other_similarity,
                                                  twin, config)
 
     rows["coverage_score"] = coverage_pvalues(graph_statistic(graph, n_real), n_real,
@@ -145,12 +148,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     return rows
 
 
-def copy_of_real_flags(graph, X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray | None,
-                       similarity: np.ndarray, twin: np.ndarray, config) -> np.ndarray:
+def copy_of_real_flags(reference: "CopyReference", is_syn: np.ndarray, similarity: np.ndarray,
+                       twin: np.ndarray, config) -> np.ndarray:
     """``is_copy_of_real`` of every row from each synthetic row's ``similarity`` to its nearest
-    real row ``twin`` (row positions; real rows first)."""
+    real row ``twin`` (row positions; real rows first), against ``reference``."""
     threshold = config.score.near_duplicate_similarity
-    reference = copy_reference(graph, X, is_syn, prompt, threshold)
     is_copy = np.zeros(len(is_syn), bool)
     if reference.own_nearest is None:  # one real row: nothing to compare with, the threshold
         is_copy[is_syn] = copy_flags(similarity[is_syn], np.array([]), threshold, 0.0)

@@ -328,16 +328,11 @@ def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFr
                                                   observed_figures)
     from synth_quality.pipeline.corners import reference_figures
 
-    from synth_quality.analysis.pairs import prompt_ids
-    from synth_quality.pipeline.rows import copy_reference
-
-    prompt = prompt_ids(run.frame["pair"]) if "pair" in run.frame else None
-    copies = copy_reference(m.graph, m.X, run.is_syn, prompt,
-                            run.config.score.near_duplicate_similarity)
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
                            rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy(),
                            rows["near_duplicate_group"].fillna(-1).to_numpy(np.int64),
-                           copies.values, rows["is_copy_of_real"].to_numpy(bool))
+                           m.copy_reference.values if m.copy_reference is not None else None,
+                           rows["is_copy_of_real"].to_numpy(bool))
     loo = leave_one_out(data, run.config)
     summary["no_difference"] = no_difference(observed_figures(summary, rows), data,
                                              m.classifier_null, m.coverage_null, run.config, loo,
