@@ -127,11 +127,16 @@ def evaluate(result: AuditResult, planted: Planted) -> dict:
     kind_of = pd.Series("", index=ex.index)
     kind_of.loc[manifest["position"].to_numpy()] = manifest["kind"].to_numpy()
     figures = (result.summary.get("no_difference") or {}).get("figures", {})
+    not_planted = planted.notes.get("not_planted", {})
     detectors = {}
     for name, d in DETECTORS.items():
         side = (ex["side"] == d.side).to_numpy()
         mine = side & kind_of.isin(d.planted).to_numpy()
         if not mine.any():
+            why = [not_planted[k] for k in d.planted if k in not_planted]
+            if why:
+                detectors[name] = {"what": d.what, "n_planted": 0,
+                                   "not_measured": f"nothing planted: {why[0]}"}
             continue
         if d.flag not in ex or d.score not in ex:
             detectors[name] = {"what": d.what, "n_planted": int(mine.sum()),

@@ -98,3 +98,60 @@ def test_the_same_seed_plants_the_same_rows(data, planted):
                   embedder=HashingEmbedder())
     pd.testing.assert_frame_equal(again.manifest, planted.manifest)
     pd.testing.assert_frame_equal(again.inputs.frame, planted.inputs.frame)
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """Real reviews of eight kinds of things against synthetic rows that all imitate one
+    review (the reference case's shape, more so: its generators crowd into one or two of the
+    real rows' topics)."""
+    real = texts.mixed("other_reviews", 400, seed=5)
+    one = texts.other_review(texts.review_things()[0], 1, seed=6)[0]
+    synthetic = [one] * 600
+    inputs = load_inputs(real=pd.DataFrame({"text": real}),
+                         synthetic=pd.DataFrame({"text": synthetic}))
+    return inputs, HashingEmbedder().encode_batch(inputs.frame["text"].tolist())
+
+
+def test_no_imitated_topic_plants_the_other_kinds_and_says_why(crowded):
+    from types import SimpleNamespace
+
+    from synth_quality.selftest.run import evaluate
+
+    inputs, X = crowded
+    planted = plant(inputs, X, seed=0, embed_config=EmbedConfig(use_cache=False),
+                    embedder=HashingEmbedder())
+    kinds = set(planted.manifest["kind"])
+    assert "withheld_mode" not in kinds
+    assert {"exact_copy", "near_copy", "loop", "stutter", "off_topic"} <= kinds
+    assert "no topic" in planted.notes["not_planted"]["withheld_mode"]
+    # Nothing was dropped: every original row is still there.
+    assert len(planted.inputs.frame) == len(inputs.frame) + (planted.manifest["side"]
+                                                             == "synthetic").sum()
+    fake_audit = SimpleNamespace(examples=planted.inputs.frame[["side"]], summary={})
+    report = evaluate(fake_audit, planted)
+    withheld = report["detectors"]["withheld_mode"]
+    assert withheld["n_planted"] == 0 and withheld["not_measured"].startswith("nothing planted")
+
+
+def test_a_grouping_with_no_imitated_topic_is_redrawn(data, monkeypatch):
+    """One k-means draw can leave no eligible topic; the next draws are tried, seeded."""
+    import synth_quality.selftest.plant as plant_module
+
+    inputs, X = data
+    real_draw = plant_module._imitated_topics
+    seeds = []
+
+    def first_two_empty(X, real, synthetic, kmeans_seed):
+        seeds.append(kmeans_seed)
+        return [] if len(seeds) <= 2 else real_draw(X, real, synthetic, kmeans_seed)
+
+    monkeypatch.setattr(plant_module, "_imitated_topics", first_two_empty)
+    once = plant(inputs, X, seed=3, embed_config=EmbedConfig(use_cache=False),
+                 embedder=HashingEmbedder())
+    first_seeds, seeds[:] = list(seeds), []
+    again = plant(inputs, X, seed=3, embed_config=EmbedConfig(use_cache=False),
+                  embedder=HashingEmbedder())
+    assert len(first_seeds) == 3 and len(set(first_seeds)) == 3 and seeds == first_seeds
+    assert (once.manifest["kind"] == "withheld_mode").sum() >= 10
+    assert once.manifest.equals(again.manifest)
