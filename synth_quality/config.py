@@ -258,7 +258,8 @@ class ScoreConfig:
         precision, recall, density, coverage and the per-row ``in_other_manifold``.
     repetition_threshold : float, default 0.3
         A row is degenerate when ``repetition_score`` (share of tokens that repeat the previous
-        token or an earlier span of 8 tokens, markup of lists and tables aside) reaches this.
+        token or an earlier span of 8 tokens, markup of lists and tables aside) reaches this,
+        or when it repeats itself back to back (``repeats_back_to_back``, whatever its length).
     """
 
     k_neighbors: int = 10

@@ -188,7 +188,7 @@ class ReferenceInputs:
     is_syn: np.ndarray
     clusters: np.ndarray            # HDBSCAN labels
     groups: object                  # candidate groups x rows (analysis.regions.fine_groups)
-    repetition: np.ndarray          # repetition_score
+    is_degenerate: np.ndarray       # the per-row flag (repetition or back-to-back repeats)
     knn_distance: np.ndarray        # the outlier statistic
     duplicate_groups: np.ndarray | None = None  # near-duplicate group per row, -1 for none
     copy_reference: np.ndarray | None = None    # analysis.copies: the real rows' statistic
@@ -262,8 +262,7 @@ def leave_one_out(data: ReferenceInputs, config: AuditConfig) -> dict:
                    "threshold": score.near_duplicate_similarity,
                    "fdr": config.reference.fdr, "repeats": config.reference.repeats,
                    "seed": None if seed is None else seed + 7},
-        "degenerate_share": (float(np.mean(data.repetition[:n_real] >= score.repetition_threshold)),
-                             n_real),
+        "degenerate_share": (float(np.mean(data.is_degenerate[:n_real])), n_real),
         "outlier_share": (float(np.mean(real_knn > q3 + score.outlier_fence * (q3 - q1))),
                           n_real),
     }

@@ -142,6 +142,49 @@ def _repetition_of_tokens(tokens: list[str]) -> float:
     return float(repeated.mean())
 
 
+# Back-to-back repetition, looked for in the tokens joined by single spaces (tokens hold no
+# space, so "[^ ]+ " is one token): one word four times in a row ("not not not not"), or a span
+# of tokens three or more times in a row whose copies after the first make 8 tokens or more
+# (the loop span above): 4+ tokens x 3, 3 tokens x 4, 2 tokens x 5. On Rotten Tomatoes' 10,662
+# human snippets neither fires (their back-to-back repeats are "on and on and on and on" and
+# "tap , tap , tap , tap ,", with 4 and 6 repeated tokens); on FewGen's 50,000 generated
+# reviews they find rows like "i am the f*** king king king king of america ." that the share
+# above leaves under 0.3, because one stutter in a sentence is a small share of its tokens.
+_STUTTER_RE = re.compile(r"(?<= )([^\W_][^ ]* )\1{3}")
+_LOOP_RES = (re.compile(r"(?<= )((?:[^ ]+ ){4,32}?)\1\1"),
+             re.compile(r"(?<= )((?:[^ ]+ ){3})\1{3}"),
+             re.compile(r"(?<= )((?:[^ ]+ ){2})\1{4}"))
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def _repeats_back_to_back(tokens: list[str]) -> bool:
+    joined = " " + " ".join(t for t in tokens if t != _URL_TOKEN) + " "
+    if _STUTTER_RE.search(joined):
+        return True
+    return any(_LETTER_RE.search(m.group(1)) for pattern in _LOOP_RES
+               for m in pattern.finditer(joined))
+
+
+def repeats_back_to_back(text: str) -> bool:
+    """Whether the text repeats itself back to back: one word four times in a row, or a span
+    three or more times in a row with at least 8 repeated tokens after its first copy (a span
+    needs a letter; lists, tables and links are neutralised as for :func:`repetition_score`).
+    Such a text is degenerate whatever its length, where the share of repeated tokens of a long
+    text can stay low.
+
+    >>> repeats_back_to_back("I would not not not not recommend it")
+    True
+    >>> repeats_back_to_back("this movie just goes on and on and on and on")
+    False
+    """
+    return _repeats_back_to_back(_loop_tokens(str(text)))
+
+
+def repeats_back_to_back_all(texts: Iterable[str]) -> np.ndarray:
+    """:func:`repeats_back_to_back` of each text (bool array)."""
+    return np.fromiter((repeats_back_to_back(t) for t in texts), dtype=bool)
+
+
 def repetition_scores(texts: Iterable[str]) -> np.ndarray:
     """Apply :func:`repetition_score` to each text.
 
@@ -225,6 +268,10 @@ def surface_features(texts: Iterable[str]) -> pd.DataFrame:
                         columns=list(SURFACE_FEATURES))
 
 
+#: The repetition measures of :func:`text_measures`, before the surface features.
+REPETITION_MEASURES = ("repetition_score", "repeats_back_to_back")
+
+
 def text_measures(texts: Iterable[str]) -> pd.DataFrame:
     """``repetition_score`` and every surface feature, tokenising each text once.
 
@@ -234,18 +281,22 @@ def text_measures(texts: Iterable[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per text: ``repetition_score`` then the :data:`SURFACE_FEATURES` columns.
+        One row per text: :data:`REPETITION_MEASURES` (``repeats_back_to_back`` as 0.0 or
+        1.0) then the :data:`SURFACE_FEATURES` columns.
     """
     texts = ["" if t is None else str(t) for t in texts]
     tokens = [tokenize(t) for t in texts]
-    out = {"repetition_score": np.array([_repetition_of_tokens(_loop_tokens(text, t))
-                                         for text, t in zip(texts, tokens)], np.float64)}
+    loop_tokens = [_loop_tokens(text, t) for text, t in zip(texts, tokens)]
+    out = {"repetition_score": np.array([_repetition_of_tokens(t) for t in loop_tokens],
+                                        np.float64),
+           "repeats_back_to_back": np.array([_repeats_back_to_back(t) for t in loop_tokens],
+                                            np.float64)}
     for name, (_, fn) in SURFACE_FEATURES.items():
         from_tokens = _FROM_TOKENS.get(name)
         values = ([from_tokens(t) for t in tokens] if from_tokens is not None
                   else [fn(t) for t in texts])
         out[name] = np.array(values, dtype=np.float64)
-    return pd.DataFrame(out, columns=["repetition_score", *SURFACE_FEATURES])
+    return pd.DataFrame(out, columns=[*REPETITION_MEASURES, *SURFACE_FEATURES])
 
 
 def _plural(description: str) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_quality.analysis.text_checks import SURFACE_FEATURES, text_measures
+from synth_quality.analysis.text_checks import (REPETITION_MEASURES, SURFACE_FEATURES,
+                                                 text_measures)
 from synth_quality.pipeline.summary import package_versions
 from synth_quality.project.layout import match_rows, warm_start
 
@@ -88,7 +89,7 @@ def warm_starts(frame, previous, matched, graph, config):
 def measures_of(texts, matched, previous) -> pd.DataFrame:
     """:func:`text_measures` of every text, read from the earlier audit for the rows it had
     (they depend on the text alone) when it was made by this same version."""
-    columns = ["repetition_score", *SURFACE_FEATURES]
+    columns = [*REPETITION_MEASURES, *SURFACE_FEATURES]
     same_version = (previous is not None and (previous.summary.get("versions") or {}).get(
         "synth-quality") == package_versions().get("synth-quality"))
     if (matched is None or not same_version or not (matched >= 0).any()

@@ -15,7 +15,8 @@ from synth_quality.analysis.pairs import (nearest_real_elsewhere, paired_answers
 from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
-from synth_quality.analysis.text_checks import SURFACE_FEATURES, repetition_scores
+from synth_quality.analysis.text_checks import (SURFACE_FEATURES, repeats_back_to_back_all,
+                                                 repetition_scores)
 from synth_quality.analysis.window_scores import window_scores
 from synth_quality.pipeline.stages import AuditRun, Measured
 from synth_quality.records import FIELD_PREFIX
@@ -112,14 +113,18 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     rows.loc[regions < 0, "uncovered_region"] = pd.NA
 
     repetition = measures["repetition_score"].to_numpy()
+    back_to_back = measures["repeats_back_to_back"].to_numpy() > 0
     fields = [c for c in frame.columns if str(c).startswith(FIELD_PREFIX)]
     if fields:
         # A record is as degenerate as its most degenerate field: a looping response must not
         # be diluted by the instruction before it.
-        per_field = [repetition_scores(frame[c].fillna("").astype(str).tolist()) for c in fields]
-        repetition = np.max(np.vstack(per_field), axis=0)
+        texts = [frame[c].fillna("").astype(str).tolist() for c in fields]
+        repetition = np.max(np.vstack([repetition_scores(t) for t in texts]), axis=0)
+        back_to_back = np.any(np.vstack([repeats_back_to_back_all(t) for t in texts]), axis=0)
     rows["repetition_score"] = repetition
-    rows["is_degenerate"] = rows["repetition_score"] >= config.score.repetition_threshold
+    rows["repeats_back_to_back"] = back_to_back
+    rows["is_degenerate"] = ((rows["repetition_score"] >= config.score.repetition_threshold)
+                             | rows["repeats_back_to_back"])
     for name in SURFACE_FEATURES:
         rows[name] = measures[name].to_numpy()
 

@@ -329,7 +329,7 @@ def add_no_difference(summary: dict, run: AuditRun, m: Measured, rows: pd.DataFr
     from synth_quality.pipeline.corners import reference_figures
 
     data = ReferenceInputs(m.X, m.graph.own_radius, run.is_syn, m.labels, m.groups,
-                           rows["repetition_score"].to_numpy(), rows["knn_distance"].to_numpy(),
+                           rows["is_degenerate"].to_numpy(bool), rows["knn_distance"].to_numpy(),
                            rows["near_duplicate_group"].fillna(-1).to_numpy(np.int64),
                            m.copy_reference.values if m.copy_reference is not None else None,
                            rows["is_copy_of_real"].to_numpy(bool))

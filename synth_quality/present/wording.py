@@ -181,7 +181,8 @@ COLUMN_HELP = {
     "nearest_synthetic_row": "for a real row: the row number of its nearest synthetic row",
     "coverage_score": ROW_SCORES["coverage_score"].meaning,
     "repetition_score": ROW_SCORES["repetition_score"].meaning + " High = bad.",
-    "is_degenerate": "repetition score at or above the threshold: a degenerate generation",
+    "is_degenerate": ("repetition score at or above the threshold, or the text repeats itself "
+                      "back to back: a degenerate generation"),
     "is_copy_of_real": "a synthetic row that near-copies a real row",
     "reason": "why the row got its category",
     "label_quality": ROW_SCORES_LABEL_HELP,

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth_quality.analysis.text_checks import (SURFACE_FEATURES, artifact_report, repetition_score,
-                                                repetition_scores, surface_features, text_measures,
-                                                tokenize)
+from synth_quality.analysis.text_checks import (SURFACE_FEATURES, artifact_report,
+                                                repeats_back_to_back, repeats_back_to_back_all,
+                                                repetition_score, repetition_scores,
+                                                surface_features, text_measures, tokenize)
 
 LOOP = "it's a mess . it's a mess . it's a mess ."
 STUTTER = "an epic of epic epic epic epic"
@@ -128,9 +129,11 @@ def test_text_measures_equal_the_separate_functions():
     # One tokenisation per text must give exactly what the per-feature functions give.
     texts = [LOOP, STUTTER, *NORMAL, "", "caf\u00e9 &amp; \u201cquotes\u201d", "x" * 300, None]
     both = text_measures(texts)
-    assert list(both.columns) == ["repetition_score", *SURFACE_FEATURES]
+    assert list(both.columns) == ["repetition_score", "repeats_back_to_back", *SURFACE_FEATURES]
     clean = ["" if t is None else t for t in texts]
     np.testing.assert_array_equal(both["repetition_score"].to_numpy(), repetition_scores(clean))
+    np.testing.assert_array_equal(both["repeats_back_to_back"].to_numpy() > 0,
+                                  repeats_back_to_back_all(clean))
     features = surface_features(texts)
     for name in SURFACE_FEATURES:
         np.testing.assert_array_equal(both[name].to_numpy(), features[name].to_numpy(), name)
@@ -286,3 +289,46 @@ def _four_token_score(text):
             rep[i:i + 4] = True
         seen.add(gram)
     return rep.mean() if len(tokens) else 0.0
+
+
+#: Back-to-back repeats a long text hides in its share of repeated tokens (each under 0.3).
+LONG_TEXT = ("This film is a complete waste of time . The acting was terrible , the plot was "
+             "weak , and there were no redeeming qualities in it , from the first scene to the "
+             "last one , which drags on for twenty minutes .")
+BACK_TO_BACK = {
+    "stutter in a sentence": LONG_TEXT.replace("was terrible", "was was was was terrible"),
+    "span looped at the end": LONG_TEXT + " twenty minutes . twenty minutes . twenty minutes .",
+    "sentence looped": LONG_TEXT + " It drags on . It drags on . It drags on .",
+    "three-token span four times": LONG_TEXT + " so very bad so very bad so very bad so very bad",
+}
+#: Repeats people write on purpose: too few repeated tokens for a loop, or a word three times.
+HUMAN_REPEATS = [
+    "like the tuck family themselves , this movie just goes on and on and on and on",
+    "i could just feel the screenwriter 'tap , tap , tap , tap , tapping away' on this",
+    "this is a stupid stupid stupid movie that does not deserve the name .",
+    "ha ha ha , very funny .",
+    ". . . . . . . . . . . . and then nothing",
+    "the scores were 1 0 1 0 1 0 1 0 1 0 1 0 , a draw",
+    *STRUCTURED.values(),
+]
+
+
+@pytest.mark.parametrize("name", list(BACK_TO_BACK))
+def test_back_to_back_repeats_are_found_where_the_share_stays_low(name):
+    text = BACK_TO_BACK[name]
+    assert repetition_score(text) < 0.3, "the case no longer needs the back-to-back check"
+    assert repeats_back_to_back(text), text
+
+
+def test_repeats_people_write_are_not_back_to_back_loops():
+    assert not repeats_back_to_back_all(HUMAN_REPEATS).any()
+    assert all(repeats_back_to_back(t) for t in LOOPS.values())
+
+
+def test_no_held_out_critic_snippet_repeats_back_to_back():
+    """Human text: none of the held-out Rotten Tomatoes snippets (about 8,600) fires."""
+    from conftest import held_out_real_snippets
+
+    snippets = held_out_real_snippets()
+    flagged = [t for t, f in zip(snippets, repeats_back_to_back_all(snippets)) if f]
+    assert len(snippets) > 8000 and flagged == []

@@ -71,5 +71,8 @@ def test_what_the_self_test_finds_on_the_reference_case(selftest_dir):
     assert detectors["copies"]["recall"] >= 0.9 and detectors["copies"]["auroc"] >= 0.95
     assert detectors["off_topic"]["auroc"] >= 0.95
     assert detectors["degeneration"]["auroc"] >= 0.95
+    # Planted stutters (one word four times) are a small share of a sentence's tokens: the
+    # flag finds them by their back-to-back repeats (recall was 51% by the share alone).
+    assert detectors["degeneration"]["recall"] >= 0.9
     # Every planted kind is reported, labelled with what it is.
     assert {"copies", "degeneration", "off_topic", "withheld_mode", "label_flips"} <= set(detectors)
