@@ -80,12 +80,12 @@ class EmbedConfig:
         quantisation, exported from the model's weights once per machine into the cache
         folder: :mod:`synth_quality.embed.onnx`), ``"onnx"`` (ONNX Runtime, fp32) or
         ``"fused"`` (the exact fp32 forward above). int8 is the default because it is the
-        fastest faithful one measured (``bench/scale.py``, docs/benchmarks.md): 4.0x the
-        fused pass's speed in alternating rounds on a busy 2-core machine, cosine to the fp32
-        vectors 0.993 on average and 0.978 at worst over 2,000 reference texts (issue 17's
-        bar: 0.99 and 0.97), and on the reference case the same detection AUC (to 4 places)
-        with 98.9% of rows in the same category. ``"fused"`` gives sentence-transformers'
-        vectors exactly. Other models always run fused or through ``encode``, and
+        fastest faithful one measured (``bench/scale.py embedding``, docs/benchmarks.md):
+        2.2x the fused pass's speed in alternating rounds on a quiet 2-core machine, cosine to
+        the fp32 vectors 0.995 on average and 0.972 at worst over the reference case's 9,350
+        texts (issue 17's bar: 0.99 and 0.97; the feed-forward outputs of the first three
+        layers stay fp32, see ``embed.onnx.FP32_FFN_LAYERS``). ``"fused"`` gives
+        sentence-transformers' vectors exactly. Other models always run fused or through ``encode``, and
         ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
         cache.
     window_tokens : int or None, default None

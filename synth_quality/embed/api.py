@@ -87,7 +87,10 @@ class SentenceTransformerEmbedder:
         # weights), so they are cached apart.
         self.backend = backend if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused"
         if self.backend != "fused":
-            self.identity += f"+{self.backend}"
+            # The export's version too: a changed int8 model must not reuse older vectors.
+            from synth_quality.embed.onnx import EXPORT_VERSION
+
+            self.identity += f"+{self.backend}-v{EXPORT_VERSION}"
         self._cache_dir = cache_dir
         self._onnx = None
 
