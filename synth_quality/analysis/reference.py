@@ -43,6 +43,7 @@ from synth_quality.analysis.copies import no_difference_copy_shares
 from synth_quality.analysis.coverage import CoverageNull, benjamini_hochberg, tail_pvalue
 from synth_quality.analysis.detect import out_of_fold_p_synthetic
 from synth_quality.analysis.regions import one_sided_regions
+from synth_quality.analysis.scores import members_in_group
 from synth_quality.config import AuditConfig
 from synth_quality.graph.manifold import within_side_counts
 from synth_quality.progress import ProgressCallback, Stage, null_progress
@@ -290,15 +291,10 @@ def group_shares_of_real_rows(groups: np.ndarray | None, is_syn: np.ndarray,
     is_syn = np.asarray(is_syn, bool)
     groups = np.asarray(groups, np.int64)
     in_group = groups >= 0
-    size = int(groups.max(initial=-1)) + 1
-    real_members = np.bincount(groups[in_group & ~is_syn], minlength=size)
     real = ~is_syn
-    mates = np.zeros(len(groups), np.int64)
-    mates[in_group] = real_members[groups[in_group]] - 1
-    copied = np.zeros(len(groups), bool)
-    if is_copy is not None and size:
-        with_copy = np.bincount(groups[in_group & np.asarray(is_copy, bool)], minlength=size) > 0
-        copied[in_group] = with_copy[groups[in_group]]
+    mates = members_in_group(groups, real) - 1   # other real rows in a real row's group
+    copied = (members_in_group(groups, is_copy) > 0 if is_copy is not None
+              else np.zeros(len(groups), bool))
     n_real = int(real.sum())
     if not n_real:
         return None

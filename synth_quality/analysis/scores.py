@@ -137,17 +137,26 @@ def dataset_scores(rows: pd.DataFrame) -> dict:
     }
 
 
+def members_in_group(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Per row, how many rows of ``members`` (a boolean mask) share its near-duplicate group
+    (``groups``: -1 for none); 0 for a row in no group."""
+    groups = np.asarray(groups, np.int64)
+    in_group = groups >= 0
+    per_group = np.bincount(groups[in_group & np.asarray(members, bool)],
+                            minlength=int(groups.max(initial=-1)) + 1)
+    out = np.zeros(len(groups), np.int64)
+    out[in_group] = per_group[groups[in_group]]
+    return out
+
+
 def duplicate_shares(groups: np.ndarray, is_syn: np.ndarray) -> dict:
     """``unvaried`` and ``unoriginal`` from each row's near-duplicate group (-1: none) and
     side: the shares of synthetic rows in a group without / with a real row."""
     groups = np.asarray(groups, np.int64)
     is_syn = np.asarray(is_syn, bool)
     n_syn = max(int(is_syn.sum()), 1)
-    in_group = groups >= 0
-    real_members = np.bincount(groups[in_group & ~is_syn], minlength=int(groups.max(initial=-1)) + 1)
-    with_real = np.zeros(len(groups), bool)
-    with_real[in_group] = real_members[groups[in_group]] > 0
-    syn_in_group = is_syn & in_group
+    with_real = members_in_group(groups, ~is_syn) > 0
+    syn_in_group = is_syn & (groups >= 0)
     return {"unvaried": float((syn_in_group & ~with_real).sum() / n_syn),
             "unoriginal": float((syn_in_group & with_real).sum() / n_syn)}
 
