@@ -180,11 +180,6 @@ def repeats_back_to_back(text: str) -> bool:
     return _repeats_back_to_back(_loop_tokens(str(text)))
 
 
-def repeats_back_to_back_all(texts: Iterable[str]) -> np.ndarray:
-    """:func:`repeats_back_to_back` of each text (bool array)."""
-    return np.fromiter((repeats_back_to_back(t) for t in texts), dtype=bool)
-
-
 def repetition_scores(texts: Iterable[str]) -> np.ndarray:
     """Apply :func:`repetition_score` to each text.
 
@@ -272,6 +267,22 @@ def surface_features(texts: Iterable[str]) -> pd.DataFrame:
 REPETITION_MEASURES = ("repetition_score", "repeats_back_to_back")
 
 
+def repetition_measures(texts: Iterable[str]) -> pd.DataFrame:
+    """:data:`REPETITION_MEASURES` of each text (``repeats_back_to_back`` as 0.0 or 1.0),
+    tokenising each text once."""
+    texts = ["" if t is None else str(t) for t in texts]
+    return pd.DataFrame(_repetition_of_texts(texts, [tokenize(t) for t in texts]),
+                        columns=list(REPETITION_MEASURES))
+
+
+def _repetition_of_texts(texts: list[str], tokens: list[list[str]]) -> dict:
+    loop_tokens = [_loop_tokens(text, t) for text, t in zip(texts, tokens)]
+    return {"repetition_score": np.array([_repetition_of_tokens(t) for t in loop_tokens],
+                                         np.float64),
+            "repeats_back_to_back": np.array([_repeats_back_to_back(t) for t in loop_tokens],
+                                             np.float64)}
+
+
 def text_measures(texts: Iterable[str]) -> pd.DataFrame:
     """``repetition_score`` and every surface feature, tokenising each text once.
 
@@ -286,11 +297,7 @@ def text_measures(texts: Iterable[str]) -> pd.DataFrame:
     """
     texts = ["" if t is None else str(t) for t in texts]
     tokens = [tokenize(t) for t in texts]
-    loop_tokens = [_loop_tokens(text, t) for text, t in zip(texts, tokens)]
-    out = {"repetition_score": np.array([_repetition_of_tokens(t) for t in loop_tokens],
-                                        np.float64),
-           "repeats_back_to_back": np.array([_repeats_back_to_back(t) for t in loop_tokens],
-                                            np.float64)}
+    out = _repetition_of_texts(texts, tokens)
     for name, (_, fn) in SURFACE_FEATURES.items():
         from_tokens = _FROM_TOKENS.get(name)
         values = ([from_tokens(t) for t in tokens] if from_tokens is not None

@@ -52,7 +52,7 @@ from synth_quality.pipeline.previous import (
     warm_starts,
     word_counts_of,
 )
-from synth_quality.pipeline.rows import row_table
+from synth_quality.pipeline.rows import copy_reference_of, row_table
 from synth_quality.pipeline.stages import AuditRun, Measured, Stages
 from synth_quality.pipeline.summary import add_no_difference, audit_summary, verdict
 from synth_quality.progress import ProgressCallback, Stage, StageTimer, null_progress
@@ -145,6 +145,7 @@ def _run(run: AuditRun, embeddings: np.ndarray | None) -> AuditResult:
     with StageTimer(run.progress, run.timings, Stage.SCORING):
         measures = (run.measures.reset_index(drop=True) if run.measures is not None
                     else measures_of(run.texts, m.matched, run.previous))
+        m.copy_reference = copy_reference_of(run, m)
         rows = row_table(run, m, measures)
         word_counts = word_counts_of(run.texts, m.matched, run.previous)
         clusters = cluster_table(rows, m.coords, run.config.cluster, word_counts=word_counts)

@@ -15,8 +15,7 @@ from synth_quality.analysis.pairs import (nearest_real_elsewhere, paired_answers
 from synth_quality.analysis.reference import detectable_pvalues
 from synth_quality.analysis.regions import region_labels
 from synth_quality.analysis.scores import categorise, near_duplicate_groups, outlier_scores
-from synth_quality.analysis.text_checks import (SURFACE_FEATURES, repeats_back_to_back_all,
-                                                 repetition_scores)
+from synth_quality.analysis.text_checks import SURFACE_FEATURES, repetition_measures
 from synth_quality.analysis.window_scores import window_scores
 from synth_quality.pipeline.stages import AuditRun, Measured
 from synth_quality.records import FIELD_PREFIX
@@ -85,9 +84,6 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     # A copy: near-identical to a real row that the real data does not repeat, and nearer than
     # a fresh real draw comes to the other real rows (analysis.copies).
     twin = where if prompt is not None else graph.other_nearest
-    # Kept on m: the summary's copies_share band reads the same reference (built once).
-    m.copy_reference = copy_reference(graph, m.X, is_syn, prompt,
-                                      config.score.near_duplicate_similarity)
     rows["is_copy_of_real"] = copy_of_real_flags(m.copy_reference, is_syn, other_similarity,
                                                  twin, config)
 
@@ -118,9 +114,11 @@ def row_table(run: AuditRun, m: Measured, measures: pd.DataFrame) -> pd.DataFram
     if fields:
         # A record is as degenerate as its most degenerate field: a looping response must not
         # be diluted by the instruction before it.
-        texts = [frame[c].fillna("").astype(str).tolist() for c in fields]
-        repetition = np.max(np.vstack([repetition_scores(t) for t in texts]), axis=0)
-        back_to_back = np.any(np.vstack([repeats_back_to_back_all(t) for t in texts]), axis=0)
+        per_field = [repetition_measures(frame[c].fillna("").astype(str).tolist())
+                     for c in fields]
+        repetition = np.max([f["repetition_score"].to_numpy() for f in per_field], axis=0)
+        back_to_back = np.max([f["repeats_back_to_back"].to_numpy() for f in per_field],
+                              axis=0) > 0
     rows["repetition_score"] = repetition
     rows["repeats_back_to_back"] = back_to_back
     rows["is_degenerate"] = ((rows["repetition_score"] >= config.score.repetition_threshold)
@@ -178,6 +176,14 @@ class CopyReference:
 
     values: np.ndarray
     own_nearest: np.ndarray | None
+
+
+def copy_reference_of(run: AuditRun, m: Measured) -> "CopyReference":
+    """The copy flag's reference for ``run`` (:func:`copy_reference`); the audit keeps it on
+    ``m`` for the flag here and the summary's ``copies_share`` band, so it is built once."""
+    prompt = prompt_ids(run.frame["pair"]) if "pair" in run.frame else None
+    return copy_reference(m.graph, m.X, run.is_syn, prompt,
+                          run.config.score.near_duplicate_similarity)
 
 
 def copy_reference(graph, X: np.ndarray, is_syn: np.ndarray, prompt: np.ndarray | None,

@@ -89,4 +89,4 @@ class Measured:
     graph_extended: bool = False            # the earlier audit's graph, extended
     windows: Any = None                     # embed.windows.Windows (long texts)
     label_check: Any = None                 # analysis.labels.LabelQuality, with a label column
-    copy_reference: Any = None              # pipeline.rows.CopyReference (the copy flag's)
+    copy_reference: Any = None              # pipeline.rows.copy_reference_of (the copy flag's)

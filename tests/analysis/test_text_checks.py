@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from synth_quality.analysis.text_checks import (SURFACE_FEATURES, artifact_report,
-                                                repeats_back_to_back, repeats_back_to_back_all,
+                                                repeats_back_to_back, repetition_measures,
                                                 repetition_score, repetition_scores,
                                                 surface_features, text_measures, tokenize)
 
@@ -133,7 +133,9 @@ def test_text_measures_equal_the_separate_functions():
     clean = ["" if t is None else t for t in texts]
     np.testing.assert_array_equal(both["repetition_score"].to_numpy(), repetition_scores(clean))
     np.testing.assert_array_equal(both["repeats_back_to_back"].to_numpy() > 0,
-                                  repeats_back_to_back_all(clean))
+                                  [repeats_back_to_back(t) for t in clean])
+    pd.testing.assert_frame_equal(repetition_measures(texts),
+                                  both[["repetition_score", "repeats_back_to_back"]])
     features = surface_features(texts)
     for name in SURFACE_FEATURES:
         np.testing.assert_array_equal(both[name].to_numpy(), features[name].to_numpy(), name)
@@ -321,7 +323,7 @@ def test_back_to_back_repeats_are_found_where_the_share_stays_low(name):
 
 
 def test_repeats_people_write_are_not_back_to_back_loops():
-    assert not repeats_back_to_back_all(HUMAN_REPEATS).any()
+    assert not any(repeats_back_to_back(t) for t in HUMAN_REPEATS)
     assert all(repeats_back_to_back(t) for t in LOOPS.values())
 
 
@@ -330,5 +332,5 @@ def test_no_held_out_critic_snippet_repeats_back_to_back():
     from conftest import held_out_real_snippets
 
     snippets = held_out_real_snippets()
-    flagged = [t for t, f in zip(snippets, repeats_back_to_back_all(snippets)) if f]
+    flagged = [t for t in snippets if repeats_back_to_back(t)]
     assert len(snippets) > 8000 and flagged == []
