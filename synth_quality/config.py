@@ -85,8 +85,8 @@ class EmbedConfig:
         the fp32 vectors 0.995 on average and 0.972 at worst over the reference case's 9,350
         texts (issue 17's bar: 0.99 and 0.97; the feed-forward outputs of the first three
         layers stay fp32, see ``embed.onnx.FP32_FFN_LAYERS``). ``"fused"`` gives
-        sentence-transformers' vectors exactly. Other models always run fused or through ``encode``, and
-        ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
+        sentence-transformers' vectors exactly. Other models always run fused or through
+        ``encode``, and ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
         cache.
     window_tokens : int or None, default None
         Texts longer than the model reads are split into overlapping windows of this many

@@ -21,6 +21,7 @@ import numpy as np
 
 from synth_quality.config import DEFAULT_MODEL, EmbedConfig
 from synth_quality.embed.cache import EmbeddingCache, text_key
+from synth_quality.embed.onnx import EXPORT_VERSION
 from synth_quality.errors import ModelLoadError
 from synth_quality.progress import ProgressCallback, Stage, null_progress
 
@@ -88,8 +89,6 @@ class SentenceTransformerEmbedder:
         self.backend = backend if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused"
         if self.backend != "fused":
             # The export's version too: a changed int8 model must not reuse older vectors.
-            from synth_quality.embed.onnx import EXPORT_VERSION
-
             self.identity += f"+{self.backend}-v{EXPORT_VERSION}"
         self._cache_dir = cache_dir
         self._onnx = None

@@ -74,17 +74,15 @@ def export_default_model(folder: Path, int8: bool, cache_dir=None) -> Path:
 
 
 def feed_forward_outputs(path: Path) -> list[str]:
-    """Names of the feed-forward output multiplies (weights intermediate x hidden, e.g.
-    1,536 x 384) of the ONNX model at ``path``, in graph order (layer 0 first)."""
+    """Names of the feed-forward output multiplies of the ONNX model at ``path``, in graph
+    order (layer 0 first): the only weights taller than wide (intermediate x hidden, 1,536 x
+    384; the attention's are square and the feed-forward input's wide)."""
     import onnx
 
     graph = onnx.load(str(path)).graph
     shapes = {w.name: list(w.dims) for w in graph.initializer}
-    square = {tuple(d) for d in shapes.values() if len(d) == 2 and d[0] == d[1]}
-    hidden = max(d[0] for d in square) if square else None
-    return [n.name for n in graph.node if n.op_type == "MatMul" and len(n.input) == 2
-            and (dims := shapes.get(n.input[1])) is not None and len(dims) == 2
-            and dims[1] == hidden and dims[0] > hidden]
+    tall = {name for name, dims in shapes.items() if len(dims) == 2 and dims[0] > dims[1]}
+    return [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in tall]
 
 
 def _export(folder: Path, target: Path) -> None:
