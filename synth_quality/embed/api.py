@@ -21,7 +21,7 @@ import numpy as np
 
 from synth_quality.config import DEFAULT_MODEL, EmbedConfig
 from synth_quality.embed.cache import EmbeddingCache, text_key
-from synth_quality.embed.onnx import EXPORT_VERSION
+from synth_quality.embed.onnx import EXPORT_VERSION as ONNX_EXPORT_VERSION
 from synth_quality.errors import ModelLoadError
 from synth_quality.progress import ProgressCallback, Stage, null_progress
 
@@ -89,9 +89,19 @@ class SentenceTransformerEmbedder:
         self.backend = backend if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused"
         if self.backend != "fused":
             # The export's version too: a changed int8 model must not reuse older vectors.
-            self.identity += f"+{self.backend}-v{EXPORT_VERSION}"
+            self.identity += f"+{self.backend}-v{self._backend_version()}"
         self._cache_dir = cache_dir
-        self._onnx = None
+        self._encoder = None
+
+    def _backend_version(self) -> str:
+        if self.backend != "openvino":
+            return str(ONNX_EXPORT_VERSION)
+        from synth_quality.embed import openvino as ov_backend
+
+        if not ov_backend.available():
+            return str(ov_backend.EXPORT_VERSION)  # backend_encoder() says what is missing
+        # bf16 and f32 CPUs give slightly different vectors: cache them apart.
+        return f"{ov_backend.EXPORT_VERSION}-{ov_backend.inference_precision()}"
 
     def load(self):
         """Load the model now (it otherwise loads on the first encode); returns it."""
@@ -171,23 +181,34 @@ class SentenceTransformerEmbedder:
         """Load what :meth:`iter_batches` will use with this config (the slow part of a first
         call), so that a progress bar can say so."""
         if self.backend != "fused":
-            self.onnx_encoder()
+            self.backend_encoder()
         elif not (config.fused_forward and self.folder_model() is not None):
             self.load()
 
-    def onnx_encoder(self):
-        """The default model in ONNX Runtime (:mod:`synth_quality.embed.onnx`), exported on
-        first use."""
+    def backend_encoder(self):
+        """The default model in ONNX Runtime (:mod:`synth_quality.embed.onnx`) or OpenVINO
+        (:mod:`synth_quality.embed.openvino`), as ``embed.backend`` says, exported on first
+        use."""
         with _LOAD_LOCK:
-            if self._onnx is None:
-                from synth_quality.embed.onnx import OnnxEncoder, available
+            if self._encoder is None:
+                int8 = self.backend.endswith("-int8")
+                if self.backend == "openvino":
+                    from synth_quality.embed import openvino as ov_backend
 
-                if not available():
-                    raise ModelLoadError(f"embed.backend {self.backend!r} needs ONNX Runtime: "
-                                         "pip install onnxruntime onnx")
-                self._onnx = OnnxEncoder.for_default_model(self.backend == "onnx-int8",
-                                                           self._cache_dir)
-            return self._onnx
+                    if not ov_backend.available():
+                        raise ModelLoadError(
+                            f"embed.backend {self.backend!r} needs OpenVINO: "
+                            'pip install "synth-quality[openvino]"')
+                    self._encoder = ov_backend.OpenVinoEncoder.for_default_model(
+                        self._cache_dir)
+                else:
+                    from synth_quality.embed.onnx import OnnxEncoder, available
+
+                    if not available():
+                        raise ModelLoadError(f"embed.backend {self.backend!r} needs ONNX "
+                                             "Runtime: pip install onnxruntime onnx")
+                    self._encoder = OnnxEncoder.for_default_model(int8, self._cache_dir)
+            return self._encoder
 
     def fused_encoder(self):
         """The exact fused BERT forward for this model (see :mod:`.fused_bert`), or None when
@@ -223,7 +244,7 @@ class SentenceTransformerEmbedder:
 
         direct = self.folder_model() if config.fused_forward or self.backend != "fused" else None
         if direct is not None and self.backend != "fused":
-            fused = self.onnx_encoder()
+            fused = self.backend_encoder()
             ids, types = direct.tokenise(texts)
         elif direct is not None:
             fused = direct.encoder
