@@ -97,7 +97,8 @@ def compare(base, other) -> dict:
 def faithfulness(cases: list[str], cache: str, variants_wanted: list[str] | None) -> list[str]:
     """Each case audited exactly, exactly with another seed (what chance alone moves), with
     the approximate neighbour graph, with the approximate graph plus UMAP fitted on half
-    the rows (the same embeddings for these), and with ONNX Runtime int8 embeddings."""
+    the rows (the same embeddings for these), with ONNX Runtime int8 embeddings and with
+    OpenVINO's (bf16 where the CPU has it)."""
     from synth_quality.config import EmbedConfig
     from synth_quality import AuditConfig, audit
     from synth_quality.embed.api import embed_texts
@@ -116,7 +117,9 @@ def faithfulness(cases: list[str], cache: str, variants_wanted: list[str] | None
                     ("approximate neighbours", {"exact_neighbours_up_to": 0}, 0, "fused"),
                     (f"approximate neighbours + UMAP on {n // 2:,} rows",
                      {"exact_neighbours_up_to": 0, "umap_fit_rows": n // 2}, 0, "fused"),
-                    ("ONNX Runtime int8 embeddings (exact neighbours)", {}, 0, "onnx-int8")]
+                    ("ONNX Runtime int8 embeddings (exact neighbours)", {}, 0, "onnx-int8"),
+                    ("OpenVINO embeddings at the CPU's precision (exact neighbours)", {}, 0,
+                     "openvino")]
         base = None
         for name, scale, seed, backend in variants:
             if base is not None and variants_wanted and not any(w in name for w in variants_wanted):
@@ -173,15 +176,16 @@ def embedding(n_texts: int, rounds: int, documents: bool = False) -> list[str]:
     quantize_dynamic(str(exported), str(every), weight_type=QuantType.QInt8, per_channel=True,
                      reduce_range=False, op_types_to_quantize=["MatMul"])
     default_int8 = (f"ONNX Runtime int8, first {FP32_FFN_LAYERS} feed-forward outputs fp32 "
-                    "(default)")
+                    "(default without bf16)")
     backends = {"fused fp32 (exact)": model.encoder.encode_ids,
                 "ONNX Runtime fp32": fp32.encode_ids,
                 default_int8: OnnxEncoder.for_default_model(True).encode_ids,
                 "ONNX Runtime int8, every multiply (before)": OnnxEncoder(every).encode_ids}
     from synth_quality.embed import openvino as ov_backend
 
-    if ov_backend.available():  # pip install "synth-quality[openvino]"
-        name = f"OpenVINO ({ov_backend.inference_precision()} on this CPU)"
+    if ov_backend.available():
+        precision = ov_backend.inference_precision()
+        name = f"OpenVINO ({precision} on this CPU{', default' if precision == 'bf16' else ''})"
         backends[name] = ov_backend.OpenVinoEncoder.for_default_model().encode_ids
     times = {name: [] for name in backends}
     vectors = {}

@@ -17,7 +17,7 @@ from synth_quality.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: How the default model can run (EmbedConfig.backend).
-EMBED_BACKENDS = ("fused", "onnx", "onnx-int8", "openvino")
+EMBED_BACKENDS = ("auto", "fused", "onnx", "onnx-int8", "openvino")
 #: Environment variable naming the cache root (embeddings, compiled UMAP code, projections,
 #: the dashboard's audits).
 CACHE_ENV = "SYNTH_QUALITY_CACHE_DIR"
@@ -75,25 +75,27 @@ class EmbedConfig:
         ``~/.cache/synth-quality``. The cache is keyed by model and text.
     use_cache : bool, default True
         Set False to always embed from scratch (and write nothing).
-    backend : str, default "onnx-int8"
-        How the default model runs: ``"onnx-int8"`` (ONNX Runtime with int8 weights, dynamic
-        quantisation, exported from the model's weights once per machine into the cache
-        folder: :mod:`synth_quality.embed.onnx`), ``"onnx"`` (ONNX Runtime, fp32) or
-        ``"fused"`` (the exact fp32 forward above). int8 is the default because it is the
-        fastest faithful one measured (``bench/scale.py embedding``, docs/benchmarks.md):
-        2.2x the fused pass's speed in alternating rounds on a quiet 2-core machine, cosine to
-        the fp32 vectors 0.995 on average and 0.972 at worst over the reference case's 9,350
-        texts (issue 17's bar: 0.99 and 0.97; the feed-forward outputs of the first three
-        layers stay fp32, see ``embed.onnx.FP32_FFN_LAYERS``). ``"fused"`` gives
-        sentence-transformers' vectors exactly. ``"openvino"`` (``pip install
-        "synth-quality[openvino]"``, :mod:`synth_quality.embed.openvino`) runs it through
-        OpenVINO in bf16 where the CPU has bf16 instructions, else fp32: on this project's
-        AVX-512 BF16 machine 1.97x the fused pass on the reference case's texts and 2.12x on
-        documents (int8 in the same rounds: 1.86x and 1.36x), with cosine 0.9999 for every
-        row; without bf16 it runs fp32, slower than int8, which is why it is not (yet) the
-        default. Other models always run fused or through
-        ``encode``, and ``fused_forward=False`` always uses ``encode``. Each backend has its own embedding
-        cache.
+    backend : str, default "auto"
+        How the default model runs. ``"auto"`` picks the fastest faithful one this machine has
+        (``bench/scale.py embedding``, docs/benchmarks.md): ``"openvino"`` where the CPU has
+        bf16 instructions (AVX-512 BF16, AMX), else ``"onnx-int8"``.
+
+        - ``"openvino"``: OpenVINO in bf16 where the CPU has it, else fp32
+          (:mod:`synth_quality.embed.openvino`). On this project's AVX-512 BF16 machine, in
+          alternating rounds: 1.97x the fused pass on the reference case's texts and 2.12x on
+          documents of about 250 tokens (int8 in the same rounds: 1.86x and 1.36x), cosine to
+          the fp32 vectors 0.9999 for every row. Without bf16 it runs fp32, slower than int8.
+        - ``"onnx-int8"``: ONNX Runtime with int8 weights, dynamic quantisation
+          (:mod:`synth_quality.embed.onnx`): 1.9-2.2x the fused pass, cosine 0.995 on average
+          and 0.972 at worst over the reference case's 9,350 texts (issue 17's bar: 0.99 and
+          0.97; the feed-forward outputs of the first three layers stay fp32, see
+          ``embed.onnx.FP32_FFN_LAYERS``).
+        - ``"onnx"``: ONNX Runtime, fp32. ``"fused"``: the exact fp32 forward above
+          (sentence-transformers' vectors exactly).
+
+        Models are converted from the shipped weights once per machine into the cache folder.
+        Other models always run fused or through ``encode``, and ``fused_forward=False`` always
+        uses ``encode``. Each backend (and OpenVINO's precision) has its own embedding cache.
     window_tokens : int or None, default None
         Texts longer than the model reads are split into overlapping windows of this many
         tokens (each starting half a window after the last), never silently truncated
@@ -109,7 +111,7 @@ class EmbedConfig:
     batch_size: int = 64
     cache_dir: str | None = None
     use_cache: bool = True
-    backend: str = "onnx-int8"
+    backend: str = "auto"
     window_tokens: int | None = None
 
     def __post_init__(self):

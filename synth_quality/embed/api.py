@@ -67,6 +67,19 @@ _DIRECT: dict = {}
 _LOAD_LOCK = threading.RLock()
 
 
+def resolve_backend(backend: str) -> str:
+    """``embed.backend`` with ``"auto"`` made concrete: OpenVINO where the CPU has bf16
+    instructions (as fast as int8 or faster there, and nearly exact), else ONNX Runtime int8
+    (docs/benchmarks.md, "Scale: embedding backends")."""
+    if backend != "auto":
+        return backend
+    from synth_quality.embed import openvino as ov_backend
+
+    if ov_backend.available() and ov_backend.inference_precision() == "bf16":
+        return "openvino"
+    return "onnx-int8"
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded offline on first use.
 
@@ -86,7 +99,8 @@ class SentenceTransformerEmbedder:
         self._fused = False  # not built yet; None once known to be unavailable
         # ONNX Runtime runs the default model only; its vectors differ from fp32's (int8
         # weights), so they are cached apart.
-        self.backend = backend if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused"
+        self.backend = (resolve_backend(backend)
+                        if self.identity.startswith("all-MiniLM-L6-v2@gt-") else "fused")
         if self.backend != "fused":
             # The export's version too: a changed int8 model must not reuse older vectors.
             self.identity += f"+{self.backend}-v{self._backend_version()}"
@@ -198,7 +212,7 @@ class SentenceTransformerEmbedder:
                     if not ov_backend.available():
                         raise ModelLoadError(
                             f"embed.backend {self.backend!r} needs OpenVINO: "
-                            'pip install "synth-quality[openvino]"')
+                            "pip install openvino")
                     self._encoder = ov_backend.OpenVinoEncoder.for_default_model(
                         self._cache_dir)
                 else:

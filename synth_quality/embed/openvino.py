@@ -1,7 +1,7 @@
 """The default model through OpenVINO, at the CPU's fast precision: bf16 where it has bf16
 instructions (AVX-512 BF16, AMX), else fp32.
 
-Optional: ``pip install "synth-quality[openvino]"``. The model is converted once per machine from
+``embed.backend: "auto"`` (the default) runs it where the CPU has bf16. The model is converted once per machine from
 its local weights (``transformers``' ``BertModel`` with mean pooling and normalisation, as
 sentence-transformers computes it) into the cache folder's ``openvino/``. Nothing is downloaded.
 Batches are the fused forward's (:func:`~.fused.equal_length_batches`): equal token lengths, no

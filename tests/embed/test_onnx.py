@@ -21,8 +21,7 @@ def openvino_installed() -> bool:
     return ov_backend.available()
 
 
-needs_openvino = pytest.mark.skipif(not openvino_installed(),
-                                    reason='needs pip install "synth-quality[openvino]"')
+needs_openvino = pytest.mark.skipif(not openvino_installed(), reason="needs pip install openvino")
 
 
 def texts_of_several_shapes() -> list[str]:
@@ -178,5 +177,34 @@ def test_a_missing_openvino_is_one_clear_error(monkeypatch, tmp_path):
     from synth_quality.errors import ModelLoadError
 
     monkeypatch.setattr(ov_backend, "available", lambda: False)
-    with pytest.raises(ModelLoadError, match=r"synth-quality\[openvino\]"):
+    with pytest.raises(ModelLoadError, match="pip install openvino"):
         embed_texts(["a text"], EmbedConfig(cache_dir=str(tmp_path), backend="openvino"))
+
+
+def test_auto_picks_openvino_only_where_the_cpu_has_bf16(monkeypatch):
+    """The default: OpenVINO where it is both faster and nearly exact (bf16), else int8."""
+    from synth_quality.embed import openvino as ov_backend
+    from synth_quality.embed.api import make_embedder
+
+    assert EmbedConfig().backend == "auto"
+    monkeypatch.setattr(ov_backend, "available", lambda: True)
+    monkeypatch.setattr(ov_backend, "inference_precision", lambda: "bf16")
+    assert make_embedder(EmbedConfig()).backend == "openvino"
+    assert make_embedder(EmbedConfig()).identity.endswith("+openvino-v1-bf16")
+    monkeypatch.setattr(ov_backend, "inference_precision", lambda: "f32")
+    assert make_embedder(EmbedConfig()).backend == "onnx-int8"
+    monkeypatch.setattr(ov_backend, "available", lambda: False)
+    assert make_embedder(EmbedConfig()).backend == "onnx-int8"
+    assert make_embedder(EmbedConfig(backend="openvino")).backend == "openvino"
+    assert make_embedder(EmbedConfig(model="some/other-model", backend="auto")).backend == \
+        "fused"
+
+
+@needs_openvino
+def test_openvino_gives_the_same_vectors_every_time(openvino_vectors):
+    """Same data, same outputs: a second pass, not read from the cache, repeats every bit."""
+    _, ov, _, cache, texts = openvino_vectors
+    again, info = embed_texts(texts, EmbedConfig(cache_dir=cache, backend="openvino",
+                                                 use_cache=False))
+    assert info["n_from_cache"] == 0
+    np.testing.assert_array_equal(again, ov)
