@@ -85,17 +85,25 @@ def feed_forward_outputs(path: Path) -> list[str]:
     return [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in tall]
 
 
-def _export(folder: Path, target: Path) -> None:
-    import warnings
-
+def mean_pooled_bert(folder: Path, explicit_mask: bool):
+    """The model in ``folder`` as a torch module from token ids (batch x length, no padding)
+    to unit-length mean-pooled vectors, as sentence-transformers computes them; for export.
+    ``explicit_mask`` passes an all-ones attention mask (the ONNX export's graph, on which the
+    int8 model was measured); without it transformers takes its unmasked attention path, which
+    OpenVINO converts to one fused attention."""
     import torch
     from transformers import BertModel
     from transformers.utils import logging as hf_logging
 
     # Our own progress reporting covers this; transformers' "Loading weights" bar would print
-    # to stderr, even with --quiet.
+    # to stderr, even with --quiet, and it warns about a training-only config field.
     hf_logging.disable_progress_bar()
-    bert = BertModel.from_pretrained(str(folder), local_files_only=True).eval()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        bert = BertModel.from_pretrained(str(folder), local_files_only=True).eval()
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
     class MeanPooled(torch.nn.Module):
         def __init__(self, model):
@@ -103,14 +111,24 @@ def _export(folder: Path, target: Path) -> None:
             self.model = model
 
         def forward(self, input_ids):
-            hidden = self.model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+            mask = torch.ones_like(input_ids) if explicit_mask else None
+            hidden = self.model(input_ids=input_ids, attention_mask=mask,
                                 token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
             return torch.nn.functional.normalize(hidden.mean(dim=1), dim=1)
 
+    return MeanPooled(bert)
+
+
+def _export(folder: Path, target: Path) -> None:
+    import warnings
+
+    import torch
+
+    model = mean_pooled_bert(folder, explicit_mask=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(MeanPooled(bert), (torch.ones((2, 8), dtype=torch.long),), str(tmp),
+        torch.onnx.export(model, (torch.ones((2, 8), dtype=torch.long),), str(tmp),
                           input_names=["input_ids"], output_names=["embedding"],
                           dynamic_axes={"input_ids": {0: "batch", 1: "length"},
                                         "embedding": {0: "batch"}},

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from synth_quality.config import default_cache_dir
+from synth_quality.embed.onnx import mean_pooled_bert
 
 _CONVERT_LOCK = threading.Lock()
 #: Part of the converted file's name and of the embedding cache key: raise it when the
@@ -79,31 +80,11 @@ def _convert(folder: Path):
 
     import openvino
     import torch
-    from transformers import BertModel
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # our own progress reporting covers this
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # it warns about a training-only config field
-    try:
-        bert = BertModel.from_pretrained(str(folder), local_files_only=True).eval()
-    finally:
-        hf_logging.set_verbosity(verbosity)
-
-    class MeanPooled(torch.nn.Module):
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids):
-            hidden = self.model(input_ids=input_ids,
-                                token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
-            return torch.nn.functional.normalize(hidden.mean(dim=1), dim=1)
-
+    model = mean_pooled_bert(folder, explicit_mask=False)
     with warnings.catch_warnings(), torch.inference_mode(False):
         warnings.simplefilter("ignore")
-        return openvino.convert_model(MeanPooled(bert),
-                                      example_input=torch.ones((2, 8), dtype=torch.long),
+        return openvino.convert_model(model, example_input=torch.ones((2, 8), dtype=torch.long),
                                       input=[((-1, -1), openvino.Type.i64)])
 
 
